@@ -1,0 +1,1 @@
+"""The dispatcher web service: API, storage, lifecycle services and the event outbox."""

