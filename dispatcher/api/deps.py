@@ -1,0 +1,79 @@
+"""Typed dependencies: the services, the authenticated principal, scope checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from dispatcher.api.services import Services
+from dispatcher.services.accounts import Principal, authenticate
+from dispatcher.services.lifecycle import Actor
+from dispatcher.storage import tables
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_principal(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Нужен токен доступа: заголовок Authorization: Bearer <токен>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with services.db.session() as session:
+        principal = authenticate(session, credentials.credentials, datetime.now(UTC))
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Токен недействителен или отозван",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(scope: str) -> Callable[[Principal], Principal]:
+    def check(principal: PrincipalDep) -> Principal:
+        if scope not in principal.scopes and "admin" not in principal.scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"Нет права доступа «{scope}»")
+        return principal
+
+    return check
+
+
+def actor_for(services: Services, principal: Principal) -> Actor:
+    """The principal as the lifecycle sees it: a name and the ids of its MOs."""
+    if not principal.mo_codes:
+        return Actor(principal.actor, None)
+    with services.db.session() as session:
+        ids = list(
+            session.scalars(
+                select(tables.MedicalOrganization.id).where(
+                    tables.MedicalOrganization.code.in_(principal.mo_codes)
+                )
+            )
+        )
+    return Actor(principal.actor, frozenset(ids))
+
+
+IntakeScope = Annotated[Principal, Depends(require("intake"))]
+ReadScope = Annotated[Principal, Depends(require("calls:read"))]
+WriteScope = Annotated[Principal, Depends(require("calls:write"))]

@@ -1,0 +1,80 @@
+"""Domain errors and bad requests mapped to HTTP in one place, with Russian messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from intake_core.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    ValidationFailed,
+)
+
+_PYDANTIC_MESSAGES = {
+    "missing": "Обязательное поле",
+    "string_type": "Ожидается строка",
+    "string_too_long": "Слишком длинное значение",
+    "int_parsing": "Ожидается целое число",
+    "int_type": "Ожидается целое число",
+    "bool_parsing": "Ожидается да/нет (true/false)",
+    "bool_type": "Ожидается да/нет (true/false)",
+    "date_from_datetime_parsing": "Ожидается дата ГГГГ-ММ-ДД",
+    "date_parsing": "Ожидается дата ГГГГ-ММ-ДД",
+    "date_type": "Ожидается дата ГГГГ-ММ-ДД",
+    "enum": "Недопустимое значение",
+    "list_type": "Ожидается список",
+    "too_long": "Слишком много значений",
+    "model_type": "Ожидается объект",
+    "dict_type": "Ожидается объект",
+    "json_invalid": "Тело запроса — не JSON",
+}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _payload(errors: list[dict[str, str]], message: str) -> dict[str, Any]:
+    return {"message": message, "errors": errors}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": _field(tuple(e.get("loc", ()))),
+                "message": _PYDANTIC_MESSAGES.get(e.get("type", ""), "Неверное значение"),
+                "code": e.get("type", "invalid"),
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            _payload(errors, "Запрос не принят: проверьте поля"),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, ValidationFailed):
+            errors = [{"field": e.field, "message": e.message, "code": e.code} for e in exc.errors]
+            return JSONResponse(
+                _payload(errors, "Запрос не принят: проверьте поля"),
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
+        code = status.HTTP_400_BAD_REQUEST
+        if isinstance(exc, NotFound):
+            code = status.HTTP_404_NOT_FOUND
+        elif isinstance(exc, IllegalTransition | Conflict):
+            code = status.HTTP_409_CONFLICT
+        return JSONResponse(
+            _payload([{"field": "", "message": exc.message, "code": exc.code}], exc.message),
+            status_code=code,
+        )

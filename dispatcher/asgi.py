@@ -1,0 +1,15 @@
+"""ASGI entry point for uvicorn (`dispatcher.asgi:app --factory`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from dispatcher.api.app import create_app
+from dispatcher.logs import configure_logging
+from dispatcher.settings import Settings
+
+
+def app() -> FastAPI:
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)
