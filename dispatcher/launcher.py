@@ -88,7 +88,8 @@ def run(settings: Settings, demo: bool = True) -> int:
         print(f"  Токен демо-портала (intake): {token}")
         print(
             f"  Пример: curl -X POST {url}/api/v1/intake -H 'Authorization: Bearer {token}' "
-            "-H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' -d @demo/intake.json\n",
+            "-H 'Idempotency-Key: demo-1' -H 'Content-Type: application/json' "
+            "-d @demo/intake.json\n",
             flush=True,
         )
     stopping = False

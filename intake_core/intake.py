@@ -208,7 +208,8 @@ def validate(request: IntakeRequest, today: date) -> ValidIntake:
             caller_phone = normalize_phone(request.caller.phone)
         except InvalidPhone:
             errors.append(phone_field_error("caller.phone"))
-    if phone is None and caller_phone is None and source is not Source.AMBULANCE:
+    phone_given = bool((request.phone or "").strip() or (request.caller.phone or "").strip())
+    if not phone_given and source is not Source.AMBULANCE:
         errors.append(
             FieldError("phone", "Укажите контактный телефон, чтобы врач мог связаться", "required")
         )

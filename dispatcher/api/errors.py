@@ -31,6 +31,7 @@ _PYDANTIC_MESSAGES = {
     "list_type": "Ожидается список",
     "too_long": "Слишком много значений",
     "model_type": "Ожидается объект",
+    "model_attributes_type": "Ожидается объект",
     "dict_type": "Ожидается объект",
     "json_invalid": "Тело запроса — не JSON",
 }

@@ -1,0 +1,58 @@
+"""Migrations: every revision goes up, down and up again (stairway), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from dispatcher.storage.database import make_engine
+from dispatcher.storage.migrations import alembic_config, downgrade, upgrade
+from dispatcher.storage.tables import Base
+from tests.conftest import ADMIN_PG_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'stairway.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_url")  # skips or fails when PostgreSQL is absent
+    name = f"hv_stairway_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{ADMIN_PG_URL.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(ADMIN_PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def revisions(url: str) -> list[str]:
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def test_migrations_stairway(empty_url: str) -> None:
+    for revision in revisions(empty_url):
+        upgrade(empty_url, revision)
+        downgrade(empty_url, "-1")
+        upgrade(empty_url, revision)
+    downgrade(empty_url, "base")
+    engine = make_engine(empty_url)
+    assert inspect(engine).get_table_names() == ["alembic_version"]
+    engine.dispose()
+
+
+def test_migrations_match_the_models(empty_url: str) -> None:
+    upgrade(empty_url)
+    engine = make_engine(empty_url)
+    tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(Base.metadata.tables)
+    for name, table in Base.metadata.tables.items():
+        columns = {c["name"] for c in inspect(engine).get_columns(name)}
+        assert columns == {c.name for c in table.columns}, name
+    engine.dispose()
