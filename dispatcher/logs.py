@@ -16,7 +16,7 @@ _POLICY = re.compile(r"(?<!\d)\d{12}(\d{4})(?!\d)")
 def mask_text(text: str) -> str:
     """Hide 16-digit policies and phone numbers in free text."""
     text = _POLICY.sub(lambda m: "************" + m.group(1), text)
-    return _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}***{m.group(5)}", text)
+    return _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}***{m.group(4)}{m.group(5)}", text)
 
 
 class PiiFilter(logging.Filter):
