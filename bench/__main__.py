@@ -1,0 +1,24 @@
+"""`python -m bench`: the NLP bench (vs natasha) and the intake round-trip bench (vs bare cost)."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import intake_bench
+
+
+def main() -> int:
+    status = 0
+    try:
+        from bench import nlp_bench  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:
+        print(f"NLP bench unavailable: {exc}", file=sys.stderr)
+        status = 1
+    else:
+        status |= nlp_bench.main()
+    status |= intake_bench.main()
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
