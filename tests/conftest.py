@@ -131,10 +131,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """The shared Redis; tests use their own key names and never flush what others use."""
     client = redis.Redis.from_url(redis_url)
-    client.flushdb()
     yield client
-    client.flushdb()
     client.close()
 
 
@@ -146,14 +145,21 @@ def analyzer() -> NlpAnalyzer:
 
 
 @pytest.fixture
-def settings(migrated_url: str, redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(
+def settings(
+    migrated_url: str, redis_url: str, redis_client: redis.Redis, tmp_path: Path
+) -> Iterator[Settings]:
+    """Settings of one test: its own queue and event stream names on the shared Redis."""
+    settings = Settings(
         database_url=migrated_url,
         redis_url=redis_url,
         var_dir=tmp_path,
-        queue_name=f"intake-{uuid.uuid4().hex[:6]}",
-        events_stream="events-test",
+        queue_name=f"intake-{uuid.uuid4().hex[:8]}",
+        events_stream=f"events-{uuid.uuid4().hex[:8]}",
     )
+    yield settings
+    keys = list(redis_client.scan_iter(f"rq:*{settings.queue_name}*"))
+    keys += [settings.events_stream]
+    redis_client.delete(*keys)
 
 
 @pytest.fixture

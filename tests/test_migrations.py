@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from dispatcher.storage.database import make_engine
 from dispatcher.storage.migrations import alembic_config, downgrade, upgrade
-from dispatcher.storage.tables import Base
+from dispatcher.storage.schema import Base
 from tests.conftest import ADMIN_PG_URL
 
 
@@ -31,16 +31,23 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def revisions(url: str) -> list[str]:
+def revisions(url: str) -> list[tuple[str, str]]:
+    """(revision, the revision below it) from the first migration up."""
     script = ScriptDirectory.from_config(alembic_config(url))
-    return [r.revision for r in reversed(list(script.walk_revisions()))]
+    steps = []
+    for rev in reversed(list(script.walk_revisions())):
+        down = rev.down_revision
+        below = down if isinstance(down, str) else ("base" if down is None else down[0])
+        steps.append((rev.revision, below))
+    return steps
 
 
 def test_migrations_stairway(empty_url: str) -> None:
-    for revision in revisions(empty_url):
+    for revision, below in revisions(empty_url):
         upgrade(empty_url, revision)
-        downgrade(empty_url, "-1")
+        downgrade(empty_url, below)
         upgrade(empty_url, revision)
+    upgrade(empty_url)
     downgrade(empty_url, "base")
     engine = make_engine(empty_url)
     assert inspect(engine).get_table_names() == ["alembic_version"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from dispatcher.storage.database import make_engine
-from dispatcher.storage.tables import Base
+from dispatcher.storage.schema import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or ""
