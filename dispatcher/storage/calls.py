@@ -60,17 +60,10 @@ def lock_patient(session: Session, key: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
-def find_open_duplicate(
-    session: Session,
-    mo_id: int,
-    policy_number: str | None,
-    last_name: str,
-    first_name: str,
-    birth_date: object,
-    phone: str | None,
-    addr_key: str | None,
-) -> tables.CallRow | None:
-    """The same patient (policy, or name + birth date) or same phone and address, still open."""
+def _same_patient(
+    policy_number: str | None, last_name: str, first_name: str, birth_date: object
+) -> list[object]:
+    """SQL conditions that identify one patient: the policy, or the name with the birth date."""
     same: list[object] = []
     if policy_number:
         same.append(tables.CallRow.policy_number == policy_number)
@@ -82,6 +75,21 @@ def find_open_duplicate(
                 tables.CallRow.birth_date == birth_date,
             )
         )
+    return same
+
+
+def find_open_duplicate(
+    session: Session,
+    mo_id: int,
+    policy_number: str | None,
+    last_name: str,
+    first_name: str,
+    birth_date: object,
+    phone: str | None,
+    addr_key: str | None,
+) -> tables.CallRow | None:
+    """The same patient (policy, or name + birth date) or same phone and address, still open."""
+    same = _same_patient(policy_number, last_name, first_name, birth_date)
     if phone and addr_key:
         same.append(and_(tables.CallRow.phone == phone, tables.CallRow.address_key == addr_key))
     if not same:
@@ -107,17 +115,7 @@ def served_recently(
     birth_date: object,
     since: datetime,
 ) -> bool:
-    same: list[object] = []
-    if policy_number:
-        same.append(tables.CallRow.policy_number == policy_number)
-    if birth_date is not None:
-        same.append(
-            and_(
-                tables.CallRow.last_name == last_name,
-                tables.CallRow.first_name == first_name,
-                tables.CallRow.birth_date == birth_date,
-            )
-        )
+    same = _same_patient(policy_number, last_name, first_name, birth_date)
     if not same:
         return False
     found = session.scalar(
