@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
@@ -19,6 +19,7 @@ from dispatcher.storage.database import Database
 log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "events"
+_RELAY_LOCK = 0x6F7574626F78  # "outbox"
 
 
 def emit(session: Session, topic: str, payload: dict[str, Any]) -> None:
@@ -52,7 +53,12 @@ class OutboxRelay:
                 .limit(batch)
             )
             if session.bind is not None and session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
+                # one relay at a time keeps the stream in outbox order across processes
+                got = session.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _RELAY_LOCK}
+                ).scalar()
+                if not got:
+                    return RelayResult(0, 0)
             events = session.scalars(query).all()
             done: list[int] = []
             try:
