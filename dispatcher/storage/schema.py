@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dispatcher.storage.desk_forms_tables  # noqa: F401  (desk forms, issue 4)
 from dispatcher.storage import tables
 from dispatcher.storage.tables import Base
 
