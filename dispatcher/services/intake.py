@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +31,7 @@ from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import CallKind, Source
-from intake_core.errors import Conflict, ValidationFailed
+from intake_core.errors import Conflict, DomainError, ValidationFailed
 from intake_core.intake import (
     EMERGENCY_ADVICE,
     CallerInput,
@@ -186,24 +187,7 @@ class IntakeProcessor:
         formalized, mo = self._formalize(valid, contexts, now)
         if formalized.emergency:
             intake.red_flags = [{"code": f.code, "reason": f.reason} for f in formalized.red_flags]
-            emit(
-                session,
-                "intake.emergency",
-                {
-                    "type": "intake.emergency",
-                    "intake_id": intake.id,
-                    "mo_code": mo.code,
-                    "source": valid.source.value,
-                    "red_flags": [f.code for f in formalized.red_flags],
-                    "advice": EMERGENCY_ADVICE,
-                    "at": now.isoformat(),
-                },
-            )
-            log.warning(
-                "intake %s: emergency redirected to 103/112 (phone %s)",
-                intake.id,
-                mask_phone(valid.phone),
-            )
+            record_emergency(session, formalized, mo, now, intake_id=intake.id)
             return IntakeState.EMERGENCY
         return self._store(session, intake, formalized, mo, now)
 
@@ -238,130 +222,225 @@ class IntakeProcessor:
         mo: MoContext,
         now: datetime,
     ) -> IntakeState:
-        valid = formalized.intake
-        policy_number = valid.policy.number if valid.policy else None
-        addr_key = address_key(formalized.address)
-        lock_patient(
+        stored = store_call(
             session,
-            f"{mo.id}:{policy_number or ''}:{valid.last_name}:{valid.birth_date}:{valid.phone}",
-        )
-        duplicate = find_open_duplicate(
-            session,
-            mo.id,
-            policy_number,
-            valid.last_name,
-            valid.first_name,
-            valid.birth_date,
-            valid.phone,
-            addr_key,
-        )
-        channel_kind, channel_ref = _channel(valid, intake)
-        if duplicate is not None:
-            add_channel(session, duplicate.id, channel_kind, channel_ref, now)
-            intake.call_id = duplicate.id
-            intake.merged = True
-            emit(
-                session,
-                "call.merged",
-                {
-                    "type": "call.merged",
-                    "call_id": duplicate.id,
-                    "call_number": duplicate.number,
-                    "mo_code": mo.code,
-                    "intake_id": intake.id,
-                    "source": valid.source.value,
-                    "at": now.isoformat(),
-                },
-            )
-            return IntakeState.ACCEPTED
-        kind = formalized.kind
-        if kind is CallKind.PRIMARY and served_recently(
-            session,
-            mo.id,
-            policy_number,
-            valid.last_name,
-            valid.first_name,
-            valid.birth_date,
-            now - mo.repeat_window,
-        ):
-            kind = CallKind.REPEAT
-        match = formalized.district
-        address = formalized.address
-        complaints = formalized.complaints
-        row = tables.CallRow(
-            number=next_call_number(session),
-            mo_id=mo.id,
-            department_id=mo.department_ids.get(match.district.department_code) if match else None,
-            district_id=mo.district_ids.get(match.district.code) if match else None,
-            source=valid.source.value,
-            kind=kind.value,
-            status=formalized.status.value,
-            patient_id=None,
-            last_name=valid.last_name,
-            first_name=valid.first_name,
-            middle_name=valid.middle_name,
-            birth_date=valid.birth_date,
-            sex=valid.sex.value if valid.sex else None,
-            policy_series=valid.policy.series if valid.policy else None,
-            policy_number=policy_number,
-            age_category=formalized.age_category.value if formalized.age_category else None,
-            phone=valid.phone,
-            address={
-                "raw": address.raw,
-                **address.components(),
-                "private_sector": address.private_sector,
-                "confidence": address.confidence,
-                "street_matched": address.street_matched,
-            },
-            address_key=addr_key,
-            complaints={
-                "raw": complaints.raw,
-                "symptoms": list(complaints.symptoms),
-                "temperature": complaints.temperature,
-                "reason_code": complaints.reason_code,
-                "red_flags": [{"code": f.code, "reason": f.reason} for f in complaints.red_flags],
-                "emergency": complaints.emergency,
-            },
-            emergency=False,
-            caller_type=valid.caller_type.value if valid.caller_type else None,
-            caller_name=valid.caller_name,
-            caller_phone=valid.caller_phone,
-            planned_date=formalized.planned_date,
-            notes=valid.notes,
-            pending_reasons=list(formalized.pending_reasons),
-            created_at=now,
+            formalized,
+            mo,
+            now,
             received_at=intake.received_at,
-            updated_at=now,
+            channel=_channel(formalized.intake, intake),
+            actor=SYSTEM_ACTOR,
+            intake_id=intake.id,
         )
-        session.add(row)
-        session.flush()
-        reason = "; ".join(formalized.pending_reasons) or None
-        add_history(session, row.id, now, SYSTEM_ACTOR, "create", None, formalized.status, reason)
-        add_channel(session, row.id, channel_kind, channel_ref, intake.received_at)
+        intake.call_id = stored.row.id
+        intake.merged = stored.merged
+        return IntakeState.ACCEPTED
+
+
+def record_emergency(
+    session: Session,
+    formalized: Formalized,
+    mo: MoContext,
+    now: datetime,
+    intake_id: str | None = None,
+    actor: str | None = None,
+) -> None:
+    """An emergency is never stored as a home visit, but always recorded as an event."""
+    valid = formalized.intake
+    emit(
+        session,
+        "intake.emergency",
+        {
+            "type": "intake.emergency",
+            "intake_id": intake_id,
+            "mo_code": mo.code,
+            "source": valid.source.value,
+            "red_flags": [f.code for f in formalized.red_flags],
+            "advice": EMERGENCY_ADVICE,
+            "actor": actor,
+            "at": now.isoformat(),
+        },
+    )
+    log.warning(
+        "intake %s: emergency redirected to 103/112 (phone %s)",
+        intake_id or "desk",
+        mask_phone(valid.phone),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A formalized call in the database: a new row, or the open call it was merged into."""
+
+    row: tables.CallRow
+    merged: bool
+
+
+def store_call(
+    session: Session,
+    formalized: Formalized,
+    mo: MoContext,
+    now: datetime,
+    received_at: datetime,
+    channel: tuple[str, str],
+    actor: str,
+    intake_id: str | None = None,
+) -> Stored:
+    """Store a formalized call once: merge into the patient's open call, or create a new one."""
+    valid = formalized.intake
+    policy_number = valid.policy.number if valid.policy else None
+    addr_key = address_key(formalized.address)
+    lock_patient(
+        session,
+        f"{mo.id}:{policy_number or ''}:{valid.last_name}:{valid.birth_date}:{valid.phone}",
+    )
+    duplicate = find_open_duplicate(
+        session,
+        mo.id,
+        policy_number,
+        valid.last_name,
+        valid.first_name,
+        valid.birth_date,
+        valid.phone,
+        addr_key,
+    )
+    channel_kind, channel_ref = channel
+    if duplicate is not None:
+        add_channel(session, duplicate.id, channel_kind, channel_ref, now)
         emit(
             session,
-            "call.created",
-            status_event(
-                row,
-                mo.code,
-                "create",
-                None,
-                SYSTEM_ACTOR,
-                reason,
-                now,
-                source=valid.source.value,
-                kind=kind.value,
-            ),
+            "call.merged",
+            {
+                "type": "call.merged",
+                "call_id": duplicate.id,
+                "call_number": duplicate.number,
+                "mo_code": mo.code,
+                "intake_id": intake_id,
+                "source": valid.source.value,
+                "at": now.isoformat(),
+            },
         )
-        intake.call_id = row.id
-        log.info(
-            "intake %s: call %s created in %s, status %s",
-            intake.id,
-            row.number,
+        return Stored(duplicate, merged=True)
+    kind = formalized.kind
+    if kind is CallKind.PRIMARY and served_recently(
+        session,
+        mo.id,
+        policy_number,
+        valid.last_name,
+        valid.first_name,
+        valid.birth_date,
+        now - mo.repeat_window,
+    ):
+        kind = CallKind.REPEAT
+    match = formalized.district
+    address = formalized.address
+    complaints = formalized.complaints
+    row = tables.CallRow(
+        number=next_call_number(session),
+        mo_id=mo.id,
+        department_id=mo.department_ids.get(match.district.department_code) if match else None,
+        district_id=mo.district_ids.get(match.district.code) if match else None,
+        source=valid.source.value,
+        kind=kind.value,
+        status=formalized.status.value,
+        patient_id=None,
+        last_name=valid.last_name,
+        first_name=valid.first_name,
+        middle_name=valid.middle_name,
+        birth_date=valid.birth_date,
+        sex=valid.sex.value if valid.sex else None,
+        policy_series=valid.policy.series if valid.policy else None,
+        policy_number=policy_number,
+        age_category=formalized.age_category.value if formalized.age_category else None,
+        phone=valid.phone,
+        address={
+            "raw": address.raw,
+            **address.components(),
+            "private_sector": address.private_sector,
+            "confidence": address.confidence,
+            "street_matched": address.street_matched,
+        },
+        address_key=addr_key,
+        complaints={
+            "raw": complaints.raw,
+            "symptoms": list(complaints.symptoms),
+            "temperature": complaints.temperature,
+            "reason_code": complaints.reason_code,
+            "red_flags": [{"code": f.code, "reason": f.reason} for f in complaints.red_flags],
+            "emergency": complaints.emergency,
+        },
+        emergency=False,
+        caller_type=valid.caller_type.value if valid.caller_type else None,
+        caller_name=valid.caller_name,
+        caller_phone=valid.caller_phone,
+        planned_date=formalized.planned_date,
+        notes=valid.notes,
+        pending_reasons=list(formalized.pending_reasons),
+        created_at=now,
+        received_at=received_at,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    reason = "; ".join(formalized.pending_reasons) or None
+    add_history(session, row.id, now, actor, "create", None, formalized.status, reason)
+    add_channel(session, row.id, channel_kind, channel_ref, received_at)
+    emit(
+        session,
+        "call.created",
+        status_event(
+            row,
             mo.code,
-            CallStatus(row.status).value,
-        )
-        return IntakeState.ACCEPTED
+            "create",
+            None,
+            actor,
+            reason,
+            now,
+            source=valid.source.value,
+            kind=kind.value,
+        ),
+    )
+    log.info(
+        "intake %s: call %s created in %s, status %s",
+        intake_id or "desk",
+        row.number,
+        mo.code,
+        CallStatus(row.status).value,
+    )
+    return Stored(row, merged=False)
+
+
+class EmergencyRedirect(DomainError):
+    """Triage found red flags: not a home visit; the caller must dial 103/112."""
+
+    code = "emergency"
+
+    def __init__(self, formalized: Formalized) -> None:
+        super().__init__(EMERGENCY_ADVICE)
+        self.formalized = formalized
+
+
+def intake_now(
+    session: Session,
+    request: IntakeRequest,
+    mo: MoContext,
+    analyzer: TextAnalyzer,
+    actor: str,
+    channel: tuple[str, str],
+    now: datetime,
+    adjust: Callable[[Formalized], Formalized] | None = None,
+) -> Stored:
+    """A person's intake (the operator desk), synchronously: the worker's validate → formalize →
+    store path in one transaction. `adjust` applies the operator's corrections (the district)."""
+    local = mo.local(now)
+    valid = validate(request, local.date())
+    formalized = formalize(valid, analyzer, mo.catalog, mo.calendar, local)
+    if adjust is not None:
+        formalized = adjust(formalized)
+    if formalized.emergency:
+        record_emergency(session, formalized, mo, now, actor=actor)
+        raise EmergencyRedirect(formalized)
+    return store_call(session, formalized, mo, now, now, channel, actor)
 
 
 def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:

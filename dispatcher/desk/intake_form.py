@@ -1,0 +1,117 @@
+"""The new call form as typed by the operator: to the core's IntakeRequest and back to fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Literal
+
+from pydantic import BaseModel
+
+from dispatcher.storage.references import MoContext
+from intake_core.call import CallerType, CallKind, Source
+from intake_core.districts import DistrictMatch, DistrictStreet
+from intake_core.errors import FieldError
+from intake_core.intake import CallerInput, Formalized, IntakeRequest, PatientInput
+from intake_core.status import CallStatus
+
+DESK_SOURCES = (Source.REGISTRY, Source.CALL_CENTER, Source.AMBULANCE, Source.DOCTOR)
+DESK_KINDS = tuple(CallKind)
+CALLER_TYPES = tuple(CallerType)
+
+# core field names → the form's input names
+_FIELD_NAMES = {
+    "patient.last_name": "last_name",
+    "patient.first_name": "first_name",
+    "patient.middle_name": "middle_name",
+    "patient.birth_date": "birth_date",
+    "patient.sex": "sex",
+    "policy": "policy_number",
+    "caller.type": "caller_type",
+    "caller.name": "caller_name",
+    "caller.phone": "caller_phone",
+    "to_mo": "to_mo",
+}
+
+
+class NewCallForm(BaseModel):
+    """Every input of «Оформление нового вызова», as strings, exactly as typed."""
+
+    form_id: str = ""
+    source: str = Source.REGISTRY.value
+    kind: str = CallKind.PRIMARY.value
+    last_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    policy_series: str = ""
+    policy_number: str = ""
+    phone: str = ""
+    address: str = ""
+    district_code: str = ""
+    entrance: str = ""
+    floor: str = ""
+    intercom: str = ""
+    private_sector: str = ""
+    complaints: str = ""
+    caller_type: str = ""
+    caller_name: str = ""
+    caller_phone: str = ""
+    notes: str = ""
+    next: Literal["save", "assign", "transfer"] = "save"
+
+    def to_request(self, mo_code: str) -> IntakeRequest:
+        return IntakeRequest(
+            source=self.source,
+            kind=self.kind or None,
+            mo_code=mo_code,
+            patient=PatientInput(
+                last_name=self.last_name,
+                first_name=self.first_name,
+                middle_name=self.middle_name or None,
+                birth_date=self.birth_date or None,
+                sex=self.sex or None,
+                policy_series=self.policy_series or None,
+                policy_number=self.policy_number or None,
+            ),
+            phone=self.phone or None,
+            address=self.address,
+            entrance=self.entrance or None,
+            floor=self.floor or None,
+            intercom=self.intercom or None,
+            private_sector=bool(self.private_sector) or None,
+            complaints=self.complaints,
+            caller=CallerInput(
+                type=self.caller_type or None,
+                name=self.caller_name or None,
+                phone=self.caller_phone or None,
+            ),
+            notes=self.notes or None,
+        )
+
+
+def field_errors(errors: list[FieldError]) -> dict[str, str]:
+    """Russian messages keyed by the form's input names, for showing next to each field."""
+    shown: dict[str, str] = {}
+    for error in errors:
+        name = _FIELD_NAMES.get(error.field, error.field)
+        shown[name] = f"{shown[name]}; {error.message}" if name in shown else error.message
+    return shown
+
+
+def with_district(mo: MoContext, code: str) -> Callable[[Formalized], Formalized]:
+    """The district the operator confirmed or chose: a person checked the address, so it is new."""
+
+    def adjust(formalized: Formalized) -> Formalized:
+        chosen = next((d for d in mo.catalog.districts if d.code == code), None)
+        if chosen is None:
+            return formalized
+        match = formalized.district
+        if match is None or match.district.code != code:
+            address = formalized.address
+            street = DistrictStreet(address.city, address.street or "", address.street_type, ())
+            match = DistrictMatch(chosen, street)
+        return replace(formalized, district=match, pending_reasons=(), status=CallStatus.NEW)
+
+    return adjust
