@@ -36,6 +36,32 @@ class Settings(BaseSettings):
     job_retries: int = 3
     sql_echo: bool = False
 
+    # notifications, webhooks, СМП and portal APIs (issue 7)
+    notify_queue: str = "notify"
+    notify_group: str = "notify"
+    notify_max_attempts: int = 5
+    notify_backoff_base: float = 10.0  # seconds: base * 2 ** (attempt - 1), capped
+    notify_backoff_cap: float = 3600.0
+    notify_send_lease: float = 60.0  # a send not finished by then is treated as interrupted
+    notify_quiet_start: str = "22:00"  # default quiet hours, MO local time; per MO in the DB
+    notify_quiet_end: str = "08:00"
+    sms_gateway: Literal["smpp", "http", "none"] = "none"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = "dispatcher"
+    smpp_password: str = ""
+    smpp_source_addr: str = "POLYCLINIC"
+    smpp_enquire_link: float = 30.0
+    sms_http_url: str | None = None
+    sms_http_token: str = ""
+    webhook_timeout: float = 10.0
+    api_rate_limit: int = 120  # requests per client per window
+    api_rate_window: int = 60  # seconds
+
+    # desk forms (issue 4): one home visit's average length, travel included; a doctor's
+    # schedule window holds window_minutes // desk_visit_minutes visits (the load's 100%)
+    desk_visit_minutes: int = 30
+
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
         if self.env == "production":

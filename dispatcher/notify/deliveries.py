@@ -1,0 +1,410 @@
+"""Deliveries: one row per (event, recipient, channel); the state machine that sends it once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from dispatcher.notify.templates import DELIVERY_STATE_LABELS, INTERRUPTED
+from dispatcher.storage import tables
+from dispatcher.storage.database import Database
+from dispatcher.storage.notify_tables import NotifyDelivery, NotifySmsPart, NotifySubscription
+from intake_core.errors import IllegalTransition, NotFound
+from intake_core.phones import mask_phone
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    WEBHOOK = "webhook"
+
+
+class DeliveryState(enum.StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    RETRY = "retry"
+    DEFERRED = "deferred"
+    DEAD = "dead"
+    SKIPPED = "skipped"
+    UNDELIVERED = "undelivered"
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_STATE_LABELS[self.value]
+
+
+FINAL = frozenset(
+    {
+        DeliveryState.SENT,
+        DeliveryState.DELIVERED,
+        DeliveryState.DEAD,
+        DeliveryState.SKIPPED,
+        DeliveryState.UNDELIVERED,
+    }
+)
+RECEIPT_OK = "DELIVRD"
+RECEIPT_FINAL_BAD = frozenset({"UNDELIV", "REJECTD", "EXPIRED", "DELETED", "UNKNOWN"})
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A message to record for an event, before it has an id."""
+
+    event_id: int
+    call_id: int | None
+    mo_id: int | None
+    channel: Channel
+    recipient: str
+    template: str
+    body: str
+    urgent: bool = False
+    subscription_id: int | None = None
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A delivery taken for one send attempt."""
+
+    id: int
+    event_id: int
+    channel: Channel
+    recipient: str
+    body: str
+    attempt: int
+    subscription_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff: base * 2 ** (attempt - 1), capped; N attempts, then dead-letter."""
+
+    base: float
+    cap: float
+    max_attempts: int
+
+    def delay(self, attempt: int) -> timedelta:
+        return timedelta(seconds=min(self.base * 2 ** max(attempt - 1, 0), self.cap))
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def record(session: Session, planned: Sequence[Planned], now: datetime) -> list[int]:
+    """Insert each planned delivery once; return the ids of those still to be sent."""
+    insert = _insert(session)
+    for item in planned:
+        state = DeliveryState.SKIPPED if item.skip_reason else DeliveryState.QUEUED
+        statement = (
+            insert(NotifyDelivery)
+            .values(
+                event_id=item.event_id,
+                call_id=item.call_id,
+                mo_id=item.mo_id,
+                channel=item.channel.value,
+                recipient=item.recipient,
+                subscription_id=item.subscription_id,
+                template=item.template,
+                body=item.body,
+                urgent=item.urgent,
+                state=state.value,
+                attempts=0,
+                due_at=now,
+                last_error=item.skip_reason,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["event_id", "recipient", "channel"])
+        )
+        session.execute(statement)
+    if not planned:
+        return []
+    event_ids = {item.event_id for item in planned}
+    rows = session.scalars(
+        select(NotifyDelivery.id).where(
+            NotifyDelivery.event_id.in_(event_ids),
+            NotifyDelivery.state == DeliveryState.QUEUED.value,
+        )
+    )
+    return list(rows)
+
+
+class Deliveries:
+    """The state machine of a delivery, each step one committed transaction."""
+
+    def __init__(self, db: Database, backoff: Backoff, lease: timedelta) -> None:
+        self.db = db
+        self.backoff = backoff
+        self.lease = lease
+
+    def _row(self, session: Session, delivery_id: int) -> NotifyDelivery:
+        row = session.scalar(
+            select(NotifyDelivery).where(NotifyDelivery.id == delivery_id).with_for_update()
+        )
+        if row is None:
+            raise NotFound("Уведомление не найдено")
+        return row
+
+    def claim(
+        self, delivery_id: int, now: datetime, quiet_until: datetime | None = None
+    ) -> Claim | None:
+        """Take a delivery for one attempt, or None: done, busy, deferred or interrupted."""
+        with self.db.session() as session:
+            row = self._row(session, delivery_id)
+            state = DeliveryState(row.state)
+            if state in FINAL:
+                return None
+            if state is DeliveryState.SENDING:
+                if row.due_at > now:
+                    return None  # another worker holds the lease
+                if row.channel == Channel.SMS.value:
+                    # the SMS center may have it: never risk a second SMS, ask a person
+                    self._set(row, DeliveryState.DEAD, now, INTERRUPTED)
+                    return None
+                # a webhook goes again under the same idempotency key; the receiver dedupes
+            if quiet_until is not None and not row.urgent and row.channel == Channel.SMS.value:
+                self._set(row, DeliveryState.DEFERRED, now)
+                row.due_at = quiet_until
+                return None
+            row.attempts += 1
+            self._set(row, DeliveryState.SENDING, now)
+            row.due_at = now + self.lease
+            return Claim(
+                row.id,
+                row.event_id,
+                Channel(row.channel),
+                row.recipient,
+                row.body,
+                row.attempts,
+                row.subscription_id,
+            )
+
+    def succeed(self, delivery_id: int, now: datetime, message_ids: Sequence[str] = ()) -> None:
+        with self.db.session() as session:
+            row = self._row(session, delivery_id)
+            self._set(row, DeliveryState.SENT, now)
+            row.sent_at = now
+            for number, message_id in enumerate(message_ids, start=1):
+                session.add(
+                    NotifySmsPart(
+                        delivery_id=row.id,
+                        part_no=number,
+                        message_id=message_id,
+                        state="ENROUTE",
+                        updated_at=now,
+                    )
+                )
+
+    def fail(self, delivery_id: int, now: datetime, error: str, permanent: bool = False) -> str:
+        """Record a failed attempt: retry later with backoff, or dead-letter after N."""
+        with self.db.session() as session:
+            row = self._row(session, delivery_id)
+            if permanent or row.attempts >= self.backoff.max_attempts:
+                self._set(row, DeliveryState.DEAD, now, error)
+            else:
+                self._set(row, DeliveryState.RETRY, now, error)
+                row.due_at = now + self.backoff.delay(row.attempts)
+            return row.state
+
+    def receipt(self, message_id: str, stat: str, now: datetime) -> bool:
+        """A delivery receipt of the SMS center; False when the message id is not known yet."""
+        with self.db.session() as session:
+            part = session.scalar(
+                select(NotifySmsPart).where(NotifySmsPart.message_id == message_id)
+            )
+            if part is None:
+                return False
+            part.state = stat
+            part.updated_at = now
+            session.flush()
+            row = self._row(session, part.delivery_id)
+            states = list(
+                session.scalars(
+                    select(NotifySmsPart.state).where(NotifySmsPart.delivery_id == row.id)
+                )
+            )
+            if all(s == RECEIPT_OK for s in states):
+                self._set(row, DeliveryState.DELIVERED, now)
+                row.delivered_at = now
+            elif stat in RECEIPT_FINAL_BAD:
+                self._set(row, DeliveryState.UNDELIVERED, now, f"Оператор: {stat}")
+            return True
+
+    def retry(self, delivery_id: int, now: datetime, mo_ids: Collection[int] | None) -> int:
+        """«Повторить» a dead letter: back to the queue with a fresh count of attempts."""
+        with self.db.session() as session:
+            row = self._row(session, delivery_id)
+            if mo_ids is not None and row.mo_id not in mo_ids:
+                raise NotFound("Уведомление не найдено")
+            if row.state not in {DeliveryState.DEAD.value, DeliveryState.UNDELIVERED.value}:
+                raise IllegalTransition("Повторить можно только неотправленное уведомление")
+            row.attempts = 0
+            self._set(row, DeliveryState.QUEUED, now)
+            row.due_at = now
+            return row.id
+
+    def due(self, now: datetime, queued_grace: timedelta, limit: int = 500) -> list[int]:
+        """Deliveries whose time has come (retry, quiet hours over, lost job, expired lease)."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(NotifyDelivery)
+                .where(
+                    (
+                        NotifyDelivery.state.in_(
+                            [
+                                DeliveryState.RETRY.value,
+                                DeliveryState.DEFERRED.value,
+                                DeliveryState.SENDING.value,
+                            ]
+                        )
+                        & (NotifyDelivery.due_at <= now)
+                    )
+                    | (
+                        (NotifyDelivery.state == DeliveryState.QUEUED.value)
+                        & (NotifyDelivery.due_at <= now - queued_grace)
+                    )
+                )
+                .order_by(NotifyDelivery.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                if row.state != DeliveryState.SENDING.value:
+                    self._set(row, DeliveryState.QUEUED, now)
+                    row.due_at = now
+            return [row.id for row in rows]
+
+    @staticmethod
+    def _set(
+        row: NotifyDelivery, state: DeliveryState, now: datetime, error: str | None = None
+    ) -> None:
+        row.state = state.value
+        row.updated_at = now
+        if error is not None:
+            row.last_error = error[:500]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryView:
+    """A delivery as the desk and the API show it: the phone masked, no message text."""
+
+    id: int
+    event_id: int
+    call_id: int | None
+    call_number: int | None
+    channel: str
+    recipient: str
+    template: str
+    state: str
+    state_label: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    parts: list[dict[str, str]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event_id": self.event_id,
+            "call_id": self.call_id,
+            "call_number": self.call_number,
+            "channel": self.channel,
+            "recipient": self.recipient,
+            "template": self.template,
+            "state": self.state,
+            "state_label": self.state_label,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
+            "parts": self.parts,
+        }
+
+
+def _views(session: Session, rows: Sequence[NotifyDelivery]) -> list[DeliveryView]:
+    ids = [r.id for r in rows]
+    parts: dict[int, list[dict[str, str]]] = {}
+    for part in session.scalars(
+        select(NotifySmsPart)
+        .where(NotifySmsPart.delivery_id.in_(ids))
+        .order_by(NotifySmsPart.delivery_id, NotifySmsPart.part_no)
+    ):
+        parts.setdefault(part.delivery_id, []).append(
+            {"message_id": part.message_id, "state": part.state}
+        )
+    call_ids = {r.call_id for r in rows if r.call_id}
+    numbers = dict(
+        session.execute(
+            select(tables.CallRow.id, tables.CallRow.number).where(tables.CallRow.id.in_(call_ids))
+        ).all()
+    )
+    sub_ids = {r.subscription_id for r in rows if r.subscription_id}
+    clients = dict(
+        session.execute(
+            select(NotifySubscription.id, tables.ApiClient.name)
+            .join(tables.ApiClient, tables.ApiClient.id == NotifySubscription.client_id)
+            .where(NotifySubscription.id.in_(sub_ids))
+        ).all()
+    )
+    return [
+        DeliveryView(
+            id=r.id,
+            event_id=r.event_id,
+            call_id=r.call_id,
+            call_number=numbers.get(r.call_id) if r.call_id else None,
+            channel=r.channel,
+            recipient=(
+                mask_phone(r.recipient)
+                if r.channel == Channel.SMS.value
+                else clients.get(r.subscription_id or 0, r.recipient)
+            ),
+            template=r.template,
+            state=r.state,
+            state_label=DeliveryState(r.state).label,
+            attempts=r.attempts,
+            last_error=r.last_error,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            delivered_at=r.delivered_at,
+            parts=parts.get(r.id, []),
+        )
+        for r in rows
+    ]
+
+
+def for_call(session: Session, call_id: int) -> list[DeliveryView]:
+    """Every message about a call with its delivery state (the call card)."""
+    rows = session.scalars(
+        select(NotifyDelivery).where(NotifyDelivery.call_id == call_id).order_by(NotifyDelivery.id)
+    ).all()
+    return _views(session, rows)
+
+
+def dead_letters(
+    session: Session, mo_ids: Collection[int] | None, limit: int = 200
+) -> list[DeliveryView]:
+    """The dead-letter list of the desk: messages given up on, newest first, for «повторить»."""
+    query = select(NotifyDelivery).where(
+        NotifyDelivery.state.in_([DeliveryState.DEAD.value, DeliveryState.UNDELIVERED.value])
+    )
+    if mo_ids is not None:
+        query = query.where(NotifyDelivery.mo_id.in_(mo_ids))
+    rows = session.scalars(query.order_by(NotifyDelivery.updated_at.desc()).limit(limit)).all()
+    return _views(session, rows)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

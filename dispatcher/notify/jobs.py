@@ -1,0 +1,129 @@
+"""The notification RQ job: send one delivery once; its context is built once per process."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import redis
+from rq import Queue
+
+from dispatcher.notify import preferences
+from dispatcher.notify.deliveries import Backoff, Channel, Claim, Deliveries
+from dispatcher.notify.errors import SendFailed
+from dispatcher.notify.sms import SmsGateway
+from dispatcher.notify.webhooks import WebhookSender
+from dispatcher.settings import Settings
+from dispatcher.storage.database import Database
+from dispatcher.storage.notify_tables import NotifyDelivery, NotifySubscription
+from intake_core.phones import mask_phone
+
+log = logging.getLogger(__name__)
+
+DELIVER = "dispatcher.notify.jobs.deliver"
+
+
+class NotifyQueue:
+    """Enqueues one job per delivery; a duplicate job is harmless (the delivery is claimed)."""
+
+    def __init__(self, connection: redis.Redis, name: str) -> None:
+        self.queue = Queue(name, connection=connection)
+
+    def enqueue(self, delivery_id: int) -> None:
+        self.queue.enqueue(
+            DELIVER,
+            delivery_id,
+            job_id=f"notify-{delivery_id}-{uuid.uuid4().hex[:8]}",
+            result_ttl=300,
+            failure_ttl=7 * 24 * 3600,
+        )
+
+
+@dataclass(slots=True)
+class NotifyContext:
+    """What the job needs: the database, the state machine, the gateways."""
+
+    settings: Settings
+    db: Database
+    deliveries: Deliveries
+    sms: SmsGateway | None
+    webhooks: WebhookSender
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database, sms: SmsGateway | None) -> NotifyContext:
+        backoff = Backoff(
+            settings.notify_backoff_base, settings.notify_backoff_cap, settings.notify_max_attempts
+        )
+        return cls(
+            settings,
+            db,
+            Deliveries(db, backoff, timedelta(seconds=settings.notify_send_lease)),
+            sms,
+            WebhookSender(settings.webhook_timeout),
+        )
+
+
+_context: NotifyContext | None = None
+
+
+def install(context: NotifyContext | None) -> None:
+    global _context
+    _context = context
+
+
+def _quiet_until(context: NotifyContext, delivery_id: int, now: datetime) -> datetime | None:
+    with context.db.session() as session:
+        row = session.get(NotifyDelivery, delivery_id)
+        if row is None or row.urgent or row.channel != Channel.SMS.value or row.mo_id is None:
+            return None
+        hours = preferences.quiet_hours(
+            session,
+            row.mo_id,
+            context.settings.notify_quiet_start,
+            context.settings.notify_quiet_end,
+        )
+    until = hours.until(now)
+    return until.astimezone(UTC) if until else None
+
+
+def _send(context: NotifyContext, claim: Claim) -> list[str]:
+    if claim.channel is Channel.SMS:
+        if context.sms is None:
+            raise SendFailed("SMS-шлюз не настроен (SMS_GATEWAY)")
+        return context.sms.send(claim.recipient, claim.body, claim.id)
+    with context.db.session() as session:
+        subscription = session.get(NotifySubscription, claim.subscription_id or 0)
+        if subscription is None or not subscription.active:
+            raise SendFailed("Подписка удалена или отключена", permanent=True)
+        url, secret = subscription.url, subscription.secret
+    context.webhooks.send(url, secret, claim.body, f"{claim.event_id}:{claim.subscription_id}")
+    return []
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one delivery; a re-run after success or mid-send never sends a second SMS."""
+    context = _context
+    if context is None:
+        raise RuntimeError("notify context not installed: start `python -m dispatcher.notify`")
+    now = datetime.now(UTC)
+    claim = context.deliveries.claim(delivery_id, now, _quiet_until(context, delivery_id, now))
+    if claim is None:
+        return "skipped"
+    try:
+        message_ids = _send(context, claim)
+    except SendFailed as exc:
+        state = context.deliveries.fail(delivery_id, datetime.now(UTC), exc.reason, exc.permanent)
+        log.warning(
+            "delivery %s (%s %s) attempt %s failed: %s → %s",
+            delivery_id,
+            claim.channel.value,
+            mask_phone(claim.recipient) if claim.channel is Channel.SMS else claim.recipient,
+            claim.attempt,
+            exc.reason,
+            state,
+        )
+        return state
+    context.deliveries.succeed(delivery_id, datetime.now(UTC), message_ids)
+    return "sent"

@@ -1,0 +1,152 @@
+"""Webhooks: client systems' subscriptions, signed JSON posts with an idempotency key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.notify.errors import SendFailed
+from dispatcher.storage.notify_tables import NotifySubscription
+from intake_core.errors import FieldError, NotFound, ValidationFailed
+from intake_core.status import CallStatus
+
+SIGNATURE_HEADER = "X-Signature"
+TIMESTAMP_HEADER = "X-Timestamp"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex>` of HMAC-SHA256 over «timestamp.body»: the receiver checks both."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, tolerance: float) -> bool:
+    """What a receiver does: a fresh timestamp and a matching signature."""
+    try:
+        fresh = abs(time.time() - float(timestamp)) <= tolerance
+    except ValueError:
+        return False
+    return fresh and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    client_id: int
+    url: str
+    statuses: tuple[str, ...]
+    own_calls_only: bool
+    active: bool
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "client_id": self.client_id,
+            "url": self.url,
+            "statuses": list(self.statuses),
+            "own_calls_only": self.own_calls_only,
+            "active": self.active,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def _view(row: NotifySubscription) -> Subscription:
+    return Subscription(
+        row.id,
+        row.client_id,
+        row.url,
+        tuple(row.statuses or ()),
+        row.own_calls_only,
+        row.active,
+        row.created_at,
+    )
+
+
+def subscribe(
+    session: Session,
+    client_id: int,
+    url: str,
+    statuses: list[str],
+    own_calls_only: bool,
+    now: datetime,
+) -> tuple[Subscription, str]:
+    """Create a subscription; the signing secret is returned once."""
+    errors = []
+    if not url.startswith(("https://", "http://")):
+        errors.append(FieldError("url", "Адрес должен начинаться с https://", "invalid_url"))
+    known = {s.value for s in CallStatus}
+    if any(s not in known for s in statuses):
+        errors.append(
+            FieldError("statuses", f"Статусы: {', '.join(sorted(known))}", "invalid_status")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    row = NotifySubscription(
+        client_id=client_id,
+        url=url,
+        secret=secret,
+        statuses=statuses,
+        own_calls_only=own_calls_only,
+        active=True,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return _view(row), secret
+
+
+def subscriptions(session: Session, client_id: int | None) -> list[Subscription]:
+    query = select(NotifySubscription).order_by(NotifySubscription.id)
+    if client_id is not None:
+        query = query.where(NotifySubscription.client_id == client_id)
+    return [_view(r) for r in session.scalars(query)]
+
+
+def unsubscribe(session: Session, subscription_id: int, client_id: int | None) -> None:
+    row = session.get(NotifySubscription, subscription_id)
+    if row is None or (client_id is not None and row.client_id != client_id):
+        raise NotFound("Подписка не найдена")
+    session.delete(row)
+
+
+class WebhookSender:
+    """Posts a delivery's JSON body, signed, with its idempotency key."""
+
+    def __init__(self, timeout: float) -> None:
+        self.client = httpx.Client(timeout=timeout)
+
+    def send(self, url: str, secret: str, body: str, idempotency_key: str) -> int:
+        payload = body.encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(secret, timestamp, payload),
+            IDEMPOTENCY_HEADER: idempotency_key,
+            "User-Agent": "home-visit-dispatcher/1",
+        }
+        try:
+            response = self.client.post(url, content=payload, headers=headers)
+        except httpx.HTTPError as exc:
+            raise SendFailed(f"Подписчик недоступен: {type(exc).__name__}") from exc
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise SendFailed(f"Подписчик ответил {response.status_code}")
+        if response.status_code >= 400:
+            # 4xx other than the above: the receiver rejects it; repeating will not help
+            raise SendFailed(f"Подписчик отклонил уведомление: {response.status_code}", True)
+        return response.status_code
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,207 @@
+"""Fixtures of the notification tests: a local SMS center, a webhook receiver, the pipeline."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+import redis
+from rq import SimpleWorker
+from sqlalchemy import delete, select
+
+from dispatcher.notify import jobs, webhooks
+from dispatcher.notify.events import EventConsumer
+from dispatcher.notify.sms import SmppGateway
+from dispatcher.services import accounts
+from dispatcher.services.events import OutboxRelay, emit
+from dispatcher.services.lifecycle import status_event
+from dispatcher.settings import Settings
+from dispatcher.storage import tables
+from dispatcher.storage.calls import add_channel, add_history, next_call_number
+from dispatcher.storage.database import Database
+from dispatcher.storage.notify_tables import NotifyDelivery, NotifyPreference
+from intake_core.status import CallStatus
+from tests.conftest import DEMO_MO
+from tests.notify.receiver import Receiver
+from tests.notify.smsc import Smsc
+
+PHONE = "+79161234567"
+COMPLAINT = "Температура 38,5, сильный кашель, боль в горле"
+
+
+@pytest.fixture(autouse=True)
+def _no_preferences(db: Database) -> None:
+    """Preferences are keyed by phone, not by MO: clear them between tests."""
+    with db.session() as session:
+        session.execute(delete(NotifyPreference))
+
+
+@pytest.fixture
+def notify_settings(settings: Settings, redis_client: redis.Redis) -> Iterator[Settings]:
+    """Settings with their own notify queue and no waiting between retries."""
+    copy = settings.model_copy(
+        update={
+            "notify_queue": f"notify-{uuid.uuid4().hex[:8]}",
+            "notify_backoff_base": 0.0,
+            "notify_max_attempts": 3,
+            "notify_quiet_start": "00:00",
+            "notify_quiet_end": "00:00",  # no quiet hours unless a test sets them
+        }
+    )
+    yield copy
+    keys = list(redis_client.scan_iter(f"rq:*{copy.notify_queue}*"))
+    if keys:
+        redis_client.delete(*keys)
+
+
+@pytest.fixture
+def smsc() -> Iterator[Smsc]:
+    server = Smsc()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def make_call(
+    db: Database,
+    phone: str | None = PHONE,
+    kind: str = "primary",
+    source: str = "portal",
+    status: CallStatus = CallStatus.NEW,
+) -> int:
+    """A stored call and its call.created event, as the intake makes them (no NLP needed)."""
+    now = datetime.now(UTC)
+    with db.session() as session:
+        mo = session.scalar(
+            select(tables.MedicalOrganization).where(tables.MedicalOrganization.code == DEMO_MO)
+        )
+        assert mo is not None
+        row = tables.CallRow(
+            number=next_call_number(session),
+            mo_id=mo.id,
+            source=source,
+            kind=kind,
+            status=status.value,
+            last_name="Иванова",
+            first_name="Мария",
+            birth_date=date(2015, 3, 2),
+            phone=phone,
+            address={"raw": "Химки, ул. Молодежная, д. 63, кв. 54"},
+            complaints={"raw": COMPLAINT, "symptoms": ["fever", "cough"]},
+            diagnoses=[],
+            pending_reasons=[],
+            planned_date=now.date(),
+            created_at=now,
+            received_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        add_history(session, row.id, now, "test", "create", None, status, None)
+        add_channel(session, row.id, "portal_request", f"req-{row.number}", now)
+        emit(session, "call.created", status_event(row, DEMO_MO, "create", None, "test", None, now))
+        return row.id
+
+
+def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int, str]:
+    """A client system with the `webhooks` scope and its subscription; returns (id, secret)."""
+    with db.session() as session:
+        token = accounts.create_token(session, "МИС", ["webhooks"], [DEMO_MO])
+        client = session.scalar(
+            select(tables.ApiClient).where(tables.ApiClient.token_hash == accounts.hash_token(token))
+        )
+        assert client is not None
+        subscription, secret = webhooks.subscribe(
+            session, client.id, url, [], own_calls_only, datetime.now(UTC)
+        )
+        return subscription.id, secret
+
+
+class Pipeline:
+    """Outbox → stream → consumer → RQ → a real worker → the SMS center and the subscriber."""
+
+    def __init__(self, settings: Settings, db: Database, client: redis.Redis, smsc: Smsc) -> None:
+        self.settings = settings
+        self.db = db
+        self.client = client
+        self.relay = OutboxRelay(db, client, settings.events_stream, 1000)
+        self.context = jobs.NotifyContext.build(settings, db, None)
+        self.sms = SmppGateway(
+            "127.0.0.1",
+            smsc.port,
+            settings.smpp_system_id,
+            smsc.password,
+            "POLYCLINIC",
+            self.context.deliveries.receipt,
+            timeout=3.0,
+        )
+        self.context.sms = self.sms
+        jobs.install(self.context)
+        self.queue = jobs.NotifyQueue(client, settings.notify_queue)
+        self.consumer = EventConsumer(
+            db,
+            client,
+            settings.events_stream,
+            settings.notify_group,
+            self.queue,
+            self.context.deliveries,
+            consumer="test",
+        )
+
+    def consume(self) -> int:
+        self.relay.relay_pending()
+        total = 0
+        while True:
+            result = self.consumer.consume(block_ms=10)
+            total += result.events
+            if not result.events:
+                return total
+
+    def drain(self) -> None:
+        SimpleWorker([self.settings.notify_queue], connection=self.client).work(burst=True)
+
+    def run(self) -> None:
+        self.consume()
+        self.drain()
+        while self.consumer.sweep():  # retries due now (backoff 0 in tests)
+            self.drain()
+
+    def deliveries(self, **where: Any) -> list[NotifyDelivery]:
+        with self.db.session() as session:
+            query = select(NotifyDelivery).order_by(NotifyDelivery.id)
+            for name, value in where.items():
+                query = query.where(getattr(NotifyDelivery, name) == value)
+            return list(session.scalars(query))
+
+    def close(self) -> None:
+        self.sms.close()
+        self.context.webhooks.close()
+        jobs.install(None)
+
+
+@pytest.fixture
+def pipeline(
+    notify_settings: Settings, db: Database, redis_client: redis.Redis, smsc: Smsc
+) -> Iterator[Pipeline]:
+    built = Pipeline(notify_settings, db, redis_client, smsc)
+    yield built
+    built.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
