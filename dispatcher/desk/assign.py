@@ -1,0 +1,99 @@
+"""«Назначение вызова на врача»: doctors with their load; one click assigns."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dispatcher.desk.doctor_board import check_available, doctor_options
+from dispatcher.desk.forms_web import (
+    DeskUserDep,
+    ServicesDep,
+    actor_of,
+    load_call,
+    mo_context,
+    page,
+)
+from dispatcher.services.lifecycle import CallLifecycle
+from intake_core.errors import IllegalTransition, ValidationFailed
+from intake_core.patient import describe_age
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _render(
+    request: Request,
+    services: ServicesDep,
+    user: DeskUserDep,
+    call_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    with services.db.session() as session:
+        mo = mo_context(services, session, user)
+        call = load_call(session, user, call_id)
+        now = mo.local(datetime.now(UTC))
+        days = (now.date(), mo.calendar.next_working_day(now.date()))
+        options = doctor_options(
+            session,
+            mo.id,
+            mo.district_ids.get(call.district_code or ""),
+            days,
+            now,
+            services.settings.desk_visit_minutes,
+        )
+    born = call.patient.birth_date
+    return page(
+        request,
+        "assign.html",
+        status_code=status_code,
+        call=call,
+        age=describe_age(born, now.date()) if born else "",
+        days=days,
+        own=[o for o in options if o.own_district],
+        others=[o for o in options if not o.own_district],
+        error=error,
+    )
+
+
+@router.get("/calls/{call_id}/assign")
+def assign_dialog(
+    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
+) -> Response:
+    return _render(request, services, user, call_id)
+
+
+@router.post("/calls/{call_id}/assign")
+def assign_doctor(
+    request: Request,
+    call_id: int,
+    services: ServicesDep,
+    user: DeskUserDep,
+    doctor_id: Annotated[int, Form()],
+    day: Annotated[date, Form()],
+) -> Response:
+    try:
+        with services.db.session() as session:
+            mo = mo_context(services, session, user)
+            call = load_call(session, user, call_id)
+            now = mo.local(datetime.now(UTC))
+            days = (now.date(), mo.calendar.next_working_day(now.date()))
+            options = doctor_options(
+                session,
+                mo.id,
+                mo.district_ids.get(call.district_code or ""),
+                days,
+                now,
+                services.settings.desk_visit_minutes,
+            )
+            check_available(next((o for o in options if o.id == doctor_id), None), day)
+            CallLifecycle(session, actor_of(user)).assign(call_id, doctor_id, day)
+    except ValidationFailed as exc:
+        message = "; ".join(e.message for e in exc.errors)
+        return _render(request, services, user, call_id, error=message, status_code=422)
+    except IllegalTransition as exc:
+        return _render(request, services, user, call_id, error=exc.message, status_code=409)
+    return RedirectResponse(f"/desk/calls/{call_id}", 303)

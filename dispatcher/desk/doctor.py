@@ -1,0 +1,133 @@
+"""The doctor's view: today's and tomorrow's calls, and «Обработка назначенного вызова»."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.desk.doctor_accounts import doctor_of_user
+from dispatcher.desk.forms_web import (
+    DeskUserDep,
+    ServicesDep,
+    actor_of,
+    load_call,
+    mo_context,
+    page,
+)
+from dispatcher.desk.route_rows import build_route_sheet
+from dispatcher.services.lifecycle import CallLifecycle
+from dispatcher.storage import tables
+from intake_core.call import Call, ServiceResult
+from intake_core.errors import FieldError, IllegalTransition, NotFound, ValidationFailed
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _doctor(session: Session, user: DeskUserDep) -> tables.Doctor:
+    doctor = doctor_of_user(session, user.id)
+    if doctor is None or doctor.mo_id != user.mo_id:
+        raise NotFound("Учётная запись не связана с врачом этой медицинской организации")
+    return doctor
+
+
+@router.get("/doctor")
+def doctor_calls(request: Request, services: ServicesDep, user: DeskUserDep) -> Response:
+    with services.db.session() as session:
+        doctor = _doctor(session, user)
+        mo = mo_context(services, session, user)
+        now = datetime.now(UTC)
+        today = mo.local(now).date()
+        sheets = [
+            build_route_sheet(session, mo.id, doctor.id, day, mo.zone, now)
+            for day in (today, mo.calendar.next_working_day(today))
+        ]
+    return page(request, "doctor.html", sheets=sheets, titles=("Сегодня", "Завтра"))
+
+
+def _own_call(session: Session, user: DeskUserDep, call_id: int) -> tuple[Call, tables.Doctor]:
+    doctor = _doctor(session, user)
+    call = load_call(session, user, call_id)
+    if call.assignment is None or call.assignment.doctor_id != doctor.id:
+        raise NotFound("Вызов не назначен на вас")
+    return call, doctor
+
+
+def _render_call(
+    request: Request,
+    services: ServicesDep,
+    user: DeskUserDep,
+    call_id: int,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with services.db.session() as session:
+        call, _ = _own_call(session, user, call_id)
+        departments = session.scalars(
+            select(tables.Department).where(tables.Department.mo_id == user.mo_id)
+        ).all()
+        current_department = call.department_code or ""
+    return page(
+        request,
+        "doctor_call.html",
+        status_code=status_code,
+        call=call,
+        results=list(ServiceResult),
+        departments=departments,
+        values=values or {"department": current_department},
+        errors=errors or {},
+    )
+
+
+@router.get("/doctor/calls/{call_id}")
+def doctor_call(
+    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
+) -> Response:
+    return _render_call(request, services, user, call_id)
+
+
+@router.post("/doctor/calls/{call_id}")
+def serve_call(
+    request: Request,
+    call_id: int,
+    services: ServicesDep,
+    user: DeskUserDep,
+    diagnosis: Annotated[str, Form()] = "",
+    result: Annotated[str, Form()] = "",
+    department: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"diagnosis": diagnosis, "result": result, "department": department, "note": note}
+    try:
+        with services.db.session() as session:
+            _own_call(session, user, call_id)
+            errors: list[FieldError] = []
+            codes = [c for c in diagnosis.replace(";", ",").split(",") if c.strip()]
+            if not codes:
+                errors.append(FieldError("diagnoses", "Укажите диагноз (код МКБ-10)", "required"))
+            outcome = next((r for r in ServiceResult if r.value == result), None)
+            if outcome is None:
+                errors.append(FieldError("result", "Выберите результат обслуживания", "required"))
+            if errors:
+                raise ValidationFailed(errors)
+            assert outcome is not None
+            row = CallLifecycle(session, actor_of(user)).serve(
+                call_id, outcome, codes, note.strip() or None
+            )
+            if department:
+                row.department_id = session.scalar(
+                    select(tables.Department.id).where(
+                        tables.Department.mo_id == user.mo_id, tables.Department.code == department
+                    )
+                )
+    except ValidationFailed as exc:
+        shown = {"diagnosis" if e.field == "diagnoses" else e.field: e.message for e in exc.errors}
+        return _render_call(request, services, user, call_id, values, shown, 422)
+    except IllegalTransition as exc:
+        return _render_call(request, services, user, call_id, values, {"form": exc.message}, 409)
+    return RedirectResponse("/desk/doctor", 303)

@@ -1,0 +1,81 @@
+"""«Передача вызова в другую медицинскую организацию»: searchable MOs, a reason, one move."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dispatcher.desk.forms_web import (
+    DeskUserDep,
+    ServicesDep,
+    actor_of,
+    load_call,
+    mo_context,
+    page,
+)
+from dispatcher.desk.transfer_targets import check_target, transfer_targets
+from dispatcher.services.lifecycle import CallLifecycle
+from intake_core.errors import IllegalTransition, ValidationFailed
+
+router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _render(
+    request: Request,
+    services: ServicesDep,
+    user: DeskUserDep,
+    call_id: int,
+    chosen: str = "",
+    reason: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    with services.db.session() as session:
+        mo = mo_context(services, session, user)
+        call = load_call(session, user, call_id)
+        options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
+    return page(
+        request,
+        "transfer.html",
+        status_code=status_code,
+        call=call,
+        connected=[o for o in options if o.connected],
+        others=[o for o in options if not o.connected],
+        chosen=chosen,
+        reason=reason,
+        error=error,
+    )
+
+
+@router.get("/calls/{call_id}/transfer")
+def transfer_dialog(
+    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
+) -> Response:
+    return _render(request, services, user, call_id)
+
+
+@router.post("/calls/{call_id}/transfer")
+def transfer_call(
+    request: Request,
+    call_id: int,
+    services: ServicesDep,
+    user: DeskUserDep,
+    to_mo: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        with services.db.session() as session:
+            mo = mo_context(services, session, user)
+            load_call(session, user, call_id)
+            options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
+            target = check_target(options, to_mo)
+            CallLifecycle(session, actor_of(user)).transfer(call_id, target.code, reason)
+    except ValidationFailed as exc:
+        message = "; ".join(e.message for e in exc.errors)
+        return _render(request, services, user, call_id, to_mo, reason, message, 422)
+    except IllegalTransition as exc:
+        return _render(request, services, user, call_id, to_mo, reason, exc.message, 409)
+    return RedirectResponse(f"/desk/calls/{call_id}", 303)
