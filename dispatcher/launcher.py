@@ -10,6 +10,7 @@ import time
 
 from sqlalchemy import select
 
+from dispatcher.desk.doctor_accounts import link_doctor
 from dispatcher.redis_server import EmbeddedRedis
 from dispatcher.services import accounts
 from dispatcher.services.reference_import import import_directory
@@ -24,6 +25,7 @@ DEMO_USERS = (
     ("doctor", "doctor-demo", "doctor", "Врач Демонстрационный", None),
 )
 DEMO_MO = "DEMO-KHIMKI"
+DEMO_DOCTOR_CODE = "D001"  # the demo `doctor` user is Демидова А. П. of the demo MO
 DEMO_TOKEN_FILE = "demo-token.txt"
 
 
@@ -33,8 +35,13 @@ def _load_demo(settings: Settings, db: Database) -> str:
     with db.session() as session:
         import_directory(session, settings.demo_data_dir)
         for login, password, role, name, interface in DEMO_USERS:
-            if session.scalar(select(tables.User).where(tables.User.login == login)) is None:
-                accounts.create_user(session, login, password, role, DEMO_MO, name, interface)
+            user = session.scalar(select(tables.User).where(tables.User.login == login))
+            if user is None:
+                user = accounts.create_user(
+                    session, login, password, role, DEMO_MO, name, interface
+                )
+            if role == "doctor":
+                link_doctor(session, user.id, DEMO_DOCTOR_CODE)
         if not token_path.exists():
             token = accounts.create_token(session, "demo-portal", ["intake", "calls:read"], [])
             token_path.write_text(token + "\n", encoding="utf-8")

@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dispatcher.desk import assign, doctor, forms, route_sheet, transfer
-from dispatcher.desk.doctor_accounts import link_doctor
+from dispatcher.desk.doctor_accounts import doctor_of_user, link_doctor
 from dispatcher.desk.forms_web import DeskUser, get_desk_user
 from dispatcher.desk.transfer_targets import set_works_until
+from dispatcher.launcher import _load_demo
 from dispatcher.services import accounts
+from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.desk.forms_calls import DEMO_MO, mo_id, store_demo_call
@@ -185,3 +187,13 @@ def test_route_sheet_page_and_pdf_have_the_14_columns(desk: TestClient, db: Data
         ["pdfinfo", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+
+
+def test_demo_doctor_user_is_a_real_demo_doctor(settings: Settings, db: Database) -> None:
+    _load_demo(settings, db)
+    _load_demo(settings, db)  # twice: idempotent
+    with db.session() as session:
+        user = session.scalar(select(tables.User).where(tables.User.login == "doctor"))
+        assert user is not None
+        found = doctor_of_user(session, user.id)
+        assert found is not None and found.code == "D001"
