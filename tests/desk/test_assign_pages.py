@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dispatcher.desk import assign, doctor, forms, route_sheet, transfer
 from dispatcher.desk.doctor_accounts import doctor_of_user, link_doctor
 from dispatcher.desk.forms_web import DeskUser, get_desk_user
 from dispatcher.desk.transfer_targets import set_works_until
@@ -36,13 +35,8 @@ def _as_user(client: TestClient, db: Database, login: str, role: str) -> DeskUse
 
 @pytest.fixture
 def desk(client: TestClient) -> Iterator[TestClient]:
-    app = client.app
-    paths = {getattr(r, "path", "") for r in app.routes}  # type: ignore[attr-defined]
-    if "/desk/calls/{call_id}/assign" not in paths:
-        for module in (forms, assign, transfer, doctor, route_sheet):
-            app.include_router(module.router)  # type: ignore[attr-defined]
     yield client
-    app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
 
 
 def _status(db: Database, call_id: int) -> tuple[str, int | None]:
