@@ -49,6 +49,7 @@ def _render(
     return page(
         request,
         "assign.html",
+        user=user,
         status_code=status_code,
         call=call,
         age=describe_age(born, now.date()) if born else "",

@@ -46,7 +46,7 @@ def doctor_calls(request: Request, services: ServicesDep, user: DeskUserDep) -> 
             build_route_sheet(session, mo.id, doctor.id, day, mo.zone, now)
             for day in (today, mo.calendar.next_working_day(today))
         ]
-    return page(request, "doctor.html", sheets=sheets, titles=("Сегодня", "Завтра"))
+    return page(request, "doctor.html", user=user, sheets=sheets, titles=("Сегодня", "Завтра"))
 
 
 def _own_call(session: Session, user: DeskUserDep, call_id: int) -> tuple[Call, tables.Doctor]:
@@ -75,6 +75,7 @@ def _render_call(
     return page(
         request,
         "doctor_call.html",
+        user=user,
         status_code=status_code,
         call=call,
         results=list(ServiceResult),

@@ -63,6 +63,7 @@ def _render_form(
     return page(
         request,
         "new_call.html",
+        user=user,
         status_code=status_code,
         form=form,
         errors=errors or {},

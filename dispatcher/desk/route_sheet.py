@@ -66,6 +66,7 @@ def route_sheet(
     return page(
         request,
         "route_sheet.html",
+        user=user,
         sheet=sheet,
         doctors=doctors,
         pdf=False,

@@ -40,6 +40,7 @@ def _render(
     return page(
         request,
         "transfer.html",
+        user=user,
         status_code=status_code,
         call=call,
         connected=[o for o in options if o.connected],
