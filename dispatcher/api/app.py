@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from dispatcher.api import calls, errors, intake
+from dispatcher.api import calls, errors, intake, notify_routes
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
@@ -81,6 +81,7 @@ def create_app(
     errors.install(app)
     app.include_router(intake.router)
     app.include_router(calls.router)
+    app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
     app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
 
     @app.middleware("http")

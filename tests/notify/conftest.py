@@ -117,9 +117,9 @@ def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int
     """A client system with the `webhooks` scope and its subscription; returns (id, secret)."""
     with db.session() as session:
         token = accounts.create_token(session, "МИС", ["webhooks"], [DEMO_MO])
-        client = session.scalar(
-            select(tables.ApiClient).where(tables.ApiClient.token_hash == accounts.hash_token(token))
-        )
+        digest = accounts.hash_token(token)
+        query = select(tables.ApiClient).where(tables.ApiClient.token_hash == digest)
+        client = session.scalar(query)
         assert client is not None
         subscription, secret = webhooks.subscribe(
             session, client.id, url, [], own_calls_only, datetime.now(UTC)

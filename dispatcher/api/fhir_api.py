@@ -1,0 +1,44 @@
+"""FHIR R4 reads of a call: ServiceRequest and Task, for MIS integrations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from dispatcher import fhir
+from dispatcher.api.deps import ServicesDep, actor_for
+from dispatcher.api.ratelimit import RESPONSES, limited
+from dispatcher.services.accounts import Principal
+from dispatcher.storage import tables
+from dispatcher.storage.calls import to_domain
+from intake_core.call import Call
+from intake_core.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/fhir", tags=["fhir"], responses=RESPONSES)
+ReadLimited = Annotated[Principal, Depends(limited("calls:read"))]
+FHIR_JSON = "application/fhir+json"
+
+
+def _call(services: Any, principal: Principal, call_id: int) -> Call:
+    actor = actor_for(services, principal)
+    with services.db.session() as session:
+        row = session.get(tables.CallRow, call_id)
+        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
+            raise NotFound("Вызов не найден")
+        return to_domain(session, row)
+
+
+@router.get("/ServiceRequest/{call_id}")
+def service_request(call_id: int, services: ServicesDep, principal: ReadLimited) -> JSONResponse:
+    """Вызов как FHIR R4 ServiceRequest (визит на дом)."""
+    resource = fhir.service_request(_call(services, principal, call_id))
+    return JSONResponse(resource.model_dump(mode="json", exclude_none=True), media_type=FHIR_JSON)
+
+
+@router.get("/Task/{call_id}")
+def task(call_id: int, services: ServicesDep, principal: ReadLimited) -> JSONResponse:
+    """Выполнение вызова как FHIR R4 Task."""
+    resource = fhir.task(_call(services, principal, call_id))
+    return JSONResponse(resource.model_dump(mode="json", exclude_none=True), media_type=FHIR_JSON)

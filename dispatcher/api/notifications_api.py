@@ -1,0 +1,105 @@
+"""Messages about calls: delivery state on the call card, dead letters and «повторить»,
+patients' SMS opt-out, MO quiet hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from dispatcher.api.deps import ServicesDep, actor_for
+from dispatcher.api.ratelimit import RESPONSES, limited
+from dispatcher.api.services import Services
+from dispatcher.notify import deliveries, preferences
+from dispatcher.notify.deliveries import Backoff, Deliveries
+from dispatcher.notify.jobs import NotifyQueue
+from dispatcher.services.accounts import Principal
+from dispatcher.storage import tables
+from intake_core.errors import NotFound
+
+router = APIRouter(tags=["notifications"], responses=RESPONSES)
+ReadLimited = Annotated[Principal, Depends(limited("calls:read"))]
+WriteLimited = Annotated[Principal, Depends(limited("calls:write"))]
+AdminLimited = Annotated[Principal, Depends(limited("admin"))]
+
+
+class PreferenceBody(BaseModel):
+    phone: str = Field(..., max_length=40, description="Телефон пациента")
+    sms_enabled: bool = Field(..., description="false — пациент отказался от SMS")
+
+
+class QuietHoursBody(BaseModel):
+    start: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["22:00"])
+    end: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["08:00"])
+
+
+def retry_dead_letter(services: Services, delivery_id: int, mo_ids: Any) -> None:
+    """«Повторить»: a dead letter back to the queue (the desk's button calls this)."""
+    settings = services.settings
+    machine = Deliveries(
+        services.db,
+        Backoff(settings.notify_backoff_base, settings.notify_backoff_cap, 1),
+        timedelta(seconds=settings.notify_send_lease),
+    )
+    machine.retry(delivery_id, datetime.now(UTC), mo_ids)
+    NotifyQueue(services.redis, settings.notify_queue).enqueue(delivery_id)
+
+
+@router.get("/api/v1/calls/{call_id}/notifications")
+def call_notifications(
+    call_id: int, services: ServicesDep, principal: ReadLimited
+) -> dict[str, Any]:
+    """Сообщения о вызове (SMS, вебхуки) и их доставка: на карточку вызова."""
+    actor = actor_for(services, principal)
+    with services.db.session() as session:
+        row = session.get(tables.CallRow, call_id)
+        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
+            raise NotFound("Вызов не найден")
+        items = deliveries.for_call(session, call_id)
+    return {"items": [i.as_json() for i in items]}
+
+
+@router.get("/api/v1/notifications/dead-letters")
+def dead_letters(
+    services: ServicesDep,
+    principal: ReadLimited,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Неотправленные уведомления (после N попыток или прерванные) — для кнопки «повторить»."""
+    actor = actor_for(services, principal)
+    with services.db.session() as session:
+        items = deliveries.dead_letters(session, actor.mo_ids, limit)
+    return {"items": [i.as_json() for i in items], "count": len(items)}
+
+
+@router.post("/api/v1/notifications/{delivery_id}/retry")
+def retry(delivery_id: int, services: ServicesDep, principal: WriteLimited) -> dict[str, Any]:
+    """Повторить отправку неотправленного уведомления."""
+    retry_dead_letter(services, delivery_id, actor_for(services, principal).mo_ids)
+    return {"id": delivery_id, "state": "queued", "state_label": "В очереди"}
+
+
+@router.put("/api/v1/notifications/preferences")
+def set_preference(
+    body: PreferenceBody, services: ServicesDep, principal: WriteLimited
+) -> dict[str, Any]:
+    """Согласие или отказ пациента от SMS по номеру телефона."""
+    with services.db.session() as session:
+        phone = preferences.set_sms(
+            session, body.phone, body.sms_enabled, principal.actor, datetime.now(UTC)
+        )
+    return {"phone": phone, "sms_enabled": body.sms_enabled}
+
+
+@router.put("/api/v1/notifications/quiet-hours/{mo_code}")
+def set_quiet_hours(
+    mo_code: str, body: QuietHoursBody, services: ServicesDep, principal: AdminLimited
+) -> dict[str, Any]:
+    """Тихие часы МО (местное время): несрочные SMS ждут их окончания."""
+    if principal.mo_codes and mo_code not in principal.mo_codes:
+        raise NotFound(f"Медицинская организация {mo_code} не найдена")
+    with services.db.session() as session:
+        preferences.set_quiet_hours(session, mo_code, body.start, body.end)
+    return {"mo_code": mo_code, "start": body.start, "end": body.end}
