@@ -78,6 +78,7 @@ def run(settings: Settings, demo: bool = True) -> int:
             env=env,
         ),
         subprocess.Popen([python, "worker.py"], env=env),
+        subprocess.Popen([python, "-m", "dispatcher.notify"], env=env),  # SMS and webhooks
     ]
     url = f"http://{settings.host}:{settings.port}"
     print(
