@@ -17,6 +17,7 @@ def main() -> int:
     else:
         status |= nlp_bench.main()
     status |= intake_bench.main()
+    status |= __import__("bench.notify_bench").notify_bench.main()  # issue 7
     return status
 
 

@@ -112,7 +112,11 @@ class SmppGateway:
 
     def close(self) -> None:
         if self._session is not None:
-            asyncio.run_coroutine_threadsafe(self._session.close(), self._loop).result(self.timeout)
+            closing = asyncio.run_coroutine_threadsafe(self._session.close(), self._loop)
+            try:
+                closing.result(self.timeout)
+            except (FutureTimeout, TimeoutError):
+                log.warning("SMPP unbind timed out; closing anyway")
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
