@@ -1,0 +1,1 @@
+"""Asterisk AMI adapter: follows calls on the PBX and publishes typed call events to the desk."""

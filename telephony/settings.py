@@ -1,0 +1,56 @@
+"""TelephonySettings: the AMI listener's configuration, built in main() and passed down."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TEST_SECRET = "intake-secret"  # the recorded test PBX's secret; never valid in production
+
+
+class TelephonySettings(BaseSettings):
+    """AMI connection, watchdog, reconnect and leader-lock settings (env prefix `TELEPHONY_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEPHONY_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="APP_ENV"
+    )
+    pbx_id: str = "main"
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "intake"
+    ami_secret: SecretStr = SecretStr("")
+    connect_timeout: float = 5.0  # TCP connect and the Login answer
+    ping_interval: float = 5.0  # a silent peer is noticed within interval + deadline
+    ping_deadline: float = 5.0
+    backoff_base: float = 0.5  # reconnect delays: base, 2·base, 4·base … capped
+    backoff_cap: float = 30.0
+    resync_timeout: float = 10.0
+    trunks: list[str] = ["trunk"]  # PJSIP endpoints of the provider: their channels are patients
+    originate_context: str = "from-agents"
+    originate_timeout: float = 30.0  # how long the agent's phone rings on click-to-call
+    emergency_context: str = "emergency"
+    emergency_exten: str = "112"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    lock_ttl: float = 10.0
+    lock_renew_interval: float = 3.0
+    lock_poll_interval: float = 1.0
+
+    @model_validator(mode="after")
+    def _refuse_insecure(self) -> TelephonySettings:
+        if self.env == "production":
+            secret = self.ami_secret.get_secret_value()
+            if not secret or secret == TEST_SECRET:
+                raise ValueError("TELEPHONY_AMI_SECRET must be set to the PBX's real AMI secret")
+        if self.ping_interval + self.ping_deadline > 15:
+            raise ValueError("ping_interval + ping_deadline must detect a silent PBX within 15 s")
+        if self.lock_renew_interval >= self.lock_ttl:
+            raise ValueError("lock_renew_interval must be shorter than lock_ttl")
+        return self
+
+    @property
+    def lock_key(self) -> str:
+        return f"telephony:leader:{self.pbx_id}"
