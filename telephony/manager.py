@@ -12,7 +12,7 @@ from typing import Any
 
 from intake_core.phones import InvalidPhone, normalize_phone
 from telephony.events import OriginateResult
-from telephony.message import AmiMessage, MalformedMessage, TelephonyError
+from telephony.message import AmiMessage, TelephonyError
 from telephony.session import AmiActionFailed, AmiDisconnected, AmiLoginFailed, AmiSession
 from telephony.settings import TelephonySettings
 from telephony.snapshot import PbxSnapshot
@@ -242,13 +242,14 @@ class AmiManager:
                 await self._tracker.feed(item)
                 continue
             try:
-                if not item.channels.exception() and not item.queue_status.exception():
-                    snapshot = PbxSnapshot.from_lists(
-                        [AmiMessage.of(m) for m in item.channels.result()],
-                        [AmiMessage.of(m) for m in item.queue_status.result()],
-                    )
-                    await self._tracker.restore(snapshot)
-            except (MalformedMessage, asyncio.CancelledError, AmiDisconnected) as exc:
-                log.warning("resync not applied: %s", exc)
+                queue_status = item.queue_status.result() if item.queue_status.done() else []
+                snapshot = PbxSnapshot.from_lists(
+                    [AmiMessage.of(m) for m in item.channels.result()],
+                    [AmiMessage.of(m) for m in queue_status],
+                )
+                await self._tracker.restore(snapshot)
+            except (asyncio.CancelledError, asyncio.InvalidStateError, Exception) as exc:
+                # A failed resync is retried with the next connection; the stream goes on.
+                log.warning("resync not applied: %s", exc or type(exc).__name__)
             finally:
                 item.applied.set()

@@ -149,11 +149,15 @@ class _Connection:
         self.awaited: asyncio.Queue[Received] = asyncio.Queue()
         self.expecting: deque[str] = deque()  # action names the replay still waits for
         self.listed = asyncio.Event()
+        self._writing = asyncio.Lock()  # replay and replies must not interleave mid-message
 
     async def send(self, fields: Iterable[tuple[str, str]]) -> None:
+        async with self._writing:
+            await self._write(encode(fields))
+
+    async def _write(self, data: bytes) -> None:
         if self.silent or self.writer.is_closing():
             return
-        data = encode(fields)
         if self.server.split_multibyte:
             cut = next((i + 1 for i, b in enumerate(data) if b >= 0xC0), None)
             if cut is not None:
@@ -185,7 +189,7 @@ class _Connection:
                 self.play = server.plays.popleft()
                 tasks.append(asyncio.create_task(self.replay(self.play)))
             while (action := await self.read_action()) is not None:
-                tasks.append(asyncio.create_task(self.answer(action)))
+                await self.answer(action)  # in order, as Asterisk answers one session
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
