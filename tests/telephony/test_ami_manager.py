@@ -9,11 +9,12 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from intake_core.phones import InvalidPhone
+from telephony.call import CallState
 from telephony.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from telephony.manager import AmiManager, ConnectionState
 from telephony.session import AmiDisconnected
 from telephony.settings import TelephonySettings
-from telephony.tracker import CallState, CallTracker
+from telephony.tracker import CallTracker
 from tests.telephony.ami_server import FakeAmiServer
 from tests.telephony.harness import RecordingSink, RunManager, eventually, fast_settings
 

@@ -6,9 +6,10 @@ import logging
 
 import pytest
 
+from telephony.call import CallState, interface_of
 from telephony.events import AgentAnswered, CallAbandoned, CallRinging
 from telephony.message import AmiMessage
-from telephony.tracker import CallState, CallTracker, interface_of
+from telephony.tracker import CallTracker
 from tests.telephony.harness import RecordingSink
 
 CALLER = [

@@ -1,0 +1,80 @@
+"""A call's lifecycle: its states, the allowed moves between them, and what we know of it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from intake_core.errors import IllegalTransition
+from telephony.events import CallDirection, EndReason
+
+
+class CallState(StrEnum):
+    """Where a call is in its life; moves follow `TRANSITIONS`."""
+
+    ORIGINATED = "originated"  # click-to-call: the agent's leg exists, the patient not dialled yet
+    RINGING = "ringing"
+    QUEUED = "queued"
+    AGENTS_RINGING = "agents_ringing"
+    ANSWERED = "answered"
+    TRANSFERRED = "transferred"
+    ABANDONED = "abandoned"
+    ENDED = "ended"
+
+
+TRANSITIONS: Mapping[CallState, frozenset[CallState]] = {
+    CallState.ORIGINATED: frozenset({CallState.RINGING, CallState.ANSWERED, CallState.ENDED}),
+    CallState.RINGING: frozenset(
+        {CallState.QUEUED, CallState.AGENTS_RINGING, CallState.ANSWERED, CallState.ENDED}
+    ),
+    CallState.QUEUED: frozenset(
+        {CallState.AGENTS_RINGING, CallState.ANSWERED, CallState.ABANDONED, CallState.ENDED}
+    ),
+    CallState.AGENTS_RINGING: frozenset(
+        {CallState.QUEUED, CallState.ANSWERED, CallState.ABANDONED, CallState.ENDED}
+    ),
+    CallState.ANSWERED: frozenset({CallState.TRANSFERRED, CallState.ENDED}),
+    CallState.TRANSFERRED: frozenset({CallState.ENDED}),
+    CallState.ABANDONED: frozenset({CallState.ENDED}),
+    CallState.ENDED: frozenset(),
+}
+
+# Stages in order, so a resync only moves a call forward.
+RANK = {state: rank for rank, state in enumerate(CallState)}
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """What we know about one call in progress."""
+
+    linkedid: str
+    direction: CallDirection
+    state: CallState
+    phone: str | None
+    started_at: datetime
+    root_channel: str
+    queue: str | None = None
+    agent_interface: str | None = None
+    agent_name: str | None = None
+    agent_channel: str | None = None
+    patient_uniqueid: str | None = None  # outbound: the trunk leg to the patient
+    hold_seconds: int | None = None
+    talk_seconds: int | None = None
+    end_reason: EndReason | None = None
+    request_id: str | None = None
+    announced: bool = False  # CallRinging was published, so CallEnded must follow
+
+    def move(self, state: CallState) -> Call:
+        if state == self.state:
+            return self
+        if state not in TRANSITIONS[self.state]:
+            raise IllegalTransition(f"Звонок {self.linkedid}: нельзя из {self.state} в {state}")
+        return replace(self, state=state)
+
+
+def interface_of(channel: str) -> str:
+    """`PJSIP/101-00000001` → `PJSIP/101`: the stable device, not the per-call channel."""
+    base, sep, _suffix = channel.rpartition("-")
+    return base if sep else channel
