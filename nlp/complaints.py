@@ -1,0 +1,392 @@
+"""Complaint text to catalog symptom codes, body temperature, red flags and the emergency verdict."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from natasha import MorphVocab
+from rapidfuzz import fuzz, process
+
+from nlp.temperature import temperatures
+from nlp.triage import Findings, Hit, RedFlag, Triage, stated_age
+
+__all__ = ["ComplaintParser", "ParsedComplaints", "RedFlag"]
+
+MAX_GAP = 2  # other words allowed between two words of one pattern
+FUZZY_MIN_LENGTH = 5
+FUZZY_SCORE = 85.0
+FEVER_FROM = 37.0
+
+_TOKEN = re.compile(r"[а-яa-z]+|\d+(?:[.,]\d+)?")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]«»\"\n/]|\s[-–—]\s|^\s*-")
+_CLAUSE_WORDS = frozenset({"но", "а", "однако"})
+_NEGATORS = frozenset({"не", "ни"})
+_NEGATING_BEFORE = frozenset({"без", "нет", "нету", "отрицает", "отрицают", "отсутствие"})
+_NEGATING_AFTER = frozenset({"нет", "нету", "отсутствует", "отсутствуют"})
+_NEGATED_VERB = re.compile(
+    r"^(?:был|терял|потерял|наблюда|отмеча|беспоко|повыша|поднима|возника|появля|отмеча)"
+)
+_NORMAL = re.compile(r"^(?:норм|в\s?норме)")
+_REASON_CODE = re.compile(
+    r"^\s*(?:актив\s+смп\s*[:\-]?\s*)?(?P<code>\d{2}\s?[а-яa-z])(?![а-яa-z])", re.IGNORECASE
+)
+_SMP_NOTE = re.compile(r"\bактив\s+смп\b\s*:?", re.IGNORECASE)
+# «Смирнова Ольга Петровна», «ОЛЬГА ПЕТРОВНА»: a relative's or caller's name is not a complaint.
+_FULL_NAME = re.compile(
+    r"(?:\b[А-ЯЁ][а-яё]+\s+){1,2}[А-ЯЁ][а-яё]+(?:вич|вна|чна|ична|тич)\b"
+    r"|(?:\b[А-ЯЁ]{2,}\s+){1,2}[А-ЯЁ]{2,}(?:ВИЧ|ВНА|ЧНА|ИЧНА)\b"
+)
+_PRESSURE = re.compile(r"(?<!\d)(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?!\d)")
+_PRESSURE_WORDS = re.compile(r"высок|низк|повыш|пониж|поднял|подним|упал|скач|криз|гипер|гипо")
+_NORMAL_SYSTOLIC = range(100, 140)
+_NORMAL_DIASTOLIC = range(60, 90)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedComplaints:
+    """Symptom codes, temperature, red flags and the emergency verdict for one complaint text."""
+
+    symptoms: tuple[str, ...]
+    temperature: float | None
+    reason_code: str | None
+    red_flags: tuple[RedFlag, ...]
+    emergency: bool
+    spans: tuple[tuple[str, int, int], ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "symptoms": list(self.symptoms),
+            "temperature": self.temperature,
+            "emergency": self.emergency,
+            "reason_code": self.reason_code,
+            "red_flags": [
+                {"code": flag.code, "reason": flag.reason, "start": flag.start, "end": flag.end}
+                for flag in self.red_flags
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    form: str
+    start: int
+    end: int
+    clause: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    tokens: tuple[_Token, ...]
+    clauses: tuple[range, ...]
+    terms: tuple[frozenset[str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    code: str
+    groups: tuple[frozenset[str], ...]
+    alone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    code: str
+    positions: tuple[int, ...]
+    clause: int
+
+
+def _fold(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+class _Vocabulary:
+    """Maps a word form to the pattern terms it satisfies: exact form, lemma, stem or a near miss."""
+
+    def __init__(self, morph: MorphVocab, terms: Iterable[str]) -> None:
+        self._morph = morph
+        self._exact: dict[str, set[str]] = {}
+        self._lemma: dict[str, set[str]] = {}
+        self._stems: dict[str, set[str]] = {}
+        for term in terms:
+            if term.endswith("*"):
+                self._stems.setdefault(term[:-1], set()).add(term)
+            elif term.startswith("="):
+                self._exact.setdefault(term[1:], set()).add(term)
+            else:
+                self._exact.setdefault(term, set()).add(term)
+                self._lemma.setdefault(term, set()).add(term)
+        self._near: dict[str, str] = {}
+        for word in self._lemma:
+            if len(word) >= FUZZY_MIN_LENGTH:
+                for form in self._forms(word):
+                    self._near.setdefault(form, word)
+        self._near_choices = list(self._near)
+        self.terms_of: Callable[[str], frozenset[str]] = lru_cache(maxsize=65536)(self._lookup)
+
+    def _forms(self, word: str) -> set[str]:
+        for parse in self._morph.parse(word):
+            if _fold(parse.normal_form) == word:
+                return {_fold(form.word) for form in parse.lexeme} | {word}
+        return {word}
+
+    def _lemmas(self, form: str) -> set[str]:
+        return {_fold(parse.normal_form) for parse in self._morph.parse(form)}
+
+    def _lookup(self, form: str) -> frozenset[str]:
+        found: set[str] = set(self._exact.get(form, ()))
+        for lemma in self._lemmas(form):
+            found |= self._lemma.get(lemma, set())
+        for size in range(2, len(form) + 1):
+            found |= self._stems.get(form[:size], set())
+        if not found and len(form) >= FUZZY_MIN_LENGTH and not self._morph.word_is_known(form):
+            near = process.extractOne(
+                form, self._near_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE
+            )
+            if near is not None and near[0][0] == form[0]:
+                found |= self._lemma[self._near[near[0]]]
+        return frozenset(found)
+
+
+class _Matcher:
+    """Finds catalog patterns in a document, skipping negated mentions and cancelled ones."""
+
+    def __init__(self, entries: Mapping[str, Mapping[str, Any]]) -> None:
+        patterns: list[_Pattern] = []
+        self._regexes: list[tuple[str, re.Pattern[str]]] = []
+        self._unless: dict[str, list[_Pattern]] = {}
+        for code, entry in entries.items():
+            for spec in entry.get("patterns", ()):
+                if spec.startswith("re:"):
+                    self._regexes.append((code, re.compile(spec[3:])))
+                else:
+                    patterns.append(_Pattern(code, _groups(spec)))
+            for word in entry.get("misspellings", ()):
+                patterns.append(_Pattern(code, (frozenset({"=" + _fold(word)}),)))
+            for word in entry.get("alone", ()):
+                patterns.append(_Pattern(code, _groups(word), alone=True))
+            self._unless[code] = [_Pattern(code, _groups(spec)) for spec in entry.get("unless", ())]
+        # Longer phrases first: their words are then not read again as single-word symptoms.
+        self.patterns = sorted(patterns, key=lambda item: -len(item.groups))
+
+    def terms(self) -> set[str]:
+        found: set[str] = set()
+        for pattern in itertools.chain(self.patterns, *self._unless.values()):
+            for group in pattern.groups:
+                found |= group
+        return found
+
+    def find(self, doc: _Document, text: str) -> list[Hit]:
+        available = frozenset().union(*doc.terms) if doc.terms else frozenset()
+        claimed: dict[int, str] = {}
+        hits: list[Hit] = []
+        for pattern in self.patterns:
+            if not all(group & available for group in pattern.groups):
+                continue
+            for clause in doc.clauses:
+                for positions in _occurrences(doc, clause, pattern):
+                    single = len(pattern.groups) == 1
+                    if single and claimed.get(positions[0], pattern.code) != pattern.code:
+                        continue
+                    if _negated(doc, clause, positions):
+                        continue
+                    if self._cancelled(doc, clause, pattern.code):
+                        continue
+                    if not single:
+                        for position in positions:
+                            claimed.setdefault(position, pattern.code)
+                    first, last = doc.tokens[positions[0]], doc.tokens[positions[-1]]
+                    hits.append(Hit(pattern.code, first.start, last.end))
+        for code, regex in self._regexes:
+            for found in regex.finditer(text):
+                hits.append(Hit(code, found.start(), found.end()))
+        hits.sort(key=lambda hit: (hit.start, hit.end))
+        return hits
+
+    def _cancelled(self, doc: _Document, clause: range, code: str) -> bool:
+        return any(
+            next(_occurrences(doc, clause, pattern), None) is not None
+            for pattern in self._unless.get(code, ())
+        )
+
+
+def _groups(spec: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(_fold(term) for term in group.split("|")) for group in spec.split())
+
+
+def _occurrences(doc: _Document, clause: range, pattern: _Pattern) -> Iterable[tuple[int, ...]]:
+    """Token positions of each occurrence of the pattern within one clause."""
+    if pattern.alone:
+        if len(clause) == 1 and doc.terms[clause[0]] & pattern.groups[0]:
+            yield (clause[0],)
+        return
+    candidates = [[i for i in clause if doc.terms[i] & group] for group in pattern.groups]
+    if not all(candidates):
+        return
+    if len(candidates) == 1:
+        for position in candidates[0]:
+            yield (position,)
+        return
+    best: tuple[int, ...] | None = None
+    for combination in itertools.product(*candidates):
+        ordered = tuple(sorted(combination))
+        if len(set(ordered)) != len(ordered):
+            continue
+        if any(b - a > MAX_GAP + 1 for a, b in itertools.pairwise(ordered)):
+            continue
+        if best is None or ordered[-1] - ordered[0] < best[-1] - best[0]:
+            best = ordered
+    if best is not None:
+        yield best
+
+
+def _negated(doc: _Document, clause: range, positions: Sequence[int]) -> bool:
+    """«не кашляет», «без температуры», «удушья нет», «сознание не терял»: negation in the clause."""
+    forms = doc.tokens
+    first, last = positions[0], positions[-1]
+    inside = set(positions)
+    for i in range(first, last + 1):
+        if i not in inside and forms[i].form in _NEGATORS | {"нет", "без"}:
+            return True
+    before = [forms[i].form for i in range(max(clause.start, first - 3), first)]
+    if before and before[-1] in _NEGATORS:
+        return True
+    if any(form in _NEGATING_BEFORE for form in before):
+        return True
+    if len(before) >= 2 and before[-2] == "не" and _NEGATED_VERB.match(before[-1]):
+        return True
+    after = [forms[i].form for i in range(last + 1, min(clause.stop, last + 4))]
+    if after and after[-1] in _NEGATING_AFTER and last + len(after) == clause.stop - 1:
+        return True
+    for a, b in itertools.pairwise(after):
+        if a == "не" and _NEGATED_VERB.match(b):
+            return True
+    return bool(after and _NORMAL.match(after[0]))
+
+
+def _load(name: str) -> dict[str, Any]:
+    source = resources.files("nlp").joinpath("data", name).read_text(encoding="utf-8")
+    data = yaml.safe_load(source)
+    if not isinstance(data, dict):
+        raise ValueError(f"{name}: a mapping expected")
+    return data
+
+
+def _normal_pressure(text: str) -> bool:
+    """«давление 130/80» without «высокое/низкое»: a normal value is not a complaint."""
+    values = [(int(m["sys"]), int(m["dia"])) for m in _PRESSURE.finditer(text)]
+    return (
+        bool(values)
+        and all(s in _NORMAL_SYSTOLIC and d in _NORMAL_DIASTOLIC for s, d in values)
+        and not _PRESSURE_WORDS.search(text)
+    )
+
+
+class ComplaintParser:
+    """Reads a free-text complaint into catalog codes, temperature and red flags."""
+
+    def __init__(self, morph: MorphVocab) -> None:
+        catalog = _load("symptoms.yaml")
+        red_flags = _load("red_flags.yaml")
+        self._labels = {code: str(entry["label"]) for code, entry in catalog.items()}
+        self._symptoms = _Matcher(catalog)
+        flags: dict[str, Mapping[str, Any]] = dict(red_flags["flags"])
+        cues = {f"cue:{name}": {"patterns": specs} for name, specs in red_flags["cues"].items()}
+        self._flags = _Matcher({**flags, **cues})
+        reasons = {code: str(entry["reason"]) for code, entry in flags.items()}
+        reasons.update({code: str(reason) for code, reason in red_flags["derived"].items()})
+        self._triage = Triage(reasons)
+        self._vocabulary = _Vocabulary(morph, self._symptoms.terms() | self._flags.terms())
+
+    def catalog(self) -> Mapping[str, str]:
+        """Symptom code -> Russian label, for the desk's chips."""
+        return dict(self._labels)
+
+    def parse(self, text: str, age_years: float | None = None) -> ParsedComplaints:
+        """Symptoms, temperature and red flags; `age_years` comes from the birth date when known."""
+        reason = _REASON_CODE.match(text)
+        reason_code = reason["code"].replace(" ", "").upper() if reason else None
+        cleaned = _mask(text, reason.span("code") if reason else None)
+        folded = _fold(cleaned)
+        doc = self._document(folded)
+
+        symptom_hits: dict[str, list[Hit]] = {}
+        for hit in self._symptoms.find(doc, folded):
+            symptom_hits.setdefault(hit.code, []).append(hit)
+        flag_hits: list[Hit] = []
+        cue_hits: dict[str, list[Hit]] = {}
+        for hit in self._flags.find(doc, folded):
+            if hit.code.startswith("cue:"):
+                cue_hits.setdefault(hit.code[4:], []).append(hit)
+            else:
+                flag_hits.append(hit)
+
+        values = temperatures(cleaned)
+        top = max(values, key=lambda item: item.value) if values else None
+        temperature = round(top.value, 1) if top else None
+        if temperature is not None and temperature >= FEVER_FROM:
+            symptom_hits.setdefault("fever", []).append(Hit("fever", top.start, top.end))
+        elif temperature is not None:
+            symptom_hits.pop("fever", None)  # only a normal value such as 36,6
+        if "blood_pressure" in symptom_hits and _normal_pressure(folded):
+            del symptom_hits["blood_pressure"]
+        if any(hit.code == "trauma" for hit in flag_hits):
+            symptom_hits.pop("minor_injury", None)
+
+        findings = Findings(
+            flags=flag_hits,
+            cues=cue_hits,
+            symptoms=symptom_hits,
+            temperature=temperature,
+            temperature_span=(top.start, top.end) if top else None,
+            age_years=age_years if age_years is not None else stated_age(cleaned),
+            text_length=len(text),
+        )
+        red_flags = self._triage.assess(findings)
+        spans = sorted(
+            (hit.code, hit.start, hit.end) for hits in symptom_hits.values() for hit in hits
+        )
+        return ParsedComplaints(
+            symptoms=tuple(sorted(symptom_hits)),
+            temperature=temperature,
+            reason_code=reason_code,
+            red_flags=red_flags,
+            emergency=bool(red_flags),
+            spans=tuple(sorted(spans, key=lambda item: (item[1], item[2]))),
+        )
+
+    def _document(self, folded: str) -> _Document:
+        tokens: list[_Token] = []
+        clause = 0
+        previous_end = 0
+        for found in _TOKEN.finditer(folded):
+            form = found.group()
+            gap = folded[previous_end : found.start()]
+            if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
+                clause += 1
+            tokens.append(_Token(form, found.start(), found.end(), clause))
+            previous_end = found.end()
+        clauses: list[range] = []
+        for _, group in itertools.groupby(range(len(tokens)), key=lambda i: tokens[i].clause):
+            members = list(group)
+            clauses.append(range(members[0], members[-1] + 1))
+        terms = tuple(self._vocabulary.terms_of(token.form) for token in tokens)
+        return _Document(tuple(tokens), tuple(clauses), terms)
+
+
+def _mask(text: str, code_span: tuple[int, int] | None) -> str:
+    """Blank out the ambulance reason code, «Актив СМП:» and full names, keeping offsets."""
+    chars = list(text)
+    spans: list[tuple[int, int]] = [m.span() for m in _SMP_NOTE.finditer(text)]
+    spans += [m.span() for m in _FULL_NAME.finditer(text)]
+    if code_span:
+        spans.append(code_span)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
