@@ -33,7 +33,7 @@ _NEGATING_AFTER = frozenset({"нет", "нету", "отсутствует", "о
 _NEGATED_VERB = re.compile(
     r"^(?:был|терял|потерял|наблюда|отмеча|беспоко|повыша|поднима|возника|появля|отмеча)"
 )
-_NORMAL = re.compile(r"^(?:норм|в\s?норме)")
+_NORMAL = re.compile(r"^норм")
 _REASON_CODE = re.compile(
     r"^\s*(?:актив\s+смп\s*[:\-]?\s*)?(?P<code>\d{2}\s?[а-яa-z])(?![а-яa-z])", re.IGNORECASE
 )
@@ -267,7 +267,7 @@ def _negated(doc: _Document, clause: range, positions: Sequence[int]) -> bool:
     for a, b in itertools.pairwise(after):
         if a == "не" and _NEGATED_VERB.match(b):
             return True
-    return bool(after and _NORMAL.match(after[0]))
+    return bool(after and (_NORMAL.match(after[0]) or after[:2] == ["в", "норме"]))
 
 
 def _load(name: str) -> dict[str, Any]:

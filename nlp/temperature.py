@@ -23,7 +23,7 @@ _OTHER = re.compile(
 )
 _NUMBER = re.compile(
     r"(?<![\d/.,])(?P<int>\d{2})"
-    r"(?:\s?[.,]\s?(?P<frac>\d)\d?(?![\d/])|\s+и\s+(?P<and>\d)(?![\d.,])"
+    r"(?:\s?[.,]\s?(?P<frac>\d)\d?(?![\d/])|\s+и\s+(?P<and>\d)(?!\d|[.,]\d)"
     r"|(?P<half>\s+с\s+половин\w*)|(?![\d/]))"
 )
 _UNIT_AFTER = re.compile(

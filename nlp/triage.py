@@ -126,6 +126,10 @@ class Triage:
             flags.append(self._flag("chest_pain_radiating", (chest[0].start, chest[0].end)))
         if "pregnant" in cues and "bleeding_any" in cues:
             flags.append(self._flag("pregnancy_bleeding", _span(cues["bleeding_any"])))
+        if "fell" in cues and "cannot_stand" in cues:
+            flags.append(self._flag("fall_cannot_stand", _span(cues["fell"])))
+        if "not_stopping" in cues and "bleeding_any" in cues:
+            flags.append(self._flag("bleeding_not_stopping", _span(cues["bleeding_any"])))
         if "facial_swelling" in cues and ("allergy" in symptoms or "insect_bite" in symptoms):
             flags.append(self._flag("anaphylaxis_face", _span(cues["facial_swelling"])))
 
@@ -138,7 +142,10 @@ class Triage:
         )
         temperature = findings.temperature
         temp_span = findings.temperature_span or (0, findings.text_length)
-        if infant and temperature is not None and temperature >= INFANT_FEVER:
+        if infant and (
+            (temperature is not None and temperature >= INFANT_FEVER)
+            or (temperature is None and "high_fever" in cues)
+        ):
             flags.append(self._flag("infant_fever", temp_span))
         lowering = "lowering" in cues and "not_lowering" not in cues
         if child and temperature is not None and temperature >= CHILD_HIGH_FEVER and not lowering:
