@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # schedule window holds window_minutes // desk_visit_minutes visits (the load's 100%)
     desk_visit_minutes: int = 30
 
+    # desk shell (issue 4): session lifetime and idle timeout of a signed-in browser
+    desk_session_hours: int = 12
+    desk_session_idle_minutes: int = 120
+
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
         if self.env == "production":

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from dispatcher import desk
 from dispatcher.api import calls, errors, intake, notify_routes
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.schemas import LoginBody
@@ -62,12 +63,13 @@ def create_app(
     services = Services.build(settings, db, client)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = threading.Thread(target=_relay_loop, args=(services, stop), daemon=True)
         if run_relay:
             thread.start()
         yield
+        await desk.shutdown(application)  # desk live updates (issue 4)
         stop.set()
         if run_relay:
             thread.join(timeout=5)
@@ -83,6 +85,7 @@ def create_app(
     app.include_router(calls.router)
     app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
     app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
+    desk.setup(app)  # desk shell: login, desk, call card, admin, live updates (issue 4)
 
     @app.middleware("http")
     async def timing(

@@ -1,0 +1,79 @@
+"""The operator desk: server-rendered pages in Russian, live over WebSocket.
+
+The shell's API for every desk page (forms and dialogs included):
+
+- Render a page in the base layout::
+
+      from dispatcher.desk.templating import render
+      return render(request, "my_page.html", user=user, **context)
+
+  Templates extend the layout with ``{% extends "base.html" %}`` (or ``{% extends layout %}``)
+  and fill ``{% block title %}``, ``{% block content %}`` and optionally ``{% block head %}`` /
+  ``{% block scripts %}``. The context always has ``user``, ``csrf_token``, ``static_url``
+  and the filter ``|local`` (a UTC datetime shown in ``zone``, default Europe/Moscow).
+
+- Require a signed-in user (FastAPI dependencies, ``dispatcher.desk.auth``)::
+
+      from dispatcher.desk.auth import DeskUserDep, OperatorDep, AdminDep, require_roles
+      def page(request: Request, user: DeskUserDep) -> Response: ...
+      def head_only(user: Annotated[DeskUser, Depends(require_roles("head"))]) -> ...: ...
+
+  ``DeskUser`` has ``id, login, role, mo_id, mo_code, csrf_token, name, mo_name``. Without a
+  session a page GET redirects to ``/desk/login?next=…``; a fetch gets 401 JSON. A wrong role
+  gets 403. Scoping: load objects only ``WHERE mo_id == user.mo_id`` and answer 404 otherwise.
+
+- CSRF: every POST form carries ``<input type="hidden" name="csrf_token"
+  value="{{ csrf_token }}">``; a ``fetch`` POST sends the header ``X-CSRF-Token`` (the page has
+  ``<meta name="csrf-token">``). ``DeskUserDep`` checks it on every non-GET request and
+  answers 403 when it is missing or wrong — nothing else to do in a route.
+
+- Static files: ``dispatcher/desk/static/`` is served at ``/desk/static/`` (``static_url``).
+
+- Personal-data access log: ``dispatcher.desk.access_log.record(session, user, kind, id)``
+  on every opening of a call or patient card.
+
+`setup(app)` wires all of it into the app factory; `shutdown(app)` stops the live hub.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dispatcher.desk import auth
+from dispatcher.desk.sessions import SessionStore
+from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
+
+
+def setup(app: FastAPI) -> None:
+    """Routes, static files, error pages and the session store of the desk shell."""
+    settings = app.state.services.settings
+    app.state.desk_sessions = SessionStore(
+        settings.secret_key,
+        timedelta(hours=settings.desk_session_hours),
+        timedelta(minutes=settings.desk_session_idle_minutes),
+    )
+    app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
+    app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
+    app.include_router(auth.router)
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
+    _plug_forms(app)
+
+
+def _plug_forms(app: FastAPI) -> None:
+    """The forms' placeholder `get_desk_user` answers with the shell's session user."""
+    try:
+        from dispatcher.desk import forms_web
+    except ImportError:  # the forms are optional for the shell
+        return
+    if forms_web.get_desk_user is not auth.current_user:
+        app.dependency_overrides[forms_web.get_desk_user] = auth.current_user
+
+
+async def shutdown(app: FastAPI) -> None:
+    """Stop the live-update hub of this process, if it was started."""
+    hub = getattr(app.state, "desk_hub", None)
+    if hub is not None:
+        await hub.close()

@@ -1,0 +1,58 @@
+"""Desk pages: one Jinja2 environment and `render()` with the base layout's context."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_URL = "/desk/static"
+DEFAULT_ZONE = ZoneInfo("Europe/Moscow")
+
+
+@pass_context
+def _local(context: Context, value: datetime | date | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A moment in the MO's time zone (`zone` in the context), Russian date order."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        zone = context.get("zone") or DEFAULT_ZONE
+        return value.astimezone(zone).strftime(fmt)
+    return value.strftime("%d.%m.%Y")
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    env.filters["local"] = _local
+    env.globals["static_url"] = STATIC_URL
+    return env
+
+
+_templates = Jinja2Templates(env=_environment())
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the base layout; pass `user=` (a DeskUser) for the menu and the CSRF token."""
+    user = context.get("user")
+    response = _templates.TemplateResponse(
+        request,
+        template,
+        {
+            "layout": "base.html",
+            "forms_static": STATIC_URL,
+            "csrf_token": getattr(user, "csrf_token", ""),
+            **context,
+        },
+        status_code=status_code,
+    )
+    assert isinstance(response, HTMLResponse)
+    return response
