@@ -1,10 +1,10 @@
-"""Complaint text to catalog symptom codes, body temperature, red flags and the emergency verdict."""
+"""Complaint text to catalog symptom codes, temperature, red flags and the emergency verdict."""
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -107,7 +107,7 @@ def _fold(text: str) -> str:
 
 
 class _Vocabulary:
-    """Maps a word form to the pattern terms it satisfies: exact form, lemma, stem or a near miss."""
+    """Maps a word form to the pattern terms it satisfies: form, lemma, stem or a near miss."""
 
     def __init__(self, morph: MorphVocab, terms: Iterable[str]) -> None:
         self._morph = morph
@@ -220,7 +220,7 @@ def _groups(spec: str) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(_fold(term) for term in group.split("|")) for group in spec.split())
 
 
-def _occurrences(doc: _Document, clause: range, pattern: _Pattern) -> Iterable[tuple[int, ...]]:
+def _occurrences(doc: _Document, clause: range, pattern: _Pattern) -> Iterator[tuple[int, ...]]:
     """Token positions of each occurrence of the pattern within one clause."""
     if pattern.alone:
         if len(clause) == 1 and doc.terms[clause[0]] & pattern.groups[0]:
@@ -247,7 +247,7 @@ def _occurrences(doc: _Document, clause: range, pattern: _Pattern) -> Iterable[t
 
 
 def _negated(doc: _Document, clause: range, positions: Sequence[int]) -> bool:
-    """«не кашляет», «без температуры», «удушья нет», «сознание не терял»: negation in the clause."""
+    """«не кашляет», «без температуры», «удушья нет», «сознание не терял»: negated."""
     forms = doc.tokens
     first, last = positions[0], positions[-1]
     inside = set(positions)
@@ -330,9 +330,9 @@ class ComplaintParser:
         values = temperatures(cleaned)
         top = max(values, key=lambda item: item.value) if values else None
         temperature = round(top.value, 1) if top else None
-        if temperature is not None and temperature >= FEVER_FROM:
+        if top is not None and top.value >= FEVER_FROM:
             symptom_hits.setdefault("fever", []).append(Hit("fever", top.start, top.end))
-        elif temperature is not None:
+        elif top is not None:
             symptom_hits.pop("fever", None)  # only a normal value such as 36,6
         if "blood_pressure" in symptom_hits and _normal_pressure(folded):
             del symptom_hits["blood_pressure"]

@@ -112,20 +112,21 @@ def temperatures(text: str) -> tuple[TemperatureValue, ...]:
         if _UNIT_AFTER.match(folded, end):
             continue
         degrees = bool(_DEGREES_AFTER.match(folded, end))
-        if _anchored(folded, start) or degrees:
-            found.append(TemperatureValue(value, start, end))
-        elif (
+        bare = bool(
             (match["frac"] or match["and"] or match["half"])
             and BARE_DECIMAL[0] <= value <= BARE_DECIMAL[1]
             and not _owned_by_other(folded, start)
-        ):
+        )
+        if _anchored(folded, start) or degrees or bare:
             found.append(TemperatureValue(value, start, end))
     for match in _SPELLED.finditer(folded):
         start, end = match.span()
         whole = 30 + _UNITS[match["unit"]] if match["unit"] else 40 + (1 if match["one"] else 0)
         tenth = 5 if match["half"] else _TENTHS.get(match["tenth"] or "ноль", 0)
         value = whole + tenth / 10
-        if _UNIT_AFTER.match(folded, end) or _BOUND_BEFORE.search(folded[max(0, start - 12) : start]):
+        if _UNIT_AFTER.match(folded, end) or _BOUND_BEFORE.search(
+            folded[max(0, start - 12) : start]
+        ):
             continue
         if match["forty"] and not _anchored(folded, start):
             continue

@@ -58,10 +58,11 @@ _PERSON_NOM_DAT = (
 )
 _YEARS = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>лет|год\w*|г\b\.?)"
 _SMALL = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>мес\w*|м\b\.?|нед\w*|дн\w*|день|сут\w*)"
+_MONTHS_WEEKS = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>мес\w*|м\b\.?|нед\w*)"
 _AGE_PATTERNS = (
     re.compile(_PERSON_NOM_DAT + r"[\s,:(]+" + _SMALL),
     re.compile(_PERSON + r"[\s,:(]+(?:[а-я]+\s+){0,2}?" + _YEARS),
-    re.compile(r"(?<![\d.,/<>])" + _SMALL.replace("|дн\\w*|день|сут\\w*", "") + r"[\s,)]+" + _PERSON),
+    re.compile(r"(?<![\d.,/<>])" + _MONTHS_WEEKS + r"[\s,)]+" + _PERSON),
     re.compile(r"(?<![\d.,/<>])" + _YEARS + r"[\s,)]+" + _PERSON),
     re.compile(r"(?<![\d.,/<>])(?P<num>\d{1,3})\s*(?P<unit>лет|годик\w*)\b"),
 )
