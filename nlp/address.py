@@ -1,0 +1,648 @@
+"""Russian free-text address to its components: rules over tokens, type-word tables, a catalog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from natasha import MorphVocab
+from rapidfuzz import fuzz, process
+
+from nlp.address_names import NameNormalizer, title
+from nlp.address_tokens import Kind, Token, extract, tokenize
+from nlp.address_vocab import (
+    AREA_STREET_TYPES,
+    CITY_TYPE_WORDS,
+    DISTRICT_TYPE_WORDS,
+    HOUSE_LETTERS,
+    MONTHS_GENITIVE,
+    NOISE_WORDS,
+    NUMBERED_MARKERS,
+    ORDINAL_SUFFIXES,
+    POSTFIX_ROLES,
+    PRIVATE_TERRITORY_WORDS,
+    REGION_ABBREVIATIONS,
+    REGION_TYPE_WORDS,
+    RURAL_CITY_TYPES,
+    STREET_TYPE_GENDER,
+    STREET_TYPE_WORDS,
+    Role,
+)
+from nlp.reference import StreetReference, fold
+
+FIELDS = (
+    "region",
+    "district",
+    "city",
+    "street",
+    "street_type",
+    "house",
+    "korpus",
+    "building",
+    "flat",
+    "entrance",
+    "floor",
+    "intercom",
+)
+
+_BOUNDARY = frozenset(",;:!?()[]{}")
+_TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
+_SKIP_AFTER_MARKER = frozenset(".№#:")
+# Street types written in full whose other case forms («улице», «проспекту») are markers too.
+_FULL_TYPE_WORDS = tuple(STREET_TYPE_GENDER) + ("область", "район", "деревня", "поселок", "село")
+_LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
+_AMBIGUOUS_PR = "пр"  # проспект or проезд
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a field's value was found in the input (character offsets)."""
+
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAddress:
+    """Address components as the eval README defines them, plus how far to trust them."""
+
+    region: str | None = None
+    district: str | None = None
+    city: str | None = None
+    street: str | None = None
+    street_type: str | None = None
+    house: str | None = None
+    korpus: str | None = None
+    building: str | None = None
+    flat: str | None = None
+    entrance: str | None = None
+    floor: str | None = None
+    intercom: str | None = None
+    private_sector: bool = False
+    confidence: float = 0.0
+    street_matched: bool = False
+    spans: tuple[Span, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {name: getattr(self, name) for name in FIELDS}
+        out.update(
+            private_sector=self.private_sector,
+            confidence=self.confidence,
+            street_matched=self.street_matched,
+        )
+        return out
+
+
+@dataclass(slots=True)
+class _Marker:
+    """A named-part type word (ул., г., обл., р-н) waiting to be bound to the name beside it."""
+
+    role: Role
+    value: str  # the street or settlement type; the gender for regions and districts
+    key: str
+
+
+@dataclass(slots=True)
+class _Run:
+    """Consecutive name words between separators and markers."""
+
+    tokens: list[Token]
+    markers: list[_Marker] = field(default_factory=list)
+    prefixed: bool = False
+    before_house: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        return [t.text for t in self.tokens]
+
+
+@dataclass(slots=True)
+class _Sep:
+    """A break between runs: punctuation, a number, a numbered part."""
+
+    house: bool = False
+
+
+_Element = _Run | _Marker | _Sep
+
+
+@dataclass(slots=True)
+class _Draft:
+    """Mutable field values and spans while a text is parsed."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    pending_k: list[tuple[str, int, int, int]] = field(default_factory=list)
+    flat_marker_at: list[int] = field(default_factory=list)
+    building_marker_at: list[int] = field(default_factory=list)
+    spare_numbers: list[tuple[str, int, int]] = field(default_factory=list)
+    plot: bool = False
+
+    def set(self, name: str, value: str, start: int, end: int) -> None:
+        if name not in self.values:
+            self.values[name] = value
+            self.spans[name] = (start, end)
+
+
+class AddressParser:
+    """Parses one address line; cheap per call, built once per street catalog."""
+
+    def __init__(self, morph: MorphVocab, reference: StreetReference) -> None:
+        self._morph = morph
+        self._reference = reference
+        self._names = NameNormalizer(morph, reference)
+        self._type_forms = _type_word_forms(morph)
+        self._fuzzy_type = lru_cache(maxsize=4096)(self._fuzzy_type_uncached)
+
+    # ------------------------------------------------------------------ tokens -> parts
+    def parse(self, text: str) -> ParsedAddress:
+        cut = extract(text)
+        tokens = tokenize(cut.text)
+        draft = _Draft()
+        if cut.intercom is not None and cut.intercom_span is not None:
+            draft.set("intercom", cut.intercom, *cut.intercom_span)
+        elements = self._scan(tokens, draft)
+        self._resolve_k(draft)
+        self._bind(elements)
+        return self._assemble(elements, draft, cut.private_sector)
+
+    def _named_marker(self, key: str) -> _Marker | None:
+        if key in STREET_TYPE_WORDS:
+            return _Marker(Role.STREET, STREET_TYPE_WORDS[key], key)
+        if key in CITY_TYPE_WORDS:
+            return _Marker(Role.CITY, CITY_TYPE_WORDS[key], key)
+        if key in REGION_TYPE_WORDS:
+            return _Marker(Role.REGION, REGION_TYPE_WORDS[key], key)
+        if key in DISTRICT_TYPE_WORDS:
+            return _Marker(Role.DISTRICT, DISTRICT_TYPE_WORDS[key], key)
+        full = self._type_forms.get(key) or self._fuzzy_type(key)
+        if full is None:
+            return None
+        return self._named_marker(full)
+
+    def _fuzzy_type_uncached(self, key: str) -> str | None:
+        """A mistyped type word («прспект»): only for words the dictionary does not know."""
+        if len(key) < 6 or not key.isalpha() or self._names.is_known(key):
+            return None
+        found = process.extractOne(key, _FULL_TYPE_WORDS, scorer=fuzz.ratio, score_cutoff=85)
+        return None if found is None else str(found[0])
+
+    def _scan(self, tokens: list[Token], draft: _Draft) -> list[_Element]:
+        elements: list[_Element] = []
+        claimed: set[int] = set()
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            if i in claimed:
+                i += 1
+            elif token.kind is Kind.PUNCT:
+                if token.text not in _TRANSPARENT:
+                    elements.append(_Sep())
+                i += 1
+            elif token.kind is Kind.NUM:
+                i = self._number(tokens, i, draft, claimed, elements)
+            else:
+                i = self._word(tokens, i, draft, claimed, elements)
+        return elements
+
+    def _word(
+        self,
+        tokens: list[Token],
+        i: int,
+        draft: _Draft,
+        claimed: set[int],
+        elements: list[_Element],
+    ) -> int:
+        token = tokens[i]
+        key = token.key
+        j = _skip(tokens, i + 1, _SKIP_AFTER_MARKER)
+        role = NUMBERED_MARKERS.get(key)
+        if role is not None and _is_number(tokens, j):
+            return self._numbered(tokens, i, j, role, draft, claimed, elements)
+        if role is Role.LETTER and j < len(tokens) and len(tokens[j].key) == 1:
+            letter = tokens[j].key.translate(_LATIN_LETTERS).upper()
+            draft.set("letter", letter, tokens[j].start, tokens[j].end)
+            return j + 1
+        if key in REGION_ABBREVIATIONS and len(key) == 2 and token.text.isupper():
+            draft.set("region", REGION_ABBREVIATIONS[key], token.start, token.end)
+            elements.append(_Sep())
+            return i + 1
+        marker = self._named_marker(key)
+        if marker is not None:
+            elements.append(marker)
+            return i + 1
+        if role is not None:
+            elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
+            return i + 1
+        if key in NOISE_WORDS:
+            return i + 1
+        _extend_run(elements, token)
+        return i + 1
+
+    def _numbered(
+        self,
+        tokens: list[Token],
+        i: int,
+        j: int,
+        role: Role,
+        draft: _Draft,
+        claimed: set[int],
+        elements: list[_Element],
+    ) -> int:
+        """A marker followed by its number: «д. 5», «кв 12», «корп. 2», «п-д 1»."""
+        elements.append(_Sep(house=role in (Role.HOUSE, Role.PLOT)))
+        if role in (Role.HOUSE, Role.PLOT):
+            end = self._house(tokens, j, draft)
+            draft.plot = draft.plot or role is Role.PLOT
+            return end
+        value, end = _number_with_letter(tokens, j)
+        start, stop = tokens[j].start, tokens[end - 1].end
+        if role is Role.KORPUS:
+            draft.set("korpus", value, start, stop)
+        elif role is Role.KORPUS_OR_FLAT:
+            draft.pending_k.append((value, start, stop, i))
+        elif role is Role.BUILDING:
+            draft.building_marker_at.append(i)
+            draft.set("building", value, start, stop)
+        elif role is Role.FLAT:
+            draft.flat_marker_at.append(i)
+            draft.set("flat", value, start, stop)
+        elif role in POSTFIX_ROLES:
+            owner = _postfix_owner(tokens, j)
+            if owner is not None and not _is_number(tokens, _skip(tokens, owner + 1, ".№")):
+                return j  # «под 2 эт» is unusual; «2» belongs to the marker after it
+            draft.set(role.value, tokens[j].key, tokens[j].start, tokens[j].end)
+            end = _after_ordinal(tokens, j)
+        claimed.update(range(i, end))
+        return end
+
+    def _number(
+        self,
+        tokens: list[Token],
+        i: int,
+        draft: _Draft,
+        claimed: set[int],
+        elements: list[_Element],
+    ) -> int:
+        token = tokens[i]
+        if len(token.key) == 6:  # a postal code
+            elements.append(_Sep())
+            return i + 1
+        after = _after_ordinal(tokens, i)
+        marker = _postfix_owner(tokens, i)
+        if marker is not None:
+            own = _skip(tokens, marker + 1, ".№")
+            if not _is_number(tokens, own) or _postfix_owner(tokens, own) is not None:
+                role = NUMBERED_MARKERS[tokens[marker].key]
+                draft.set(role.value, token.key, token.start, token.end)
+                claimed.add(marker)
+                elements.append(_Sep())
+                return marker + 1
+        if after > i + 1 or _names_follow(tokens, i) or _numbered_area(elements, tokens, i):
+            run_token = Token(
+                Kind.WORD,
+                "".join(t.text for t in tokens[i:after]),
+                "".join(t.key for t in tokens[i:after]),
+                token.start,
+                tokens[after - 1].end,
+                token.spaced,
+            )
+            _extend_run(elements, run_token)
+            return after
+        if "house" not in draft.values and "korpus" not in draft.values:
+            elements.append(_Sep(house=True))
+            return self._house(tokens, i, draft)
+        value, end = _number_with_letter(tokens, i)
+        draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
+        elements.append(_Sep())
+        return end
+
+    def _house(self, tokens: list[Token], i: int, draft: _Draft) -> int:
+        """A house number and what is glued to it: «10 Б», «5/2», «152к2-91», «12с1», «18-31»."""
+        value = tokens[i].key
+        j = i + 1
+        if _glued(tokens, j, "/") and _glued_num(tokens, j + 1):
+            value += "/" + tokens[j + 1].key
+            j += 2
+        letter, j = _house_letter(tokens, j)
+        value += letter
+        if _glued(tokens, j, "/") and _glued_num(tokens, j + 1):
+            value += "/" + tokens[j + 1].key
+            j += 2
+        draft.set("house", value, tokens[i].start, tokens[j - 1].end)
+        if j < len(tokens) and not tokens[j].spaced and tokens[j].key in ("к", "корп", "кор"):
+            if _glued_num(tokens, j + 1):
+                korpus, end = _number_with_letter(tokens, j + 1)
+                draft.set("korpus", korpus, tokens[j + 1].start, tokens[end - 1].end)
+                j = end
+        if j < len(tokens) and not tokens[j].spaced and tokens[j].key in ("с", "стр"):
+            if _glued_num(tokens, j + 1):
+                draft.set("building", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
+                j += 2
+        if _glued(tokens, j, "-") and _glued_num(tokens, j + 1) and _after_ordinal(tokens, j + 1) == j + 2:
+            draft.set("flat", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
+            j += 2
+        return j
+
+    def _resolve_k(self, draft: _Draft) -> None:
+        """Bare «к.N»: корпус before an explicit flat or строение, or with no house; else the flat."""
+        for value, start, end, at in draft.pending_k:
+            explicit_after = any(m > at for m in draft.flat_marker_at + draft.building_marker_at)
+            if "korpus" not in draft.values and (explicit_after or "house" not in draft.values):
+                draft.set("korpus", value, start, end)
+            else:
+                draft.set("flat", value, start, end)
+        if "flat" not in draft.values and len(draft.spare_numbers) == 1:
+            draft.set("flat", *draft.spare_numbers[0])
+        letter = draft.values.pop("letter", None)
+        if letter and "house" in draft.values:
+            draft.values["house"] += letter
+
+    # ------------------------------------------------------------------ names
+    def _bind(self, elements: list[_Element]) -> None:
+        """Give each type word the name it belongs to: the one after it, or the one before it."""
+        for index, element in enumerate(elements):
+            if not isinstance(element, _Marker):
+                continue
+            before = elements[index - 1] if index > 0 else None
+            after = elements[index + 1] if index + 1 < len(elements) else None
+            prev_run = before if isinstance(before, _Run) else None
+            next_run = after if isinstance(after, _Run) and not after.prefixed else None
+            if next_run is not None and prev_run is not None and not prev_run.markers:
+                if self._agrees(prev_run, element) and not self._agrees(next_run, element):
+                    next_run = None
+            if next_run is not None:
+                next_run.markers.insert(0, element)
+                next_run.prefixed = True
+            elif prev_run is not None:
+                prev_run.markers.append(element)
+        for index, element in enumerate(elements):
+            if isinstance(element, _Run):
+                following = elements[index + 1 : index + 3]
+                element.before_house = any(isinstance(e, _Sep) and e.house for e in following) and (
+                    not isinstance(following[0], _Run)
+                )
+
+    def _agrees(self, run: _Run, marker: _Marker) -> bool:
+        gender = self._marker_gender(marker)
+        if not gender:
+            return False
+        return any(gender in self._names.adjective_genders(t.key) for t in run.tokens)
+
+    @staticmethod
+    def _marker_gender(marker: _Marker) -> str | None:
+        if marker.role is Role.STREET:
+            return STREET_TYPE_GENDER.get(marker.value)
+        if marker.role in (Role.REGION, Role.DISTRICT):
+            return marker.value or None
+        return None
+
+    def _assemble(self, elements: list[_Element], draft: _Draft, private: bool) -> ParsedAddress:
+        runs = [e for e in elements if isinstance(e, _Run)]
+        streets: list[tuple[_Run, list[_Marker]]] = []
+        unmarked: list[_Run] = []
+        city_type: str | None = None
+        for run in runs:
+            roles = {m.role for m in run.markers}
+            if Role.REGION in roles:
+                marker = next(m for m in run.markers if m.role is Role.REGION)
+                self._set_name(draft, "region", run, self._names.adjective_name(run.words, marker.value))
+            elif Role.DISTRICT in roles:
+                marker = next(m for m in run.markers if m.role is Role.DISTRICT)
+                self._set_name(draft, "district", run, self._district(run, marker))
+            elif Role.CITY in roles:
+                city_run, rest = self._split_city(run, whole_is_city=True)
+                city_type = city_type or next(m.value for m in run.markers if m.role is Role.CITY)
+                self._set_city(draft, city_run)
+                if rest is not None:
+                    street_markers = [m for m in run.markers if m.role is Role.STREET]
+                    (streets.append((rest, street_markers)) if street_markers else unmarked.append(rest))
+            elif Role.STREET in roles:
+                city_run, rest = self._split_city(run, whole_is_city=False)
+                if city_run is not None and rest is not None and "city" not in draft.values:
+                    self._set_city(draft, city_run)
+                    run = rest
+                streets.append((run, [m for m in run.markers if m.role is Role.STREET]))
+            else:
+                unmarked.append(run)
+        for run in unmarked:
+            city_run, rest = self._split_city(run, whole_is_city=False)
+            if city_run is not None and "city" not in draft.values:
+                self._set_city(draft, city_run)
+                if rest is None:
+                    continue
+                run = rest
+            if run.before_house or (streets == [] and "city" in draft.values):
+                streets.append((run, []))
+            elif "city" not in draft.values:
+                self._set_city(draft, run)
+            else:
+                streets.append((run, []))
+        street_matched = self._set_street(draft, streets)
+        return self._result(draft, private, city_type, street_matched)
+
+    def _split_city(self, run: _Run, *, whole_is_city: bool) -> tuple[_Run | None, _Run | None]:
+        """Leading known city words of a run («красногорск ильинский»): (city part, the rest)."""
+        words = run.words
+        if len(words) == 1:
+            if whole_is_city:
+                return run, None
+            return (run, None) if self._reference.city(words[0]) else (None, run)
+        if self._reference.city(" ".join(words)) or (whole_is_city and len(words) == 2):
+            if whole_is_city or self._reference.city(" ".join(words)):
+                return run, None
+        for size in (2, 1):
+            if size < len(words) and self._reference.city(" ".join(words[:size])):
+                return _Run(run.tokens[:size]), _Run(
+                    run.tokens[size:], run.markers, run.prefixed, run.before_house
+                )
+        return (run, None) if whole_is_city else (None, run)
+
+    def _district(self, run: _Run, marker: _Marker) -> str:
+        if marker.value:
+            return self._names.adjective_name(run.words, marker.value)
+        return " ".join(title(w) for w in run.words)
+
+    def _set_city(self, draft: _Draft, run: _Run) -> None:
+        self._set_name(draft, "city", run, self._names.city(run.words))
+
+    @staticmethod
+    def _set_name(draft: _Draft, name: str, run: _Run, value: str) -> None:
+        if value:
+            draft.set(name, value, run.tokens[0].start, run.tokens[-1].end)
+
+    def _set_street(self, draft: _Draft, streets: list[tuple[_Run, list[_Marker]]]) -> bool:
+        """The street wins over a microdistrict or territory; among equals, the last one."""
+        if not streets:
+            return False
+
+        def rank(item: tuple[_Run, list[_Marker]]) -> int:
+            types = {m.value for m in item[1]}
+            if types and not types <= AREA_STREET_TYPES:
+                return 2
+            return 1 if item[0].before_house or not types else 0
+
+        run, markers = max(reversed(streets), key=rank)
+        street_type = self._street_type(run, markers)
+        gender = STREET_TYPE_GENDER.get(street_type) if street_type else None
+        name = self._names.street(run.words, street_type, gender, draft.values.get("city"))
+        if name.catalog_type and markers and (
+            any(m.key == _AMBIGUOUS_PR for m in markers)
+            or name.catalog_type in {m.value for m in markers}
+        ):
+            street_type = name.catalog_type
+        self._set_name(draft, "street", run, name.name)
+        if street_type:
+            draft.values["street_type"] = street_type
+        if any(m.key in PRIVATE_TERRITORY_WORDS for m in markers):
+            draft.plot = True
+        return name.matched
+
+    def _street_type(self, run: _Run, markers: list[_Marker]) -> str | None:
+        types = list(dict.fromkeys(m.value for m in markers))
+        if len(types) <= 1:
+            return types[0] if types else None
+        agreeing = [t for t in types if self._agrees(run, _Marker(Role.STREET, t, t))]
+        if len(agreeing) == 1:
+            return agreeing[0]
+        specific = [t for t in types if t != "улица"]
+        return specific[-1] if specific else types[0]
+
+    def _result(
+        self, draft: _Draft, private: bool, city_type: str | None, street_matched: bool
+    ) -> ParsedAddress:
+        values = draft.values
+        private = private or draft.plot
+        if city_type in RURAL_CITY_TYPES and "flat" not in values:
+            private = True
+        confidence = 0.0
+        if "house" in values or "korpus" in values:
+            confidence += 0.4
+        if "street" in values:
+            confidence += 0.3
+        elif private and "city" in values:
+            confidence += 0.2
+        if "city" in values:
+            confidence += 0.1
+        if street_matched:
+            confidence += 0.2
+        elif len(self._reference) == 0 and "street" in values:
+            confidence += 0.05
+        spans = tuple(
+            Span(name, start, end) for name, (start, end) in draft.spans.items() if name in FIELDS
+        )
+        return ParsedAddress(
+            **{name: values.get(name) for name in FIELDS},
+            private_sector=private,
+            confidence=round(min(confidence, 1.0), 2),
+            street_matched=street_matched,
+            spans=spans,
+        )
+
+
+# ---------------------------------------------------------------------- token helpers
+def _skip(tokens: list[Token], j: int, chars: frozenset[str]) -> int:
+    while j < len(tokens) and tokens[j].kind is Kind.PUNCT and tokens[j].text in chars:
+        j += 1
+    return j
+
+
+def _is_number(tokens: list[Token], j: int) -> bool:
+    return j < len(tokens) and tokens[j].kind is Kind.NUM
+
+
+def _glued(tokens: list[Token], j: int, text: str) -> bool:
+    return j < len(tokens) and tokens[j].text == text and not tokens[j].spaced
+
+
+def _glued_num(tokens: list[Token], j: int) -> bool:
+    return _is_number(tokens, j) and not tokens[j].spaced
+
+
+def _after_ordinal(tokens: list[Token], i: int) -> int:
+    """The index after «3-й», «2ой», «3-я»: the ordinal suffix is skipped when present."""
+    j = i + 1
+    if _glued(tokens, j, "-") and j + 1 < len(tokens) and not tokens[j + 1].spaced:
+        if tokens[j + 1].kind is Kind.WORD and tokens[j + 1].key in ORDINAL_SUFFIXES:
+            return j + 2
+    if j < len(tokens) and not tokens[j].spaced and tokens[j].kind is Kind.WORD:
+        key = tokens[j].key
+        if key in ORDINAL_SUFFIXES and key not in HOUSE_LETTERS:
+            return j + 1
+    return j
+
+
+def _postfix_owner(tokens: list[Token], i: int) -> int | None:
+    """The entrance/floor marker right after the number at `i` («2 подъезд», «7 эт.»), if any."""
+    j = _skip(tokens, _after_ordinal(tokens, i), frozenset("."))
+    if j < len(tokens) and NUMBERED_MARKERS.get(tokens[j].key) in POSTFIX_ROLES:
+        return j
+    return None
+
+
+def _names_follow(tokens: list[Token], i: int) -> bool:
+    """«9 Мая», «50 лет Октября»: a number that is part of a street name."""
+    j = i + 1
+    return j < len(tokens) and (tokens[j].key in MONTHS_GENITIVE or tokens[j].key == "лет")
+
+
+def _numbered_area(elements: list[_Element], tokens: list[Token], i: int) -> bool:
+    """«мкр. 5», «7 линия»: a number right after an area type word names it."""
+    if not elements or not isinstance(elements[-1], _Marker):
+        return False
+    marker = elements[-1]
+    return marker.role is Role.STREET and marker.value in AREA_STREET_TYPES | {"линия"}
+
+
+def _number_with_letter(tokens: list[Token], j: int) -> tuple[str, int]:
+    value = tokens[j].key
+    end = j + 1
+    if end < len(tokens) and not tokens[end].spaced and tokens[end].kind is Kind.WORD:
+        if len(tokens[end].key) == 1:
+            return value + tokens[end].key.translate(_LATIN_LETTERS).upper(), end + 1
+    return value, end
+
+
+def _house_letter(tokens: list[Token], j: int) -> tuple[str, int]:
+    """The litera of a house: glued («2а», «12-б») or apart before a break («10 Б,»)."""
+    if j >= len(tokens):
+        return "", j
+    token = tokens[j]
+    if _glued(tokens, j, "-") and j + 1 < len(tokens) and not tokens[j + 1].spaced:
+        nxt = tokens[j + 1]
+        if nxt.kind is Kind.WORD and len(nxt.key) == 1 and nxt.key not in ORDINAL_SUFFIXES:
+            return nxt.key.upper(), j + 2
+    if token.kind is not Kind.WORD or len(token.key) != 1:
+        return "", j
+    key = token.key.translate(_LATIN_LETTERS)
+    if not token.spaced:
+        if key in "кс" and _glued_num(tokens, j + 1):
+            return "", j  # «12к2», «12с1»: korpus and building
+        return key.upper(), j + 1
+    if key in HOUSE_LETTERS:
+        nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+        if nxt is None or nxt.text in _BOUNDARY or NUMBERED_MARKERS.get(nxt.key) is not None:
+            return key.upper(), j + 1
+    return "", j
+
+
+def _extend_run(elements: list[_Element], token: Token) -> None:
+    last = elements[-1] if elements else None
+    if isinstance(last, _Run):
+        last.tokens.append(token)
+    else:
+        elements.append(_Run([token]))
+
+
+@lru_cache(maxsize=4)
+def _type_word_forms(morph: MorphVocab) -> dict[str, str]:
+    """Every case form of the full type words: «улице», «проспектом» -> their nominative."""
+    forms: dict[str, str] = {}
+    for word in _FULL_TYPE_WORDS:
+        for parse in morph.parse(word)[:1]:
+            for form in parse.lexeme:
+                forms.setdefault(fold(str(form.word)), word)
+    for word in _FULL_TYPE_WORDS:
+        forms.pop(word, None)
+    return forms

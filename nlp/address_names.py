@@ -1,0 +1,157 @@
+"""Names in an address brought to their normalized form: nominative, capitalised, typos corrected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from natasha import MorphVocab
+
+from nlp.address_vocab import REGION_ABBREVIATIONS
+from nlp.reference import StreetReference, fold
+
+_OBLIQUE = frozenset({"datv", "ablt", "loct", "loc2"})
+_PERSON = frozenset({"Surn", "Name", "Patr"})
+_UD_GENDER = {"masc": "Masc", "femn": "Fem", "neut": "Neut"}
+
+
+@dataclass(frozen=True, slots=True)
+class StreetName:
+    """A normalized street name; `catalog_type` is the street type the catalog gives it."""
+
+    name: str
+    matched: bool
+    catalog_type: str | None
+
+
+def title(word: str) -> str:
+    """Capitalise as a normalized address does; mixed-case words are kept as written."""
+    if any(c.isupper() for c in word) and any(c.islower() for c in word):
+        return word
+    parts = word.lower().split("-")
+    if not parts[0].isalpha():
+        return word.lower()
+    return "-".join(p[:1].upper() + p[1:] for p in parts)
+
+
+class NameNormalizer:
+    """Nominative, capitalised, typo-corrected names; pymorphy answers are cached per word."""
+
+    def __init__(self, morph: MorphVocab, reference: StreetReference) -> None:
+        self._morph = morph
+        self._reference = reference
+        self.is_known = lru_cache(maxsize=8192)(self._is_known)
+        self._adjective_nominative = lru_cache(maxsize=8192)(self._adjective_nominative_uncached)
+        self._geo_lemma = lru_cache(maxsize=8192)(self._geo_lemma_uncached)
+        self.adjective_genders = lru_cache(maxsize=8192)(self._adjective_genders)
+
+    def _is_known(self, key: str) -> bool:
+        return bool(self._morph.word_is_known(key))
+
+    def _adjective_genders(self, key: str) -> frozenset[str]:
+        return frozenset(
+            str(p.tag.gender) for p in self._morph.parse(key) if p.tag.POS == "ADJF" and p.tag.gender
+        )
+
+    def _adjective_nominative_uncached(self, key: str, gender: str | None, typed: bool) -> str | None:
+        """The nominative of an adjective in an oblique case, or None to keep the word as written."""
+        parses = self._morph.parse(key)
+        if any(p.tag.case == "nomn" for p in parses):
+            return None
+        adjectives = [p for p in parses if p.tag.POS == "ADJF" and "Poss" not in p.tag]
+        if not adjectives:
+            return None
+        oblique = [p for p in adjectives if p.tag.case in _OBLIQUE]
+        if oblique:
+            agreeing = [p for p in oblique if gender is None or p.tag.gender == gender]
+            form = (agreeing or oblique)[0]
+        else:
+            # A genitive adjective is the dictionary form of «ул. Маяковского», «ул. Крупской»:
+            # it is only an inflected street name when it agrees with the written street type.
+            if not typed or any(_PERSON & p.tag.grammemes for p in parses):
+                return None
+            agreeing = [p for p in adjectives if p.tag.case == "gent" and p.tag.gender == gender]
+            if not agreeing:
+                return None
+            form = agreeing[0]
+        target = gender or str(form.tag.gender or "masc")
+        inflected = form.inflect({"Nom", _UD_GENDER.get(target, "Masc"), "Sing"})
+        return None if inflected is None else str(inflected.word)
+
+    def _geo_lemma_uncached(self, key: str) -> str | None:
+        """The nominative of a toponym in an oblique case («химках» -> «химки»)."""
+        parses = self._morph.parse(key)
+        if any(p.tag.case == "nomn" for p in parses):
+            return None
+        for p in parses:
+            if "Geox" in p.tag.grammemes or (p.tag.POS == "NOUN" and p.tag.case in _OBLIQUE):
+                return str(p.normal_form)
+        return None
+
+    def street(
+        self, words: list[str], street_type: str | None, gender: str | None, city: str | None
+    ) -> StreetName:
+        """The street name in its dictionary form, matched against the catalog when possible."""
+        keys = [fold(w) for w in words]
+        if all(self._is_adjectival(k) for k in keys):
+            words = [
+                _keep_e(w, self._adjective_nominative(k, gender, street_type is not None) or w)
+                for w, k in zip(words, keys, strict=True)
+            ]
+        name = " ".join(title(w) for w in words)
+        match = self._reference.match_street(name, city, street_type)
+        if match is not None:
+            return StreetName(match.entry.street, True, match.entry.street_type)
+        if any(k.isalpha() and not self.is_known(k) for k in keys):
+            common = self._reference.common_street(name)
+            if common is not None:
+                return StreetName(common, False, None)
+        return StreetName(name, False, None)
+
+    def _is_adjectival(self, key: str) -> bool:
+        if not key.isalpha():
+            return True  # numbers of «3-я Парковая» agree with anything
+        return bool(self.adjective_genders(key))
+
+    def city(self, words: list[str]) -> str:
+        """The settlement name: gazetteer spelling, nominative, typos corrected."""
+        joined = " ".join(words)
+        known = self._reference.city(joined)
+        if known is not None:
+            return known
+        lemmas = [self._geo_lemma(fold(w)) or w for w in words]
+        if len(words) > 1:
+            gender = self._noun_gender(fold(lemmas[-1]))
+            lemmas = [
+                _keep_e(w, self._adjective_nominative(fold(w), gender, False) or w)
+                for w in lemmas[:-1]
+            ] + lemmas[-1:]
+        lemma_joined = " ".join(lemmas)
+        known = self._reference.city(lemma_joined)
+        if known is None and any(not self.is_known(fold(w)) for w in words):
+            known = self._reference.city(joined, fuzzy=True)
+        return known or " ".join(title(w) for w in lemma_joined.split())
+
+    def _noun_gender(self, key: str) -> str | None:
+        for p in self._morph.parse(key):
+            if p.tag.POS == "NOUN" and p.tag.gender:
+                return str(p.tag.gender)
+        return None
+
+    def adjective_name(self, words: list[str], gender: str | None) -> str:
+        """A region or district name: «Московской» -> «Московская», «Белгородского» -> «Белгородский»."""
+        if len(words) == 1 and (abbr := REGION_ABBREVIATIONS.get(fold(words[0]))):
+            return abbr
+        out = []
+        for word in words:
+            key = fold(word)
+            nominative = None
+            if gender and gender in self.adjective_genders(key):
+                nominative = self._adjective_nominative(key, gender, True)
+            out.append(title(_keep_e(word, nominative or word)))
+        return " ".join(out)
+
+
+def _keep_e(original: str, word: str) -> str:
+    """pymorphy writes ё; keep е when the text had it."""
+    return word if "ё" in original.lower() else word.replace("ё", "е").replace("Ё", "Е")

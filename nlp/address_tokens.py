@@ -1,0 +1,134 @@
+"""Address text to tokens: free-text parts (intercom, phones, noise) cut out first, the rest split."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from nlp.address_vocab import NUMBERED_MARKERS, ORDINALS, POSTFIX_ROLES, STREET_TYPE_WORDS
+
+
+class Kind(Enum):
+    """Token kind."""
+
+    WORD = "word"
+    NUM = "num"
+    PUNCT = "punct"
+
+
+@dataclass(slots=True)
+class Token:
+    """One token with its place in the input; `key` is lowercase with ё as е."""
+
+    kind: Kind
+    text: str
+    key: str
+    start: int
+    end: int
+    spaced: bool  # whitespace (or the start of the text) right before it
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What was cut out of the text before tokenizing, with the text left to tokenize."""
+
+    text: str  # same length as the input: cut parts are blanked
+    intercom: str | None
+    intercom_span: tuple[int, int] | None
+    private_sector: bool
+
+
+_TOKEN = re.compile(
+    r"(?P<abbr>\b(?:г\.\s?о|р\.\s?п|м\.\s?р-н|с\.\s?п)(?=\.))"
+    r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*(?:/[^\W\d_]+)?)"
+    r"|(?P<num>\d+)"
+    r"|(?P<punct>\S)"
+)
+
+_INTERCOM = re.compile(
+    r"(?<![\w-])(?:код(?:\s+(?:домофона|подъезда|двери|на\s+двери|замка))?|домофон(?:а|ом)?"
+    r"|д-фон|д/ф|дмф)(?![\w-])\.?\s*[:№]?\s*(?P<value>[^,;]*)",
+    re.IGNORECASE,
+)
+# An intercom value ends where the next numbered part starts («домофон 18 этаж 5»).
+_INTERCOM_TAIL = re.compile(
+    r"\s+(?:кв|квартира|эт|этаж|подъезд|под|п-д|корп|корпус)\b\.?\s*\d.*$", re.IGNORECASE
+)
+# Route sheets append their separate intercom column after «; ».
+_SHEET_INTERCOM = re.compile(r";\s*(?P<value>[^;,]+?)\s*$")
+_PHONE = re.compile(r"(?:\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b")
+_PRIVATE = re.compile(
+    r"\bчастн(?:ый|ого|ом)\s+(?:дом|сектор|домовладение)[а-я]*\b|\bчастное\s+домовладение\b",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(r"\bадрес(?:у)?\s*:", re.IGNORECASE)
+
+_MARKER_WORDS = frozenset(NUMBERED_MARKERS) | frozenset(STREET_TYPE_WORDS)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def extract(text: str) -> Extracted:
+    """Cut the intercom, phone numbers and noise phrases out of `text` (offsets are kept)."""
+    intercom: str | None = None
+    span: tuple[int, int] | None = None
+    private = False
+    for match in _PHONE.finditer(text):
+        text = _blank(text, match.start(), match.end())
+    for match in _PRIVATE.finditer(text):
+        private = True
+        text = _blank(text, match.start(), match.end())
+    for match in _NOISE.finditer(text):
+        text = _blank(text, match.start(), match.end())
+    match = _INTERCOM.search(text)
+    if match is not None:
+        value = match.group("value")
+        tail = _INTERCOM_TAIL.search(value)
+        end = match.start("value") + (tail.start() if tail else len(value))
+        cleaned = " ".join(text[match.start("value") : end].split()).rstrip(". ")
+        if cleaned:
+            intercom, span = cleaned, (match.start("value"), end)
+        text = _blank(text, match.start(), end)
+    sheet = _SHEET_INTERCOM.search(text)
+    if sheet is not None and intercom is None:
+        value = " ".join(sheet.group("value").split())
+        first = re.split(r"[\s.]", value.casefold(), maxsplit=1)[0]
+        if value and first not in _MARKER_WORDS:
+            intercom, span = value, (sheet.start("value"), sheet.end("value"))
+            text = _blank(text, sheet.start(), sheet.end())
+    return Extracted(text, intercom, span, private)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split into words, digit runs and single punctuation marks; ordinal words by markers become numbers."""
+    tokens: list[Token] = []
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        kind = Kind.NUM if match.lastgroup == "num" else Kind.PUNCT
+        if match.lastgroup in ("word", "abbr"):
+            kind = Kind.WORD
+        raw = match.group()
+        key = raw.lower().replace("ё", "е")
+        if match.lastgroup == "abbr":
+            key = key.replace(" ", "")
+        spaced = match.start() == 0 or match.start() > previous_end
+        tokens.append(Token(kind, raw, key, match.start(), match.end(), spaced))
+        previous_end = match.end()
+    _ordinals_to_numbers(tokens)
+    return tokens
+
+
+def _ordinals_to_numbers(tokens: list[Token]) -> None:
+    """«первый подъезд», «этаж третий»: an ordinal word beside an entrance/floor marker is a number."""
+    words = [i for i, t in enumerate(tokens) if t.kind is Kind.WORD]
+    for position, index in enumerate(words):
+        token = tokens[index]
+        digit = ORDINALS.get(token.key)
+        if digit is None:
+            continue
+        neighbours = words[max(position - 1, 0) : position] + words[position + 1 : position + 2]
+        if any(NUMBERED_MARKERS.get(tokens[n].key) in POSTFIX_ROLES for n in neighbours):
+            tokens[index] = Token(Kind.NUM, token.text, digit, token.start, token.end, token.spaced)
