@@ -211,8 +211,9 @@ class _Matcher:
 
     def _cancelled(self, doc: _Document, clause: range, code: str) -> bool:
         return any(
-            next(_occurrences(doc, clause, pattern), None) is not None
+            not _negated(doc, clause, positions)
             for pattern in self._unless.get(code, ())
+            for positions in _occurrences(doc, clause, pattern)
         )
 
 

@@ -30,6 +30,8 @@ _UNIT_AFTER = re.compile(
     r"\s*(?:-?\s*(?:лет|год|мес|нед|дн|день|дня|сут|раз|кг|г\b|мл|мг|%|мин|час|ч\b|уд|см|мм"
     r"|ед|ммоль|шт|км|эт|кв|кор|стр|подъезд|руб))"
 )
+_PERSON_BEFORE = re.compile(r"(?:\bу\s+[а-я]+|реб[её]н\w*|малыш\w*)[\s,:]*$")
+_PERSON_AFTER = re.compile(r"\s*у\s+[а-я]+")
 _DEGREES_AFTER = re.compile(r"\s*(?:°|градус|гр\.|с\b|c\b)")
 _BOUND_BEFORE = re.compile(
     r"(?:[<>≤≥]|\b(?:выше|ниже|более|менее|больше|меньше|свыше|не выше|не ниже))\s*$"
@@ -93,6 +95,13 @@ def _owned_by_other(text: str, start: int) -> bool:
     return bool(_OTHER.search(window)) and not _ANCHOR.search(window)
 
 
+def _about_person(text: str, start: int, end: int) -> bool:
+    """«у ребенка 38», «38 у мамы»: a whole number said of a person is their temperature."""
+    return bool(
+        _PERSON_BEFORE.search(text, max(0, start - 20), start) or _PERSON_AFTER.match(text, end)
+    )
+
+
 def temperatures(text: str) -> tuple[TemperatureValue, ...]:
     """Every body temperature stated in the text, in order."""
     folded = _fold(text)
@@ -112,8 +121,9 @@ def temperatures(text: str) -> tuple[TemperatureValue, ...]:
         if _UNIT_AFTER.match(folded, end):
             continue
         degrees = bool(_DEGREES_AFTER.match(folded, end))
-        bare = bool(
-            (match["frac"] or match["and"] or match["half"])
+        fractional = bool(match["frac"] or match["and"] or match["half"])
+        bare = (
+            (fractional or _about_person(folded, start, end))
             and BARE_DECIMAL[0] <= value <= BARE_DECIMAL[1]
             and not _owned_by_other(folded, start)
         )

@@ -56,7 +56,7 @@ _PERSON_NOM_DAT = (
     r"|девочка|девочке|мальчик|мальчику|младенец|младенцу|грудничок|грудничку"
     r"|новорожденн(?:ый|ому|ая|ой))"
 )
-_YEARS = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>лет|год\w*|г\b\.?)"
+_YEARS = r"(?P<num>\d{1,2}(?:[.,]5)?)\s*-?\s*(?P<unit>лет|год\w*|г\b\.?)"
 _SMALL = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>мес\w*|м\b\.?|нед\w*|дн\w*|день|сут\w*)"
 _MONTHS_WEEKS = r"(?P<num>\d{1,2})\s*-?\s*(?P<unit>мес\w*|м\b\.?|нед\w*)"
 _AGE_PATTERNS = (
@@ -94,7 +94,7 @@ def stated_age(text: str) -> float | None:
     for pattern in _AGE_PATTERNS:
         match = pattern.search(folded)
         if match:
-            return _unit_years(float(match["num"]), match["unit"])
+            return _unit_years(float(match["num"].replace(",", ".")), match["unit"])
     word = _AGE_WORD.search(folded)
     if word:
         return _AGE_WORDS[word.group(1)]
