@@ -109,8 +109,11 @@ def _fold(text: str) -> str:
 class _Vocabulary:
     """Maps a word form to the pattern terms it satisfies: form, lemma, stem or a near miss."""
 
-    def __init__(self, morph: MorphVocab, terms: Iterable[str]) -> None:
+    def __init__(
+        self, morph: MorphVocab, terms: Iterable[str], spellings: Mapping[str, str]
+    ) -> None:
         self._morph = morph
+        self._spellings = {_fold(wrong): _fold(right) for wrong, right in spellings.items()}
         self._exact: dict[str, set[str]] = {}
         self._lemma: dict[str, set[str]] = {}
         self._stems: dict[str, set[str]] = {}
@@ -140,6 +143,7 @@ class _Vocabulary:
         return {_fold(parse.normal_form) for parse in self._morph.parse(form)}
 
     def _lookup(self, form: str) -> frozenset[str]:
+        form = self._spellings.get(form, form)
         found: set[str] = set(self._exact.get(form, ()))
         for lemma in self._lemmas(form):
             found |= self._lemma.get(lemma, set())
@@ -293,7 +297,8 @@ class ComplaintParser:
     """Reads a free-text complaint into catalog codes, temperature and red flags."""
 
     def __init__(self, morph: MorphVocab) -> None:
-        catalog = _load("symptoms.yaml")
+        data = _load("symptoms.yaml")
+        catalog: dict[str, Mapping[str, Any]] = data["symptoms"]
         red_flags = _load("red_flags.yaml")
         self._labels = {code: str(entry["label"]) for code, entry in catalog.items()}
         self._symptoms = _Matcher(catalog)
@@ -303,7 +308,9 @@ class ComplaintParser:
         reasons = {code: str(entry["reason"]) for code, entry in flags.items()}
         reasons.update({code: str(reason) for code, reason in red_flags["derived"].items()})
         self._triage = Triage(reasons)
-        self._vocabulary = _Vocabulary(morph, self._symptoms.terms() | self._flags.terms())
+        self._vocabulary = _Vocabulary(
+            morph, self._symptoms.terms() | self._flags.terms(), data.get("spellings", {})
+        )
 
     def catalog(self) -> Mapping[str, str]:
         """Symptom code -> Russian label, for the desk's chips."""

@@ -118,6 +118,8 @@ class Triage:
         for hit in findings.flags:
             if hit.code == "fainted" and "now_well" in cues:
                 continue  # a past faint with the patient now well
+            if hit.code == "chest_pain_unqualified" and "chest_pain_chronic" in cues:
+                continue  # a known chronic pain, not described as acute
             if hit.code == "seizure" and "attack_passed" in cues and "usual_attack" in cues:
                 continue  # the known short attack has passed
             flags.append(self._flag(hit.code, (hit.start, hit.end)))
