@@ -8,13 +8,14 @@ from functools import lru_cache
 from natasha import MorphVocab
 from rapidfuzz import fuzz, process
 
-from nlp.address_names import NameNormalizer, title
+from nlp.address_names import NameNormalizer, title_name
 from nlp.address_tokens import Kind, Token, extract, tokenize
 from nlp.address_vocab import (
     AREA_STREET_TYPES,
     CITY_TYPE_WORDS,
     DISTRICT_TYPE_WORDS,
     HOUSE_LETTERS,
+    KORPUS_NUMBERED_CITIES,
     MONTHS_GENITIVE,
     NOISE_WORDS,
     NUMBERED_MARKERS,
@@ -101,6 +102,7 @@ class _Marker:
     role: Role
     value: str  # the street or settlement type; the gender for regions and districts
     key: str
+    token: Token | None = None
 
 
 @dataclass(slots=True)
@@ -111,6 +113,7 @@ class _Run:
     markers: list[_Marker] = field(default_factory=list)
     prefixed: bool = False
     before_house: bool = False
+    after_house: bool = False
 
     @property
     def words(self) -> list[str]:
@@ -159,6 +162,9 @@ class AddressParser:
     def parse(self, text: str) -> ParsedAddress:
         cut = extract(text)
         tokens = tokenize(cut.text)
+        if _shouting(tokens):
+            for token in tokens:
+                token.text = token.text.lower()
         draft = _Draft()
         if cut.intercom is not None and cut.intercom_span is not None:
             draft.set("intercom", cut.intercom, *cut.intercom_span)
@@ -224,19 +230,23 @@ class AddressParser:
             letter = tokens[j].key.translate(_LATIN_LETTERS).upper()
             draft.set("letter", letter, tokens[j].start, tokens[j].end)
             return j + 1
-        if key in REGION_ABBREVIATIONS and len(key) == 2 and token.text.isupper():
-            draft.set("region", REGION_ABBREVIATIONS[key], token.start, token.end)
+        if key == "м.о" or (key in REGION_ABBREVIATIONS and len(key) == 2 and token.text.isupper()):
+            draft.set("region", REGION_ABBREVIATIONS["мо"], token.start, token.end)
             elements.append(_Sep())
             return i + 1
         marker = self._named_marker(key)
         if marker is not None:
+            marker.token = token
             elements.append(marker)
             return i + 1
         if role is not None:
             elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
             return i + 1
         if key in NOISE_WORDS:
+            elements.append(_Sep())
             return i + 1
+        if len(key) == 1 and _glued(tokens, i + 1, "."):
+            token = Token(token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced)
         _extend_run(elements, token)
         return i + 1
 
@@ -260,6 +270,8 @@ class AddressParser:
         start, stop = tokens[j].start, tokens[end - 1].end
         if role is Role.KORPUS:
             draft.set("korpus", value, start, stop)
+        elif role is Role.KORPUS_OR_FLAT and j == i + 1 and not tokens[j].spaced:
+            draft.set("korpus", value, start, stop)  # «к2» glued: always корпус
         elif role is Role.KORPUS_OR_FLAT:
             draft.pending_k.append((value, start, stop, i))
         elif role is Role.BUILDING:
@@ -274,6 +286,8 @@ class AddressParser:
                 return j  # «под 2 эт» is unusual; «2» belongs to the marker after it
             draft.set(role.value, tokens[j].key, tokens[j].start, tokens[j].end)
             end = _after_ordinal(tokens, j)
+            if _glued(tokens, end, "/") and _glued_num(tokens, end + 1):
+                end += 2  # «эт. 3/9»: floor 3 of 9
         claimed.update(range(i, end))
         return end
 
@@ -362,6 +376,13 @@ class AddressParser:
     # ------------------------------------------------------------------ names
     def _bind(self, elements: list[_Element]) -> None:
         """Give each type word the name it belongs to: the one after it, or the one before it."""
+        for index in range(len(elements) - 1):
+            first, second = elements[index], elements[index + 1]
+            if isinstance(first, _Marker) and isinstance(second, _Marker):
+                if _is_name(second, None) and second.token and first.role is Role.STREET:
+                    elements[index + 1] = _Run([second.token])  # «ул. Набережная»
+                elif _is_name(first, None) and first.token and second.role is Role.STREET:
+                    elements[index] = _Run([first.token])  # «Набережная ул.»
         for index, element in enumerate(elements):
             if not isinstance(element, _Marker):
                 continue
@@ -372,13 +393,21 @@ class AddressParser:
             if next_run is not None and prev_run is not None and not prev_run.markers:
                 if self._agrees(prev_run, element) and not self._agrees(next_run, element):
                     next_run = None
-            if next_run is not None:
+            if next_run is None and prev_run is None and _is_name(element, after):
+                elements[index] = _Run([element.token]) if element.token else _Sep()
+            elif next_run is None and isinstance(after, _Marker) and _is_name(element, after):
+                elements[index] = _Run([element.token]) if element.token else _Sep()
+            elif next_run is not None:
                 next_run.markers.insert(0, element)
                 next_run.prefixed = True
             elif prev_run is not None:
                 prev_run.markers.append(element)
+        seen_house = False
         for index, element in enumerate(elements):
+            if isinstance(element, _Sep) and element.house:
+                seen_house = True
             if isinstance(element, _Run):
+                element.after_house = seen_house
                 following = elements[index + 1 : index + 3]
                 element.before_house = any(isinstance(e, _Sep) and e.house for e in following) and (
                     not isinstance(following[0], _Run)
@@ -428,11 +457,14 @@ class AddressParser:
                 unmarked.append(run)
         for run in unmarked:
             city_run, rest = self._split_city(run, whole_is_city=False)
-            if city_run is not None and "city" not in draft.values:
-                self._set_city(draft, city_run)
+            if city_run is not None:
+                if "city" not in draft.values:
+                    self._set_city(draft, city_run)
                 if rest is None:
-                    continue
+                    continue  # a second known city is not a street
                 run = rest
+            if run.after_house and not run.before_house:
+                continue  # a remark after the house number: «вход со двора»
             if run.before_house or (streets == [] and "city" in draft.values):
                 streets.append((run, []))
             elif "city" not in draft.values:
@@ -462,7 +494,7 @@ class AddressParser:
     def _district(self, run: _Run, marker: _Marker) -> str:
         if marker.value:
             return self._names.adjective_name(run.words, marker.value)
-        return " ".join(title(w) for w in run.words)
+        return title_name(run.words)
 
     def _set_city(self, draft: _Draft, run: _Run) -> None:
         self._set_name(draft, "city", run, self._names.city(run.words))
@@ -480,8 +512,10 @@ class AddressParser:
         def rank(item: tuple[_Run, list[_Marker]]) -> int:
             types = {m.value for m in item[1]}
             if types and not types <= AREA_STREET_TYPES:
+                return 3
+            if item[0].before_house and not types:
                 return 2
-            return 1 if item[0].before_house or not types else 0
+            return 1 if types else 0
 
         run, markers = max(reversed(streets), key=rank)
         street_type = self._street_type(run, markers)
@@ -513,6 +547,10 @@ class AddressParser:
         self, draft: _Draft, private: bool, city_type: str | None, street_matched: bool
     ) -> ParsedAddress:
         values = draft.values
+        if values.get("city") in KORPUS_NUMBERED_CITIES and "street" not in values:
+            if "korpus" not in values and "house" in values:
+                values["korpus"] = values.pop("house")
+                draft.spans["korpus"] = draft.spans.pop("house")
         private = private or draft.plot
         if city_type in RURAL_CITY_TYPES and "flat" not in values:
             private = True
@@ -542,6 +580,19 @@ class AddressParser:
 
 
 # ---------------------------------------------------------------------- token helpers
+def _is_name(marker: _Marker, after: _Element | None) -> bool:
+    """«ул. Набережная», «Набережная, 5»: a full type word with no name beside it is the name."""
+    if marker.role is not Role.STREET or marker.key != marker.value or marker.key == "улица":
+        return False
+    return not isinstance(after, _Marker) or after.role is Role.STREET
+
+
+def _shouting(tokens: list[Token]) -> bool:
+    """A text typed in capitals: its words are recapitalised; otherwise «ВЛКСМ» stays as written."""
+    letters = "".join(t.text for t in tokens if t.kind is Kind.WORD)
+    return sum(c.isupper() for c in letters) > 0.6 * max(len(letters), 1)
+
+
 def _skip(tokens: list[Token], j: int, chars: frozenset[str]) -> int:
     while j < len(tokens) and tokens[j].kind is Kind.PUNCT and tokens[j].text in chars:
         j += 1

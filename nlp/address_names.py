@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from natasha import MorphVocab
 
-from nlp.address_vocab import REGION_ABBREVIATIONS
+from nlp.address_vocab import LOWERCASE_NAME_WORDS, REGION_ABBREVIATIONS
 from nlp.reference import StreetReference, fold
 
 _OBLIQUE = frozenset({"datv", "ablt", "loct", "loc2"})
@@ -24,14 +24,21 @@ class StreetName:
     catalog_type: str | None
 
 
-def title(word: str) -> str:
-    """Capitalise as a normalized address does; mixed-case words are kept as written."""
-    if any(c.isupper() for c in word) and any(c.islower() for c in word):
+def title(word: str, *, first: bool = True) -> str:
+    """Capitalise as a normalized address does; mixed-case words and acronyms are kept as written."""
+    if any(c.isupper() for c in word) and (any(c.islower() for c in word) or len(word) > 1):
+        return word
+    if not first and word in LOWERCASE_NAME_WORDS:
         return word
     parts = word.lower().split("-")
     if not parts[0].isalpha():
         return word.lower()
     return "-".join(p[:1].upper() + p[1:] for p in parts)
+
+
+def title_name(words: list[str]) -> str:
+    """Capitalise every word of a name but its function words («50 лет ВЛКСМ»)."""
+    return " ".join(title(w, first=n == 0) for n, w in enumerate(words))
 
 
 class NameNormalizer:
@@ -83,10 +90,10 @@ class NameNormalizer:
         parses = self._morph.parse(key)
         if any(p.tag.case == "nomn" for p in parses):
             return None
-        for p in parses:
-            if "Geox" in p.tag.grammemes or (p.tag.POS == "NOUN" and p.tag.case in _OBLIQUE):
-                return str(p.normal_form)
-        return None
+        geo = [p for p in parses if "Geox" in p.tag.grammemes]
+        nouns = [p for p in parses if p.tag.POS == "NOUN" and p.tag.case in _OBLIQUE]
+        found = (geo or nouns or [None])[0]
+        return None if found is None else str(found.normal_form)
 
     def street(
         self, words: list[str], street_type: str | None, gender: str | None, city: str | None
@@ -98,7 +105,7 @@ class NameNormalizer:
                 _keep_e(w, self._adjective_nominative(k, gender, street_type is not None) or w)
                 for w, k in zip(words, keys, strict=True)
             ]
-        name = " ".join(title(w) for w in words)
+        name = title_name(words)
         match = self._reference.match_street(name, city, street_type)
         if match is not None:
             return StreetName(match.entry.street, True, match.entry.street_type)
@@ -119,18 +126,19 @@ class NameNormalizer:
         known = self._reference.city(joined)
         if known is not None:
             return known
-        lemmas = [self._geo_lemma(fold(w)) or w for w in words]
-        if len(words) > 1:
-            gender = self._noun_gender(fold(lemmas[-1]))
-            lemmas = [
-                _keep_e(w, self._adjective_nominative(fold(w), gender, False) or w)
-                for w in lemmas[:-1]
-            ] + lemmas[-1:]
+        noun = self._geo_lemma(fold(words[-1])) or words[-1]
+        gender = self._noun_gender(fold(noun))
+        lemmas = [
+            _keep_e(w, self._adjective_nominative(fold(w), gender, False) or w)
+            if self.adjective_genders(fold(w))
+            else self._geo_lemma(fold(w)) or w
+            for w in words[:-1]
+        ] + [noun]
         lemma_joined = " ".join(lemmas)
         known = self._reference.city(lemma_joined)
         if known is None and any(not self.is_known(fold(w)) for w in words):
             known = self._reference.city(joined, fuzzy=True)
-        return known or " ".join(title(w) for w in lemma_joined.split())
+        return known or title_name(lemma_joined.split())
 
     def _noun_gender(self, key: str) -> str | None:
         for p in self._morph.parse(key):
@@ -148,8 +156,8 @@ class NameNormalizer:
             nominative = None
             if gender and gender in self.adjective_genders(key):
                 nominative = self._adjective_nominative(key, gender, True)
-            out.append(title(_keep_e(word, nominative or word)))
-        return " ".join(out)
+            out.append(_keep_e(word, nominative or word))
+        return title_name(out)
 
 
 def _keep_e(original: str, word: str) -> str:

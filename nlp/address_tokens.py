@@ -40,10 +40,11 @@ class Extracted:
 
 
 _TOKEN = re.compile(
-    r"(?P<abbr>\b(?:г\.\s?о|р\.\s?п|м\.\s?р-н|с\.\s?п)(?=\.))"
+    r"(?P<abbr>\b(?:г\.\s?о|р\.\s?п|м\.\s?р-н|с\.\s?п|м\.\s?о)(?=\.)|городско(?:й|го|м)\s+округ[а-я]*)"
     r"|(?P<word>[^\W\d_]+(?:-[^\W\d_]+)*(?:/[^\W\d_]+)?)"
     r"|(?P<num>\d+)"
-    r"|(?P<punct>\S)"
+    r"|(?P<punct>\S)",
+    re.IGNORECASE,
 )
 
 _INTERCOM = re.compile(
@@ -113,7 +114,7 @@ def tokenize(text: str) -> list[Token]:
         raw = match.group()
         key = raw.lower().replace("ё", "е")
         if match.lastgroup == "abbr":
-            key = key.replace(" ", "")
+            key = "г.о" if key.startswith("городск") else key.replace(" ", "")
         spaced = match.start() == 0 or match.start() > previous_end
         tokens.append(Token(kind, raw, key, match.start(), match.end(), spaced))
         previous_end = match.end()

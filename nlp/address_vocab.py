@@ -62,6 +62,8 @@ STREET_TYPE_WORDS: dict[str, str] = {
     "прт": "проспект",
     "пркт": "проспект",
     "просп": "проспект",
+    "прсп": "проспект",
+    "прос": "проспект",
     "пр-том": "проспект",
     "пр": "проспект",  # or проезд: decided by the street catalog
     "прспект": "проспект",
@@ -153,7 +155,6 @@ DISTRICT_TYPE_WORDS: dict[str, str] = {
     "г.о": "",
     "го": "",
     "г/о": "",
-    "м.о": "",
     "м.р-н": "masc",
     "округ": "",
 }
@@ -257,7 +258,7 @@ MONTHS_GENITIVE = frozenset(
     }
 )
 
-# Words dropped from names: prepositions, greetings, request phrases, export premises types.
+# Words that are not part of any name: prepositions, greetings, request phrases; they end a name.
 NOISE_WORDS = frozenset(
     {
         "в",
@@ -297,8 +298,15 @@ NOISE_WORDS = frozenset(
         "квартира",
         "россия",
         "рф",
+        "с.п",
     }
 )
+
+# Words kept lowercase inside a name: «50 лет Октября», «имени Ленина».
+LOWERCASE_NAME_WORDS = frozenset({"лет", "имени", "им", "и", "де", "ла", "на"})
+
+# Cities whose buildings are numbered by корпус only: a bare number there is the корпус.
+KORPUS_NUMBERED_CITIES = frozenset({"Зеленоград"})
 
 # Letters that may follow a house number as its litera, even when written apart («10 Б»).
 HOUSE_LETTERS = frozenset("абвгдежзи")
