@@ -42,7 +42,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dispatcher.desk import auth
+from dispatcher.desk import admin, auth, pages, realtime
 from dispatcher.desk.sessions import SessionStore
 from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
 
@@ -57,7 +57,11 @@ def setup(app: FastAPI) -> None:
     )
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
+    app.state.desk_hub = realtime.LiveHub(app.state.services.redis)
     app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(realtime.router)
+    app.include_router(admin.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
     _plug_forms(app)
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection
 
 from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
 from dispatcher.desk.templating import render
@@ -76,14 +77,14 @@ def session_store(request: Request) -> SessionStore:
     return store
 
 
-def _session_user(request: Request) -> DeskUser:
-    services = request.app.state.services
+def user_of(connection: HTTPConnection) -> DeskUser | None:
+    """The user behind a request's or a WebSocket's session cookie, or None."""
+    services = connection.app.state.services
+    store: SessionStore = connection.app.state.desk_sessions
     with services.db.session() as session:
-        found = session_store(request).find(
-            session, request.cookies.get(COOKIE_NAME), datetime.now(UTC)
-        )
+        found = store.find(session, connection.cookies.get(COOKIE_NAME), datetime.now(UTC))
         if found is None:
-            raise LoginRequired()
+            return None
         mo = session.get(tables.MedicalOrganization, found.user.mo_id)
         assert mo is not None
         return DeskUser(
@@ -96,6 +97,13 @@ def _session_user(request: Request) -> DeskUser:
             name=found.user.full_name or found.user.login,
             mo_name=mo.short_name or mo.name,
         )
+
+
+def _session_user(request: Request) -> DeskUser:
+    user = user_of(request)
+    if user is None:
+        raise LoginRequired()
+    return user
 
 
 async def _submitted_token(request: Request) -> str:
@@ -142,7 +150,13 @@ AdminDep = Annotated[DeskUser, Depends(require_roles(*ADMINS))]
 
 
 def _wants_html(request: Request) -> bool:
-    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    """A page navigation (not a script's fetch, which sends X-Requested-With)."""
+    headers = request.headers
+    return (
+        request.method == "GET"
+        and "text/html" in headers.get("accept", "")
+        and "x-requested-with" not in headers
+    )
 
 
 async def login_required_handler(request: Request, _: Exception) -> Response:
