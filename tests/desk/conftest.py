@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
+import redis
+import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from dispatcher.api.app import create_app
 from dispatcher.services import accounts
+from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
 
 DEMO_MO = "DEMO-KHIMKI"
@@ -45,3 +58,112 @@ def http_login(
     assert response.status_code == 303, response.text
     assert response.headers["location"] == landing
     return csrf_of(client.get(landing).text)
+
+
+# --- browser: a live server and headless Chromium (Debian's binary, driven by Playwright) ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@dataclass(frozen=True, slots=True)
+class LiveServer:
+    """A real uvicorn serving `create_app` over the test database and Redis, relay running."""
+
+    url: str
+    db: Database
+    settings: Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(
+    db: Database, settings: Settings, redis_client: redis.Redis
+) -> Iterator[LiveServer]:
+    """The whole app on a free loopback port; PostgreSQL only (one browser walk, the real DB)."""
+    if settings.is_sqlite:
+        pytest.skip("browser tests run once, on PostgreSQL")
+    app = create_app(settings, db, redis_client, run_relay=True)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="desk-live-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.02)
+    yield LiveServer(f"http://127.0.0.1:{port}", db, settings)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; skips without it unless CI (REQUIRE_POSTGRES=1) demands it."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install -y chromium): browser tests skipped"
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (its own cookies) at 1366×768."""
+    context = browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[[], Page]]:
+    """More pages, each in its own context (another user at another desk)."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(viewport=VIEWPORT, locale="ru-RU")
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login(page: Page, server: LiveServer, user: str, password: str = PASSWORD) -> None:
+    """Sign in through the real login form and land on the desk."""
+    page.goto(f"{server.url}/desk/login")
+    page.fill("#login", user)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot as a test artifact under var/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

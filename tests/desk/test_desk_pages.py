@@ -1,4 +1,4 @@
-"""The desk over HTTP: counters and list, fragments, the call card, MO scoping, access log, roles."""
+"""The desk over HTTP: counters, list, fragments, call card, MO scoping, access log, roles."""
 
 from __future__ import annotations
 
