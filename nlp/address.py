@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -50,7 +51,7 @@ _BOUNDARY = frozenset(",;:!?()[]{}")
 _TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
 _SKIP_AFTER_MARKER = frozenset(".№#:")
 # Street types written in full whose other case forms («улице», «проспекту») are markers too.
-_FULL_TYPE_WORDS = tuple(STREET_TYPE_GENDER) + ("область", "район", "деревня", "поселок", "село")
+_FULL_TYPE_WORDS = (*STREET_TYPE_GENDER, "область", "район", "деревня", "поселок", "село")
 _LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
 
@@ -246,7 +247,9 @@ class AddressParser:
             elements.append(_Sep())
             return i + 1
         if len(key) == 1 and _glued(tokens, i + 1, "."):
-            token = Token(token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced)
+            token = Token(
+                token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced
+            )
         _extend_run(elements, token)
         return i + 1
 
@@ -345,22 +348,24 @@ class AddressParser:
             value += "/" + tokens[j + 1].key
             j += 2
         draft.set("house", value, tokens[i].start, tokens[j - 1].end)
-        if j < len(tokens) and not tokens[j].spaced and tokens[j].key in ("к", "корп", "кор"):
-            if _glued_num(tokens, j + 1):
-                korpus, end = _number_with_letter(tokens, j + 1)
-                draft.set("korpus", korpus, tokens[j + 1].start, tokens[end - 1].end)
-                j = end
-        if j < len(tokens) and not tokens[j].spaced and tokens[j].key in ("с", "стр"):
-            if _glued_num(tokens, j + 1):
-                draft.set("building", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
-                j += 2
-        if _glued(tokens, j, "-") and _glued_num(tokens, j + 1) and _after_ordinal(tokens, j + 1) == j + 2:
+        if _glued_word(tokens, j, ("к", "корп", "кор")) and _glued_num(tokens, j + 1):
+            korpus, end = _number_with_letter(tokens, j + 1)
+            draft.set("korpus", korpus, tokens[j + 1].start, tokens[end - 1].end)
+            j = end
+        if _glued_word(tokens, j, ("с", "стр")) and _glued_num(tokens, j + 1):
+            draft.set("building", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
+            j += 2
+        if (
+            _glued(tokens, j, "-")
+            and _glued_num(tokens, j + 1)
+            and _after_ordinal(tokens, j + 1) == j + 2
+        ):
             draft.set("flat", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
             j += 2
         return j
 
     def _resolve_k(self, draft: _Draft) -> None:
-        """Bare «к.N»: корпус before an explicit flat or строение, or with no house; else the flat."""
+        """Bare «к.N»: корпус before an explicit flat or строение, or with no house; else flat."""
         for value, start, end, at in draft.pending_k:
             explicit_after = any(m > at for m in draft.flat_marker_at + draft.building_marker_at)
             if "korpus" not in draft.values and (explicit_after or "house" not in draft.values):
@@ -390,12 +395,16 @@ class AddressParser:
             after = elements[index + 1] if index + 1 < len(elements) else None
             prev_run = before if isinstance(before, _Run) else None
             next_run = after if isinstance(after, _Run) and not after.prefixed else None
-            if next_run is not None and prev_run is not None and not prev_run.markers:
-                if self._agrees(prev_run, element) and not self._agrees(next_run, element):
-                    next_run = None
-            if next_run is None and prev_run is None and _is_name(element, after):
-                elements[index] = _Run([element.token]) if element.token else _Sep()
-            elif next_run is None and isinstance(after, _Marker) and _is_name(element, after):
+            if (
+                next_run is not None
+                and prev_run is not None
+                and not prev_run.markers
+                and self._agrees(prev_run, element)
+                and not self._agrees(next_run, element)
+            ):
+                next_run = None
+            lonely = prev_run is None or isinstance(after, _Marker)
+            if next_run is None and lonely and _is_name(element, after):
                 elements[index] = _Run([element.token]) if element.token else _Sep()
             elif next_run is not None:
                 next_run.markers.insert(0, element)
@@ -436,17 +445,24 @@ class AddressParser:
             roles = {m.role for m in run.markers}
             if Role.REGION in roles:
                 marker = next(m for m in run.markers if m.role is Role.REGION)
-                self._set_name(draft, "region", run, self._names.adjective_name(run.words, marker.value))
+                self._set_name(
+                    draft, "region", run, self._names.adjective_name(run.words, marker.value)
+                )
             elif Role.DISTRICT in roles:
                 marker = next(m for m in run.markers if m.role is Role.DISTRICT)
                 self._set_name(draft, "district", run, self._district(run, marker))
             elif Role.CITY in roles:
                 city_run, rest = self._split_city(run, whole_is_city=True)
                 city_type = city_type or next(m.value for m in run.markers if m.role is Role.CITY)
-                self._set_city(draft, city_run)
+                if city_run is not None:
+                    self._set_city(draft, city_run)
                 if rest is not None:
                     street_markers = [m for m in run.markers if m.role is Role.STREET]
-                    (streets.append((rest, street_markers)) if street_markers else unmarked.append(rest))
+                    (
+                        streets.append((rest, street_markers))
+                        if street_markers
+                        else unmarked.append(rest)
+                    )
             elif Role.STREET in roles:
                 city_run, rest = self._split_city(run, whole_is_city=False)
                 if city_run is not None and rest is not None and "city" not in draft.values:
@@ -482,8 +498,7 @@ class AddressParser:
                 return run, None
             return (run, None) if self._reference.city(words[0]) else (None, run)
         if self._reference.city(" ".join(words)) or (whole_is_city and len(words) == 2):
-            if whole_is_city or self._reference.city(" ".join(words)):
-                return run, None
+            return run, None
         for size in (2, 1):
             if size < len(words) and self._reference.city(" ".join(words[:size])):
                 return _Run(run.tokens[:size]), _Run(
@@ -521,9 +536,13 @@ class AddressParser:
         street_type = self._street_type(run, markers)
         gender = STREET_TYPE_GENDER.get(street_type) if street_type else None
         name = self._names.street(run.words, street_type, gender, draft.values.get("city"))
-        if name.catalog_type and markers and (
-            any(m.key == _AMBIGUOUS_PR for m in markers)
-            or name.catalog_type in {m.value for m in markers}
+        if (
+            name.catalog_type
+            and markers
+            and (
+                any(m.key == _AMBIGUOUS_PR for m in markers)
+                or name.catalog_type in {m.value for m in markers}
+            )
         ):
             street_type = name.catalog_type
         self._set_name(draft, "street", run, name.name)
@@ -547,10 +566,15 @@ class AddressParser:
         self, draft: _Draft, private: bool, city_type: str | None, street_matched: bool
     ) -> ParsedAddress:
         values = draft.values
-        if values.get("city") in KORPUS_NUMBERED_CITIES and "street" not in values:
-            if "korpus" not in values and "house" in values:
-                values["korpus"] = values.pop("house")
-                draft.spans["korpus"] = draft.spans.pop("house")
+        numbered_by_korpus = values.get("city") in KORPUS_NUMBERED_CITIES
+        if (
+            numbered_by_korpus
+            and "street" not in values
+            and "korpus" not in values
+            and ("house" in values)
+        ):
+            values["korpus"] = values.pop("house")
+            draft.spans["korpus"] = draft.spans.pop("house")
         private = private or draft.plot
         if city_type in RURAL_CITY_TYPES and "flat" not in values:
             private = True
@@ -593,7 +617,7 @@ def _shouting(tokens: list[Token]) -> bool:
     return sum(c.isupper() for c in letters) > 0.6 * max(len(letters), 1)
 
 
-def _skip(tokens: list[Token], j: int, chars: frozenset[str]) -> int:
+def _skip(tokens: list[Token], j: int, chars: Collection[str]) -> int:
     while j < len(tokens) and tokens[j].kind is Kind.PUNCT and tokens[j].text in chars:
         j += 1
     return j
@@ -607,6 +631,12 @@ def _glued(tokens: list[Token], j: int, text: str) -> bool:
     return j < len(tokens) and tokens[j].text == text and not tokens[j].spaced
 
 
+def _glued_word(tokens: list[Token], j: int, keys: Collection[str] | None = None) -> bool:
+    if j >= len(tokens) or tokens[j].spaced or tokens[j].kind is not Kind.WORD:
+        return False
+    return keys is None or tokens[j].key in keys
+
+
 def _glued_num(tokens: list[Token], j: int) -> bool:
     return _is_number(tokens, j) and not tokens[j].spaced
 
@@ -614,9 +644,8 @@ def _glued_num(tokens: list[Token], j: int) -> bool:
 def _after_ordinal(tokens: list[Token], i: int) -> int:
     """The index after «3-й», «2ой», «3-я»: the ordinal suffix is skipped when present."""
     j = i + 1
-    if _glued(tokens, j, "-") and j + 1 < len(tokens) and not tokens[j + 1].spaced:
-        if tokens[j + 1].kind is Kind.WORD and tokens[j + 1].key in ORDINAL_SUFFIXES:
-            return j + 2
+    if _glued(tokens, j, "-") and _glued_word(tokens, j + 1, ORDINAL_SUFFIXES):
+        return j + 2
     if j < len(tokens) and not tokens[j].spaced and tokens[j].kind is Kind.WORD:
         key = tokens[j].key
         if key in ORDINAL_SUFFIXES and key not in HOUSE_LETTERS:
@@ -649,9 +678,8 @@ def _numbered_area(elements: list[_Element], tokens: list[Token], i: int) -> boo
 def _number_with_letter(tokens: list[Token], j: int) -> tuple[str, int]:
     value = tokens[j].key
     end = j + 1
-    if end < len(tokens) and not tokens[end].spaced and tokens[end].kind is Kind.WORD:
-        if len(tokens[end].key) == 1:
-            return value + tokens[end].key.translate(_LATIN_LETTERS).upper(), end + 1
+    if _glued_word(tokens, end) and len(tokens[end].key) == 1:
+        return value + tokens[end].key.translate(_LATIN_LETTERS).upper(), end + 1
     return value, end
 
 
@@ -672,8 +700,12 @@ def _house_letter(tokens: list[Token], j: int) -> tuple[str, int]:
             return "", j  # «12к2», «12с1»: korpus and building
         return key.upper(), j + 1
     if key in HOUSE_LETTERS:
-        nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-        if nxt is None or nxt.text in _BOUNDARY or NUMBERED_MARKERS.get(nxt.key) is not None:
+        following = tokens[j + 1] if j + 1 < len(tokens) else None
+        if (
+            following is None
+            or following.text in _BOUNDARY
+            or NUMBERED_MARKERS.get(following.key) is not None
+        ):
             return key.upper(), j + 1
     return "", j
 

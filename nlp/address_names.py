@@ -1,4 +1,4 @@
-"""Names in an address brought to their normalized form: nominative, capitalised, typos corrected."""
+"""Names in an address in their normalized form: nominative, capitalised, typos corrected."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class StreetName:
 
 
 def title(word: str, *, first: bool = True) -> str:
-    """Capitalise as a normalized address does; mixed-case words and acronyms are kept as written."""
+    """Capitalise as a normalized address does; mixed case and acronyms are kept as written."""
     if any(c.isupper() for c in word) and (any(c.islower() for c in word) or len(word) > 1):
         return word
     if not first and word in LOWERCASE_NAME_WORDS:
@@ -57,11 +57,15 @@ class NameNormalizer:
 
     def _adjective_genders(self, key: str) -> frozenset[str]:
         return frozenset(
-            str(p.tag.gender) for p in self._morph.parse(key) if p.tag.POS == "ADJF" and p.tag.gender
+            str(p.tag.gender)
+            for p in self._morph.parse(key)
+            if p.tag.POS == "ADJF" and p.tag.gender
         )
 
-    def _adjective_nominative_uncached(self, key: str, gender: str | None, typed: bool) -> str | None:
-        """The nominative of an adjective in an oblique case, or None to keep the word as written."""
+    def _adjective_nominative_uncached(
+        self, key: str, gender: str | None, typed: bool
+    ) -> str | None:
+        """The nominative of an adjective in an oblique case, or None to keep the word."""
         parses = self._morph.parse(key)
         if any(p.tag.case == "nomn" for p in parses):
             return None
@@ -147,7 +151,7 @@ class NameNormalizer:
         return None
 
     def adjective_name(self, words: list[str], gender: str | None) -> str:
-        """A region or district name: «Московской» -> «Московская», «Белгородского» -> «Белгородский»."""
+        """A region or district name in the nominative: «Московской обл.» -> «Московская»."""
         if len(words) == 1 and (abbr := REGION_ABBREVIATIONS.get(fold(words[0]))):
             return abbr
         out = []

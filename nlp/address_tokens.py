@@ -1,4 +1,4 @@
-"""Address text to tokens: free-text parts (intercom, phones, noise) cut out first, the rest split."""
+"""Address text to tokens: intercom, phones and noise are cut out first, the rest is split."""
 
 from __future__ import annotations
 
@@ -84,15 +84,15 @@ def extract(text: str) -> Extracted:
         text = _blank(text, match.start(), match.end())
     for match in _NOISE.finditer(text):
         text = _blank(text, match.start(), match.end())
-    match = _INTERCOM.search(text)
-    if match is not None:
-        value = match.group("value")
+    found = _INTERCOM.search(text)
+    if found is not None:
+        value = found.group("value")
         tail = _INTERCOM_TAIL.search(value)
-        end = match.start("value") + (tail.start() if tail else len(value))
-        cleaned = " ".join(text[match.start("value") : end].split()).rstrip(". ")
+        end = found.start("value") + (tail.start() if tail else len(value))
+        cleaned = " ".join(text[found.start("value") : end].split()).rstrip(". ")
         if cleaned:
-            intercom, span = cleaned, (match.start("value"), end)
-        text = _blank(text, match.start(), end)
+            intercom, span = cleaned, (found.start("value"), end)
+        text = _blank(text, found.start(), end)
     sheet = _SHEET_INTERCOM.search(text)
     if sheet is not None and intercom is None:
         value = " ".join(sheet.group("value").split())
@@ -104,7 +104,7 @@ def extract(text: str) -> Extracted:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split into words, digit runs and single punctuation marks; ordinal words by markers become numbers."""
+    """Words, digit runs and punctuation marks; ordinal words by entrance/floor become numbers."""
     tokens: list[Token] = []
     previous_end = 0
     for match in _TOKEN.finditer(text):
@@ -123,7 +123,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _ordinals_to_numbers(tokens: list[Token]) -> None:
-    """«первый подъезд», «этаж третий»: an ordinal word beside an entrance/floor marker is a number."""
+    """«первый подъезд», «этаж третий»: an ordinal beside an entrance/floor marker is a number."""
     words = [i for i, t in enumerate(tokens) if t.kind is Kind.WORD]
     for position, index in enumerate(words):
         token = tokens[index]

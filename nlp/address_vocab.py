@@ -1,4 +1,4 @@
-"""Word tables of Russian addresses: type words, their abbreviations, component markers, ordinals."""
+"""Word tables of Russian addresses: type words, abbreviations, component markers, ordinals."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from enum import Enum
 
 
 class Role(Enum):
-    """What a marker word announces: a named part (region..street) or a numbered one (house..floor)."""
+    """What a marker word announces: a named part (region..street) or a numbered one."""
 
     REGION = "region"
     DISTRICT = "district"

@@ -57,7 +57,11 @@ class StreetReference:
         self._street_keys = list(self._by_key)
         self._cities: dict[str, str] = {fold(name): name for name in CITIES}
         self._cities.update(
-            {fold(e.city): e.city for e in self._entries if e.city and fold(e.city) not in self._cities}
+            {
+                fold(e.city): e.city
+                for e in self._entries
+                if e.city and fold(e.city) not in self._cities
+            }
         )
         self._city_keys = list(self._cities)
         self._common_streets = {fold(name): name for name in COMMON_STREETS}
@@ -92,7 +96,9 @@ class StreetReference:
         found = self._cities.get(key) or CITY_ABBREVIATIONS.get(key)
         if found is not None or not fuzzy or len(key) < 5:
             return found
-        match = process.extractOne(key, self._city_keys, scorer=fuzz.ratio, score_cutoff=CITY_MIN_SCORE)
+        match = process.extractOne(
+            key, self._city_keys, scorer=fuzz.ratio, score_cutoff=CITY_MIN_SCORE
+        )
         return None if match is None else self._cities[match[0]]
 
     def common_street(self, name: str) -> str | None:
