@@ -18,6 +18,7 @@ def main() -> int:
         status |= nlp_bench.main()
     status |= intake_bench.main()
     status |= __import__("bench.notify_bench").notify_bench.main()  # issue 7
+    status |= __import__("bench.desk_bench").desk_bench.main()  # issue 4: live desk sockets
     return status
 
 
