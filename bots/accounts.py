@@ -1,0 +1,160 @@
+"""Telegram accounts: the shared phone, the people linked to it, chats that blocked the bot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bots.dto import Person
+from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import LinkedPatient, TelegramUser
+from dispatcher.storage.database import Database
+from intake_core.phones import mask_phone, normalize_phone
+
+log = logging.getLogger(__name__)
+
+
+def _person(row: LinkedPatient) -> Person:
+    return Person(
+        id=row.id,
+        last_name=row.last_name,
+        first_name=row.first_name,
+        middle_name=row.middle_name,
+        birth_date=row.birth_date,
+        policy_number=row.policy_number,
+    )
+
+
+class Accounts:
+    """Who uses the bot and for whom they may call a doctor."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+
+    def save_contact(self, user_id: int, chat_id: int, raw_phone: str) -> str:
+        """Store the user's own phone (E.164); raises InvalidPhone for an unusable number."""
+        phone = normalize_phone(raw_phone)
+        if phone is None:
+            raise ValueError("no number")
+        now = self.clock()
+        with self.db.session() as session:
+            user = session.get(TelegramUser, user_id)
+            if user is None:
+                session.add(
+                    TelegramUser(
+                        id=user_id,
+                        chat_id=chat_id,
+                        phone=phone,
+                        active=True,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            else:
+                user.chat_id, user.phone, user.active = chat_id, phone, True
+                user.updated_at, user.blocked_at = now, None
+        log.info("telegram user %s shared phone %s", user_id, mask_phone(phone))
+        return phone
+
+    def phone(self, user_id: int) -> str | None:
+        """The user's phone, or None until they have shared it."""
+        with self.db.session() as session:
+            return session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
+
+    def patients(self, user_id: int) -> list[Person]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(LinkedPatient)
+                .where(LinkedPatient.user_id == user_id)
+                .order_by(LinkedPatient.id)
+            )
+            return [_person(row) for row in rows]
+
+    def patient(self, user_id: int, patient_id: int) -> Person | None:
+        with self.db.session() as session:
+            row = session.get(LinkedPatient, patient_id)
+            return _person(row) if row is not None and row.user_id == user_id else None
+
+    def find_in_registry(
+        self,
+        birth_date: date,
+        policy_number: str | None = None,
+        last_name: str | None = None,
+        first_name: str | None = None,
+    ) -> tables.PatientRecord | None:
+        """The polyclinic's card of this person, found by policy or by name, with the birth date."""
+        with self.db.session() as session:
+            query = select(tables.PatientRecord).where(
+                tables.PatientRecord.birth_date == birth_date
+            )
+            if policy_number:
+                query = query.where(tables.PatientRecord.policy_number == policy_number)
+            elif last_name and first_name:
+                query = query.where(
+                    or_(
+                        tables.PatientRecord.last_name == last_name,
+                        tables.PatientRecord.last_name == last_name.replace("е", "ё"),
+                    ),
+                    tables.PatientRecord.first_name == first_name,
+                )
+            else:
+                return None
+            record = session.scalars(query.limit(1)).first()
+            if record is not None:
+                session.expunge(record)
+            return record
+
+    def link(
+        self,
+        user_id: int,
+        last_name: str,
+        first_name: str,
+        middle_name: str | None,
+        birth_date: date,
+        policy_number: str | None,
+    ) -> Person:
+        """Link a person to the account; linking the same person again returns the first link."""
+        now = self.clock()
+        try:
+            with self.db.session() as session:
+                row = LinkedPatient(
+                    user_id=user_id,
+                    last_name=last_name,
+                    first_name=first_name,
+                    middle_name=middle_name,
+                    birth_date=birth_date,
+                    policy_number=policy_number,
+                    created_at=now,
+                )
+                session.add(row)
+                session.flush()
+                return _person(row)
+        except IntegrityError:
+            with self.db.session() as session:
+                existing = session.scalars(
+                    select(LinkedPatient).where(
+                        LinkedPatient.user_id == user_id,
+                        LinkedPatient.last_name == last_name,
+                        LinkedPatient.first_name == first_name,
+                        LinkedPatient.birth_date == birth_date,
+                    )
+                ).one()
+                if policy_number and not existing.policy_number:
+                    existing.policy_number = policy_number
+                return _person(existing)
+
+    def deactivate(self, chat_id: int) -> None:
+        """The user blocked the bot: stop sending to this chat until they /start again."""
+        now = self.clock()
+        with self.db.session() as session:
+            session.execute(
+                update(TelegramUser)
+                .where(TelegramUser.chat_id == chat_id)
+                .values(active=False, blocked_at=now, updated_at=now)
+            )
+        log.info("telegram chat %s blocked the bot: marked inactive", chat_id)

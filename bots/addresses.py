@@ -1,0 +1,112 @@
+"""Addresses: free text parsed by the NLP, matched to a polyclinic and district, and remembered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bots.dto import ADDRESS_PARTS, AddressDraft, SavedAddressItem
+from dispatcher.storage.bot_tables import SavedAddress
+from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoContext, MoDirectory
+from intake_core.analysis import TextAnalyzer
+from intake_core.patient import AgeCategory
+
+MAX_SAVED = 5
+
+
+class AddressBook:
+    """Parses what the patient typed and finds which polyclinic and district serve it."""
+
+    def __init__(
+        self,
+        db: Database,
+        analyzer: TextAnalyzer,
+        directory: MoDirectory,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.analyzer = analyzer
+        self.directory = directory
+        self.clock = clock
+
+    def _contexts(self) -> list[MoContext]:
+        with self.db.session() as session:
+            contexts = [
+                self.directory.by_code(session, c) for c in self.directory.served_codes(session)
+            ]
+        return [c for c in contexts if c is not None]
+
+    def parse(self, text: str, category: AgeCategory | None) -> AddressDraft:
+        """Parse against each served MO's street catalog; the first MO with a district wins."""
+        first: AddressDraft | None = None
+        for mo in self._contexts():
+            draft = AddressDraft.from_visit(self.analyzer.address(text, mo.catalog.streets()))
+            matched = self._match(draft, mo, category)
+            if matched.district:
+                return matched
+            first = first or draft
+        return first or AddressDraft.from_visit(self.analyzer.address(text, []))
+
+    def rematch(self, draft: AddressDraft, category: AgeCategory | None) -> AddressDraft:
+        """After the patient edited a part: find the district again."""
+        bare = draft.model_copy(update={"mo_code": None, "mo_name": None, "district": None})
+        for mo in self._contexts():
+            matched = self._match(bare, mo, category)
+            if matched.district:
+                return matched
+        return bare
+
+    @staticmethod
+    def _match(draft: AddressDraft, mo: MoContext, category: AgeCategory | None) -> AddressDraft:
+        found = mo.catalog.match(draft.city, draft.street, draft.house, category)
+        if found is None:
+            return draft
+        return draft.model_copy(
+            update={"mo_code": mo.code, "mo_name": mo.name, "district": found.district.name}
+        )
+
+    def saved(self, user_id: int) -> list[SavedAddressItem]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SavedAddress)
+                .where(SavedAddress.user_id == user_id)
+                .order_by(SavedAddress.used_at.desc())
+                .limit(MAX_SAVED)
+            )
+            return [SavedAddressItem(row.id, row.label) for row in rows]
+
+    def load(self, user_id: int, address_id: int) -> AddressDraft | None:
+        with self.db.session() as session:
+            row = session.get(SavedAddress, address_id)
+            if row is None or row.user_id != user_id:
+                return None
+            return AddressDraft.model_validate(row.components)
+
+    def remember(self, user_id: int, draft: AddressDraft) -> None:
+        """Keep the confirmed address (with entrance, floor, intercom) for the next call."""
+        label = draft.one_line[:300]
+        components = draft.model_dump(
+            mode="json", include={*ADDRESS_PARTS, "entrance", "floor", "intercom"}
+        )
+        now = self.clock()
+        try:
+            with self.db.session() as session:
+                row = session.scalar(
+                    select(SavedAddress).where(
+                        SavedAddress.user_id == user_id, SavedAddress.label == label
+                    )
+                )
+                if row is None:
+                    session.add(
+                        SavedAddress(
+                            user_id=user_id, label=label, components=components, used_at=now
+                        )
+                    )
+                else:
+                    row.components, row.used_at = components, now
+        except IntegrityError:
+            pass  # the same address saved by a concurrent dialog: nothing to add

@@ -1,0 +1,166 @@
+"""Wiring: the Bot and its API server, the Dispatcher with Redis FSM, routers, middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import redis
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import BotCommand
+
+from bots import errors
+from bots.accounts import Accounts
+from bots.addresses import AddressBook
+from bots.calls import CallBook
+from bots.context import BotContext
+from bots.handlers import complaints, fallback, link, mycalls, newcall, start
+from bots.notices import Notices
+from bots.notifier import Notifier
+from bots.sender import RetryMiddleware
+from bots.settings import BotSettings
+from bots.submission import Submission, ensure_client
+from bots.throttling import Throttling
+from dispatcher.queue import IntakeQueue
+from dispatcher.settings import Settings
+from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoDirectory
+from intake_core.analysis import TextAnalyzer
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("call", "Вызвать врача на дом"),
+    ("my", "Мои вызовы"),
+    ("link", "Добавить пациента"),
+    ("cancel", "Выйти из текущего шага"),
+    ("help", "Помощь"),
+)
+
+
+def build_bot(settings: BotSettings) -> Bot:
+    """The Bot, pointed at a self-hosted Bot API server when TELEGRAM_API_URL is set."""
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    session.middleware(RetryMiddleware(attempts=settings.bot_send_attempts))
+    return Bot(settings.bot_token, session=session)
+
+
+def build_context(
+    settings: Settings,
+    bot_settings: BotSettings,
+    db: Database,
+    client: redis.Redis,
+    analyzer: TextAnalyzer,
+    clock: Callable[[], datetime] | None = None,
+) -> BotContext:
+    clock = clock or (lambda: datetime.now(UTC))
+    directory = MoDirectory()
+    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+    client_id = ensure_client(db, bot_settings.bot_client_name)
+    return BotContext(
+        settings=settings,
+        bot_settings=bot_settings,
+        accounts=Accounts(db, clock),
+        addresses=AddressBook(db, analyzer, directory, clock),
+        submission=Submission(db, queue, analyzer, directory, client_id, clock),
+        calls=CallBook(db, clock),
+        notices=Notices(db),
+        clock=clock,
+    )
+
+
+def setup(dp: Dispatcher, ctx: BotContext) -> None:
+    """Register middlewares and one router per module, in matching order."""
+    dp["ctx"] = ctx
+    dp.update.outer_middleware(
+        Throttling(ctx.bot_settings.bot_throttle_limit, ctx.bot_settings.bot_throttle_window)
+    )
+    dp.include_routers(
+        errors.router(),
+        start.router(),
+        mycalls.router(),
+        newcall.router(),
+        link.router(),
+        complaints.router(),
+        fallback.router(),
+    )
+
+
+def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
+    """FSM state in Redis with a TTL; updates of one chat are handled one at a time."""
+    ttl = ctx.bot_settings.bot_fsm_ttl
+    storage = RedisStorage(
+        aioredis.Redis.from_url(redis_url),
+        key_builder=DefaultKeyBuilder(prefix=f"fsm:{ctx.bot_settings.bot_group}"),
+        state_ttl=ttl,
+        data_ttl=ttl,
+    )
+    dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
+    setup(dp, ctx)
+    return dp
+
+
+class BotRunner:
+    """Runs polling (or the webhook update feed) and the notifier until stopped."""
+
+    def __init__(self, bot: Bot, dp: Dispatcher, ctx: BotContext, redis_url: str) -> None:
+        self.bot = bot
+        self.dp = dp
+        self.ctx = ctx
+        self.redis = aioredis.Redis.from_url(redis_url)
+        self.stop = asyncio.Event()
+        self.notifier = Notifier(
+            bot,
+            self.redis,
+            ctx.notices,
+            ctx.settings.events_stream,
+            ctx.bot_settings.bot_group,
+            ctx.deactivate,
+        )
+
+    async def run(self, handle_signals: bool = True) -> None:
+        await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+        notifier = asyncio.create_task(self.notifier.run(self.stop))
+        try:
+            if self.ctx.bot_settings.bot_mode == "webhook":
+                from bots.webhook import UpdateFeed
+
+                await self.bot.set_webhook(
+                    str(self.ctx.bot_settings.bot_webhook_url),
+                    secret_token=self.ctx.bot_settings.bot_webhook_secret,
+                )
+                feed = UpdateFeed(self.bot, self.dp, self.redis, self.ctx.bot_settings)
+                await feed.run(self.stop)
+            else:
+                await self.bot.delete_webhook()
+                await self.dp.start_polling(
+                    self.bot,
+                    polling_timeout=self.ctx.bot_settings.bot_polling_timeout,
+                    handle_signals=handle_signals,
+                    close_bot_session=False,
+                )
+        finally:
+            self.stop.set()
+            await notifier
+            await self.redis.aclose()
+            await self.dp.storage.close()
+            await self.bot.session.close()
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        if self.ctx.bot_settings.bot_mode == "polling":
+            with contextlib.suppress(RuntimeError):  # polling had not started yet
+                await self.dp.stop_polling()

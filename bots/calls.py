@@ -1,0 +1,97 @@
+"""The patient's own calls: those made from this chat, or by phone from the shared number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bots.dto import CallSummary
+from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
+from dispatcher.services.lifecycle import Actor, CallLifecycle
+from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import SentNotification, TelegramUser
+from dispatcher.storage.database import Database
+from intake_core.errors import NotFound
+from intake_core.status import Action, CallStatus
+
+LIST_LIMIT = 10
+
+
+def notice_key(call_id: int, action: str, at: datetime) -> str:
+    """The dedupe key of one status change, the same for the handler and the event consumer."""
+    return f"call:{call_id}:{action}:{at.isoformat()}"
+
+
+def _summary(row: tables.CallRow) -> CallSummary:
+    status = CallStatus(row.status)
+    initials = "".join(f" {p[0]}." for p in (row.first_name, row.middle_name) if p)
+    return CallSummary(
+        id=row.id,
+        number=row.number,
+        status=status.value,
+        status_label=status.label,
+        planned_date=row.planned_date,
+        person=f"{row.last_name}{initials}",
+        open=status.is_open,
+    )
+
+
+class CallBook:
+    """Lists and cancels calls on behalf of one Telegram user."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+
+    @staticmethod
+    def _mine(session: Session, user_id: int, chat_id: int) -> object:
+        phone = session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
+        from_chat = select(tables.CallChannel.call_id).where(
+            tables.CallChannel.kind == TELEGRAM_CHAT,
+            tables.CallChannel.value == str(chat_id),
+        )
+        conditions: list[Any] = [tables.CallRow.id.in_(from_chat)]
+        if phone:
+            conditions.append(tables.CallRow.phone == phone)
+        return or_(*conditions)
+
+    def list_for(self, user_id: int, chat_id: int) -> list[CallSummary]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(tables.CallRow)
+                .where(self._mine(session, user_id, chat_id))  # type: ignore[arg-type]
+                .order_by(tables.CallRow.created_at.desc())
+                .limit(LIST_LIMIT)
+            )
+            return [_summary(row) for row in rows]
+
+    def get(self, user_id: int, chat_id: int, call_id: int) -> CallSummary:
+        with self.db.session() as session:
+            row = session.scalar(
+                select(tables.CallRow).where(
+                    tables.CallRow.id == call_id,
+                    self._mine(session, user_id, chat_id),  # type: ignore[arg-type]
+                )
+            )
+            if row is None:
+                raise NotFound("Вызов не найден")
+            return _summary(row)
+
+    def cancel(self, user_id: int, chat_id: int, call_id: int, reason: str) -> CallSummary:
+        """Cancel through the lifecycle as the bot; this chat is not notified of it again."""
+        self.get(user_id, chat_id, call_id)  # only the patient's own calls
+        now = self.clock()
+        with self.db.session() as session:
+            row = CallLifecycle(session, Actor(BOT_ACTOR, None), now).cancel(
+                call_id, f"Отменён пациентом в Telegram: {reason}"
+            )
+            session.add(
+                SentNotification(
+                    chat_id=chat_id, key=notice_key(call_id, Action.CANCEL.value, now), sent_at=now
+                )
+            )
+            return _summary(row)

@@ -1,0 +1,88 @@
+"""Dialog states and the typed data each dialog keeps in the FSM storage (Redis)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TypeVar
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from pydantic import BaseModel, Field
+
+from bots.dto import AddressDraft, Person
+
+
+class Onboarding(StatesGroup):
+    contact = State()
+
+
+class Linking(StatesGroup):
+    method = State()
+    policy = State()
+    birth_date = State()
+    full_name = State()
+
+
+class NewCall(StatesGroup):
+    patient = State()
+    address = State()
+    address_check = State()
+    address_field = State()
+    address_value = State()
+    entrance = State()
+    floor = State()
+    intercom = State()
+    complaints = State()
+    safety = State()
+    cutoff = State()
+    summary = State()
+
+
+class Cancelling(StatesGroup):
+    reason = State()
+
+
+class LinkDraft(BaseModel):
+    """What is known so far about the person being linked."""
+
+    policy_number: str | None = None
+    birth_date: date | None = None
+    last_name: str | None = None
+    first_name: str | None = None
+    middle_name: str | None = None
+    then_call: bool = False  # linking started from «Кого вызываем врача?»
+
+
+class CallDraft(BaseModel):
+    """A call being put together; `key` is its Idempotency-Key."""
+
+    key: str
+    patient: Person | None = None
+    address: AddressDraft | None = None
+    editing: str | None = None
+    chips: list[int] = Field(default_factory=list)
+    free_text: list[str] = Field(default_factory=list)
+    safety_step: int = 0
+
+    def complaints_text(self, chips: tuple[str, ...]) -> str:
+        picked = [chips[i] for i in sorted(self.chips) if 0 <= i < len(chips)]
+        return ", ".join([*picked, *self.free_text])
+
+
+class CancelDraft(BaseModel):
+    call_id: int
+    number: int
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+async def load(state: FSMContext, model: type[Model]) -> Model | None:
+    """The dialog's typed data, or None when the dialog is not (or no longer) running."""
+    data = await state.get_data()
+    raw = data.get(model.__name__)
+    return model.model_validate(raw) if raw is not None else None
+
+
+async def save(state: FSMContext, value: BaseModel) -> None:
+    await state.update_data({type(value).__name__: value.model_dump(mode="json")})

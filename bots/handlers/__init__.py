@@ -1,0 +1,1 @@
+"""One Router per module; `bots.app.setup()` registers them in order."""

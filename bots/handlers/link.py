@@ -1,0 +1,142 @@
+"""Linking a person to the account: ЕНП + birth date, or full name + birth date."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bots import keyboards, texts
+from bots.context import BotContext
+from bots.draft import LinkDraft, Linking, load, save
+from bots.dto import Sender, sender_of
+from bots.handlers.flow import begin_call, require_phone
+from bots.handlers.typed import TYPED
+from intake_core.intake import parse_birth_date
+from intake_core.policy import parse_policy
+
+
+async def begin_link(message: Message, state: FSMContext, then_call: bool) -> None:
+    await state.clear()
+    await state.set_state(Linking.method)
+    await save(state, LinkDraft(then_call=then_call))
+    await message.answer(texts.LINK_START, reply_markup=keyboards.link_methods())
+
+
+async def link(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    if await require_phone(message, ctx):
+        await begin_link(message, state, then_call=False)
+
+
+async def method(
+    query: CallbackQuery, callback_data: keyboards.LinkMethod, state: FSMContext
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    if callback_data.by_policy:
+        await state.set_state(Linking.policy)
+        await query.message.answer(texts.ASK_POLICY)
+    else:
+        await state.set_state(Linking.full_name)
+        await query.message.answer(texts.ASK_FULL_NAME)
+
+
+async def policy(message: Message, state: FSMContext) -> None:
+    draft = await load(state, LinkDraft) or LinkDraft()
+    try:
+        parsed = parse_policy(None, message.text)
+        if parsed is None or not parsed.is_enp:
+            raise ValueError(texts.ASK_POLICY)
+    except ValueError as exc:
+        await message.answer(str(exc))
+        return
+    await save(state, draft.model_copy(update={"policy_number": parsed.number}))
+    await state.set_state(Linking.birth_date)
+    await message.answer(texts.ASK_BIRTH_DATE)
+
+
+async def full_name(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    parts = [p.capitalize() for p in (message.text or "").split()]
+    if len(parts) < 2 or not all(p.replace("-", "").isalpha() for p in parts):
+        await message.answer(texts.BAD_FULL_NAME)
+        return
+    draft = await load(state, LinkDraft) or LinkDraft()
+    draft = draft.model_copy(
+        update={
+            "last_name": parts[0],
+            "first_name": parts[1],
+            "middle_name": " ".join(parts[2:]) or None,
+        }
+    )
+    await save(state, draft)
+    if draft.birth_date is None:
+        await state.set_state(Linking.birth_date)
+        await message.answer(texts.ASK_BIRTH_DATE)
+        return
+    await _finish(message, state, ctx, sender_of(message), draft)
+
+
+async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    try:
+        born = parse_birth_date(message.text or "", ctx.clock().date())
+    except ValueError as exc:
+        await message.answer(str(exc))
+        return
+    draft = await load(state, LinkDraft) or LinkDraft()
+    draft = draft.model_copy(update={"birth_date": born})
+    record = await asyncio.to_thread(
+        ctx.accounts.find_in_registry,
+        born,
+        draft.policy_number,
+        draft.last_name,
+        draft.first_name,
+    )
+    if record is not None:
+        draft = draft.model_copy(
+            update={
+                "last_name": record.last_name,
+                "first_name": record.first_name,
+                "middle_name": record.middle_name,
+                "policy_number": draft.policy_number or record.policy_number,
+            }
+        )
+    await save(state, draft)
+    if draft.last_name is None:
+        await state.set_state(Linking.full_name)
+        await message.answer(texts.LINK_NOT_IN_REGISTRY)
+        return
+    await _finish(message, state, ctx, sender_of(message), draft)
+
+
+async def _finish(
+    message: Message, state: FSMContext, ctx: BotContext, sender: Sender, draft: LinkDraft
+) -> None:
+    assert draft.last_name and draft.first_name and draft.birth_date
+    person = await asyncio.to_thread(
+        ctx.accounts.link,
+        sender.user_id,
+        draft.last_name,
+        draft.first_name,
+        draft.middle_name,
+        draft.birth_date,
+        draft.policy_number,
+    )
+    await message.answer(texts.linked(person.short), reply_markup=keyboards.menu())
+    await state.clear()
+    if draft.then_call:
+        await begin_call(message, state, ctx, sender, person)
+
+
+def router() -> Router:
+    """The link handlers, registered in the order they must match."""
+    router = Router(name="link")
+    router.message.register(link, Command("link"))
+    router.message.register(link, F.text == texts.MENU_LINK)
+    router.callback_query.register(method, Linking.method, keyboards.LinkMethod.filter())
+    router.message.register(policy, Linking.policy, TYPED)
+    router.message.register(full_name, Linking.full_name, TYPED)
+    router.message.register(birth_date, Linking.birth_date, TYPED)
+    return router

@@ -1,0 +1,88 @@
+"""/my: the patient's calls with their status, and cancelling one with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bots import keyboards, texts
+from bots.context import BotContext
+from bots.draft import CancelDraft, Cancelling, load, save
+from bots.dto import Sender, sender_of
+from bots.handlers.flow import require_phone
+from bots.handlers.typed import TYPED
+
+
+async def my_calls(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    if not await require_phone(message, ctx):
+        return
+    await state.clear()
+    sender = sender_of(message)
+    calls = await asyncio.to_thread(ctx.calls.list_for, sender.user_id, sender.chat_id)
+    if not calls:
+        await message.answer(texts.NO_CALLS)
+        return
+    lines = [texts.call_line(c.number, c.status_label, c.planned_date, c.person) for c in calls]
+    await message.answer(
+        "\n".join([texts.MY_CALLS, *lines]), reply_markup=keyboards.cancellable(calls)
+    )
+
+
+async def pick(
+    query: CallbackQuery, callback_data: keyboards.CancelPick, state: FSMContext, ctx: BotContext
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    sender = sender_of(query)
+    call = await asyncio.to_thread(
+        ctx.calls.get, sender.user_id, sender.chat_id, callback_data.call_id
+    )
+    await state.clear()
+    await state.set_state(Cancelling.reason)
+    await save(state, CancelDraft(call_id=call.id, number=call.number))
+    await query.message.answer(
+        texts.ASK_CANCEL_REASON.format(number=call.number), reply_markup=keyboards.reasons()
+    )
+
+
+async def _cancel(
+    message: Message, state: FSMContext, ctx: BotContext, sender: Sender, reason: str
+) -> None:
+    draft = await load(state, CancelDraft)
+    if draft is None:
+        await message.answer(texts.STALE_BUTTON)
+        return
+    await state.clear()
+    call = await asyncio.to_thread(
+        ctx.calls.cancel, sender.user_id, sender.chat_id, draft.call_id, reason
+    )
+    await message.answer(texts.cancelled_by_patient(call.number), reply_markup=keyboards.menu())
+
+
+async def reason_button(
+    query: CallbackQuery, callback_data: keyboards.Reason, state: FSMContext, ctx: BotContext
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    reason = texts.CANCEL_REASONS[callback_data.index % len(texts.CANCEL_REASONS)]
+    await _cancel(query.message, state, ctx, sender_of(query), reason)
+
+
+async def reason_text(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    reason = " ".join((message.text or "").split())[:300]
+    await _cancel(message, state, ctx, sender_of(message), reason)
+
+
+def router() -> Router:
+    """The mycalls handlers, registered in the order they must match."""
+    router = Router(name="mycalls")
+    router.message.register(my_calls, Command("my"))
+    router.message.register(my_calls, F.text == texts.MENU_MY)
+    router.callback_query.register(pick, keyboards.CancelPick.filter())
+    router.callback_query.register(reason_button, Cancelling.reason, keyboards.Reason.filter())
+    router.message.register(reason_text, Cancelling.reason, TYPED)
+    return router

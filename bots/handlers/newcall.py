@@ -1,0 +1,184 @@
+"""A new call, first half: who the patient is, where the doctor goes, entrance/floor/intercom."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bots import keyboards, texts
+from bots.context import BotContext
+from bots.draft import CallDraft, NewCall, load, save
+from bots.dto import Person, sender_of
+from bots.handlers.flow import (
+    DETAILS,
+    ask_address,
+    begin_call,
+    next_detail,
+    require_phone,
+    show_address,
+)
+from bots.handlers.link import begin_link
+from bots.handlers.typed import TYPED
+from intake_core.patient import AgeCategory, age_category
+
+
+def _category(ctx: BotContext, person: Person | None) -> AgeCategory | None:
+    return age_category(person.birth_date if person else None, ctx.clock().date())
+
+
+async def new_call(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    if not await require_phone(message, ctx):
+        return
+    await state.clear()
+    sender = sender_of(message)
+    people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
+    if not people:
+        await message.answer(texts.NO_PATIENTS)
+        await begin_link(message, state, then_call=True)
+        return
+    await begin_call(message, state, ctx, sender, None)
+
+
+async def pick_patient(
+    query: CallbackQuery,
+    callback_data: keyboards.PatientPick,
+    state: FSMContext,
+    ctx: BotContext,
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    sender = sender_of(query)
+    if callback_data.patient_id == 0:
+        await begin_link(query.message, state, then_call=True)
+        return
+    person = await asyncio.to_thread(ctx.accounts.patient, sender.user_id, callback_data.patient_id)
+    draft = await load(state, CallDraft)
+    if person is None or draft is None:
+        await query.message.answer(texts.STALE_BUTTON)
+        return
+    await save(state, draft.model_copy(update={"patient": person}))
+    await ask_address(query.message, state, ctx, sender)
+
+
+async def typed_address(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    draft = await load(state, CallDraft)
+    if draft is None:
+        return
+    parsed = await asyncio.to_thread(
+        ctx.addresses.parse, message.text or "", _category(ctx, draft.patient)
+    )
+    if not parsed.usable:
+        await message.answer(texts.ADDRESS_NOT_UNDERSTOOD)
+        return
+    await show_address(message, state, draft.model_copy(update={"address": parsed}))
+
+
+async def saved_address(
+    query: CallbackQuery,
+    callback_data: keyboards.AddressPick,
+    state: FSMContext,
+    ctx: BotContext,
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    draft = await load(state, CallDraft)
+    sender = sender_of(query)
+    address = await asyncio.to_thread(ctx.addresses.load, sender.user_id, callback_data.address_id)
+    if draft is None or address is None:
+        await query.message.answer(texts.STALE_BUTTON)
+        return
+    address = await asyncio.to_thread(ctx.addresses.rematch, address, _category(ctx, draft.patient))
+    await show_address(query.message, state, draft.model_copy(update={"address": address}))
+
+
+async def address_check(
+    query: CallbackQuery, callback_data: keyboards.AddressCheck, state: FSMContext
+) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    draft = await load(state, CallDraft)
+    if draft is None or draft.address is None:
+        await query.message.answer(texts.STALE_BUTTON)
+        return
+    if callback_data.field == "ok":
+        await next_detail(query.message, state, draft, None)
+    elif callback_data.field == "fix":
+        await query.message.answer(texts.WHICH_FIELD, reply_markup=keyboards.address_fields())
+    elif callback_data.field in texts.ADDRESS_FIELDS:
+        await save(state, draft.model_copy(update={"editing": callback_data.field}))
+        await state.set_state(NewCall.address_value)
+        await query.message.answer(texts.ask_field(texts.ADDRESS_FIELDS[callback_data.field]))
+
+
+async def address_value(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    draft = await load(state, CallDraft)
+    if draft is None or draft.address is None or draft.editing is None:
+        return
+    value = (message.text or "").strip()
+    changed = draft.address.model_copy(update={draft.editing: None if value == "-" else value})
+    if draft.editing == "street":
+        changed = changed.model_copy(update={"street_type": None})
+    changed = await asyncio.to_thread(ctx.addresses.rematch, changed, _category(ctx, draft.patient))
+    await show_address(
+        message, state, draft.model_copy(update={"address": changed, "editing": None})
+    )
+
+
+async def _detail(message: Message, state: FSMContext, name: str, value: str | None) -> None:
+    draft = await load(state, CallDraft)
+    if draft is None or draft.address is None:
+        return
+    if value is not None and name != "intercom" and not value.isdigit():
+        await message.answer(texts.ONLY_DIGITS, reply_markup=keyboards.skip(name))
+        return
+    address = draft.address.model_copy(update={name: value})
+    await next_detail(message, state, draft.model_copy(update={"address": address}), name)
+
+
+async def entrance(message: Message, state: FSMContext) -> None:
+    await _detail(message, state, "entrance", (message.text or "").strip())
+
+
+async def floor(message: Message, state: FSMContext) -> None:
+    await _detail(message, state, "floor", (message.text or "").strip())
+
+
+async def intercom(message: Message, state: FSMContext) -> None:
+    await _detail(message, state, "intercom", (message.text or "").strip()[:20])
+
+
+async def skip(query: CallbackQuery, callback_data: keyboards.Skip, state: FSMContext) -> None:
+    await query.answer()
+    assert isinstance(query.message, Message)
+    current = await state.get_state()
+    expected = {name: step.state for name, step, _ in DETAILS}
+    if current != expected.get(callback_data.step):
+        await query.message.answer(texts.STALE_BUTTON)
+        return
+    draft = await load(state, CallDraft)
+    if draft is None or draft.address is None:
+        return
+    await next_detail(query.message, state, draft, callback_data.step)
+
+
+def router() -> Router:
+    """The newcall handlers, registered in the order they must match."""
+    router = Router(name="newcall")
+    router.message.register(new_call, Command("call"))
+    router.message.register(new_call, F.text == texts.MENU_CALL)
+    router.callback_query.register(pick_patient, NewCall.patient, keyboards.PatientPick.filter())
+    router.message.register(typed_address, NewCall.address, TYPED)
+    router.callback_query.register(saved_address, NewCall.address, keyboards.AddressPick.filter())
+    router.callback_query.register(
+        address_check, NewCall.address_check, keyboards.AddressCheck.filter()
+    )
+    router.message.register(address_value, NewCall.address_value, TYPED)
+    router.message.register(entrance, NewCall.entrance, TYPED)
+    router.message.register(floor, NewCall.floor, TYPED)
+    router.message.register(intercom, NewCall.intercom, TYPED)
+    router.callback_query.register(skip, keyboards.Skip.filter())
+    return router

@@ -1,0 +1,41 @@
+"""The bot's own settings block, built in `python -m bots` next to the dispatcher's Settings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BotSettings(BaseSettings):
+    """`BOT_TOKEN`, `TELEGRAM_API_URL` (a self-hosted Bot API server), polling or webhook mode."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    bot_token: str = ""
+    telegram_api_url: str | None = None
+    bot_mode: Literal["polling", "webhook"] = "polling"
+    bot_webhook_url: str | None = None  # the public https URL Telegram posts updates to
+    bot_webhook_secret: str = ""  # echoed by Telegram in X-Telegram-Bot-Api-Secret-Token
+    bot_webhook_path: str = "/telegram/webhook"
+    bot_updates_stream: str = "bot-updates"  # webhook updates, stored, for the bot process
+    bot_group: str = "telegram-bot"  # consumer group on the event and update streams
+    bot_client_name: str = "telegram-bot"  # the bot's ApiClient row (intake idempotency)
+    bot_fsm_ttl: int = 6 * 3600  # an abandoned dialog is forgotten after this many seconds
+    bot_throttle_limit: int = 15  # updates per chat per window before the bot stops answering
+    bot_throttle_window: float = 5.0
+    bot_polling_timeout: int = 10
+    bot_send_attempts: int = 5  # 429 and 5xx retries per request before giving up
+
+    @property
+    def webhook_enabled(self) -> bool:
+        return bool(self.bot_webhook_url and self.bot_webhook_secret)
+
+    @model_validator(mode="after")
+    def _check(self) -> BotSettings:
+        if self.bot_mode == "webhook" and not self.webhook_enabled:
+            raise ValueError("webhook mode needs BOT_WEBHOOK_URL and BOT_WEBHOOK_SECRET")
+        if self.bot_webhook_secret and len(self.bot_webhook_secret) < 16:
+            raise ValueError("BOT_WEBHOOK_SECRET must be 16+ characters")
+        return self

@@ -1,0 +1,111 @@
+"""Webhook mode: a FastAPI route stores each update, then the bot process feeds it to aiogram.
+
+The route checks Telegram's secret token, drops a redelivered `update_id`, and stores the
+update (database row + Redis stream entry) before answering 200, so an acknowledged update is
+never lost. The API process stays light: handling runs in `python -m bots` (BOT_MODE=webhook),
+which reads the stream through a consumer group shared by every bot instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import redis
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
+from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, Request, status
+from sqlalchemy.exc import IntegrityError
+
+from bots.notifier import ensure_group
+from bots.settings import BotSettings
+from dispatcher.storage.bot_tables import ProcessedUpdate
+from dispatcher.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def store_update(db: Database, client: redis.Redis, stream: str, update: dict[str, Any]) -> bool:
+    """Keep the update once; False for a redelivery. The stream entry is added before commit."""
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "update_id missing")
+    try:
+        with db.session() as session:
+            session.add(
+                ProcessedUpdate(update_id=update_id, payload=update, received_at=datetime.now(UTC))
+            )
+            session.flush()
+            client.xadd(stream, {"data": json.dumps(update, ensure_ascii=False)})
+    except IntegrityError:
+        return False
+    return True
+
+
+def router_for(bot_settings: BotSettings, db: Database, client: redis.Redis) -> APIRouter:
+    router = APIRouter(tags=["telegram"])
+    secret = bot_settings.bot_webhook_secret.encode()
+
+    @router.post(bot_settings.bot_webhook_path, include_in_schema=False)
+    def telegram_webhook(
+        request: Request,
+        update: Annotated[dict[str, Any], Body()],
+        token: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
+    ) -> dict[str, bool]:
+        """Telegram's update: 401 without the secret, 200 once it is stored (or a duplicate)."""
+        if token is None or not hmac.compare_digest(token.encode(), secret):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad secret token")
+        try:
+            fresh = store_update(db, client, bot_settings.bot_updates_stream, update)
+        except redis.RedisError as exc:
+            # not stored: Telegram retries later, nothing is lost
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "queue unavailable") from exc
+        return {"ok": True, "duplicate": not fresh}
+
+    return router
+
+
+def install(app: FastAPI, bot_settings: BotSettings | None = None) -> None:
+    """Add the webhook route to the API, only when the bot webhook is configured."""
+    bot_settings = bot_settings or BotSettings()
+    if not bot_settings.webhook_enabled:
+        return
+    services = app.state.services
+    app.include_router(router_for(bot_settings, services.db, services.redis))
+
+
+class UpdateFeed:
+    """The bot side of webhook mode: stored updates → aiogram, acknowledged after handling."""
+
+    def __init__(
+        self, bot: Bot, dp: Dispatcher, client: aioredis.Redis, bot_settings: BotSettings
+    ) -> None:
+        self.bot = bot
+        self.dp = dp
+        self.client = client
+        self.stream = bot_settings.bot_updates_stream
+        self.group = bot_settings.bot_group
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await ensure_group(self.client, self.stream, self.group)
+        start = "0"  # first our own unacknowledged entries, then new ones
+        while not stop.is_set():
+            read: Any = await self.client.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=50, block=1000
+            )
+            entries = [entry for _name, items in read or [] for entry in items if entry[1]]
+            if start == "0" and not entries:
+                start = ">"
+            for entry_id, fields in entries:
+                update = json.loads(fields[b"data"])
+                await self.dp.feed_raw_update(self.bot, update)
+                await self.client.xack(self.stream, self.group, entry_id)

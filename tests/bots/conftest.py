@@ -1,0 +1,116 @@
+"""The real bot, polling the local fake Bot API server, over the test database and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from sqlalchemy import delete
+
+from bots.app import BotRunner, build_bot, build_context, build_dispatcher
+from bots.settings import BotSettings
+from dispatcher.analysis import NlpAnalyzer
+from dispatcher.services.events import OutboxRelay
+from dispatcher.settings import Settings
+from dispatcher.storage import bot_tables
+from dispatcher.storage.database import Database
+from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from tests.bots.harness import BotHarness
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+BOT_TABLES = (
+    bot_tables.SentNotification,
+    bot_tables.ProcessedUpdate,
+    bot_tables.SavedAddress,
+    bot_tables.LinkedPatient,
+    bot_tables.TelegramUser,
+)
+
+
+def moscow_today(hour: int) -> datetime:
+    """Today at `hour` in Moscow, as an aware UTC moment (the bot's clock in tests)."""
+    local = datetime.now(MOSCOW).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return local.astimezone(UTC)
+
+
+@pytest.fixture
+def bot_db(db: Database) -> Iterator[Database]:
+    """The test database with the bot's own tables emptied (the shared fixture does the rest)."""
+    with db.session() as session:
+        for table in BOT_TABLES:
+            session.execute(delete(table))
+    yield db
+
+
+@pytest.fixture
+def bot_settings(redis_client: redis.Redis) -> Iterator[BotSettings]:
+    suffix = uuid.uuid4().hex[:8]
+    settings = BotSettings(
+        bot_token=TOKEN,
+        bot_group=f"bot-{suffix}",
+        bot_updates_stream=f"bot-updates-{suffix}",
+        bot_polling_timeout=1,
+        bot_send_attempts=4,
+        bot_throttle_limit=1000,
+    )
+    yield settings
+    keys = list(redis_client.scan_iter(f"fsm:{settings.bot_group}*"))
+    redis_client.delete(*keys, settings.bot_updates_stream)
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def clock_hour() -> int:
+    return 9
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings,
+    bot_settings: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_telegram: FakeTelegram,
+    clock_hour: int,
+) -> AsyncIterator[BotHarness]:
+    """`python -m bots` in-process: polling the fake server, notifier on the test stream."""
+    base = moscow_today(clock_hour)
+    started = datetime.now(UTC)
+
+    def clock() -> datetime:
+        return base + (datetime.now(UTC) - started)
+
+    live = bot_settings.model_copy(update={"telegram_api_url": fake_telegram.base})
+    ctx = build_context(settings, live, bot_db, redis_client, analyzer, clock)
+    runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
+    task = asyncio.create_task(runner.run(handle_signals=False))
+    await fake_telegram.wait_for(lambda r: r.method == "getUpdates", 0, within=10)
+    relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
+    yield BotHarness(fake_telegram, ctx, bot_db, relay)
+    await runner.shutdown()
+    await asyncio.wait_for(task, 15)
+
+
+def later(hours: int) -> Callable[[], datetime]:
+    moment = datetime.now(UTC) + timedelta(hours=hours)
+    return lambda: moment
+
+
+def event_types(client: redis.Redis, stream: str) -> list[str]:
+    entries: list[Any] = client.xrange(stream)
+    return [fields[b"topic"].decode() for _id, fields in entries]

@@ -1,0 +1,263 @@
+"""A local Bot API server on 127.0.0.1: long-poll updates, messages, callbacks, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+TOKEN = "123456:FAKE-telegram-token"
+BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Поликлиника", "username": "clinic_bot"}
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One request the bot made: the method, its decoded parameters, when it arrived."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data) of an inline keyboard; (text, "") for reply buttons."""
+        markup = self.params.get("reply_markup") or {}
+        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@dataclass(slots=True)
+class Failure:
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeTelegram:
+    """Speaks the Bot API over HTTP the way aiogram's aiohttp session calls it."""
+
+    host: str = "127.0.0.1"
+    requests: list[Recorded] = field(default_factory=list)
+    _updates: list[dict[str, Any]] = field(default_factory=list)
+    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- failures on demand -------------------------------------------------------------
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str = "",
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        for _ in range(times):
+            self._failures[method].append(Failure(status, description, retry_after))
+
+    # --- updates ------------------------------------------------------------------------
+    async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    @staticmethod
+    def _user(user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": "Пациент", "language_code": "ru"}
+
+    def _chat(self, user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "type": "private", "first_name": "Пациент"}
+
+    async def message(self, user_id: int, text: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id),
+            "from": self._user(user_id),
+            "text": text,
+        }
+        if text.startswith("/"):
+            body["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self.inject({"message": body})
+
+    async def contact(self, user_id: int, phone: str, owner_id: int | None) -> dict[str, Any]:
+        contact: dict[str, Any] = {"phone_number": phone, "first_name": "Пациент"}
+        if owner_id is not None:
+            contact["user_id"] = owner_id
+        body = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id),
+            "from": self._user(user_id),
+            "contact": contact,
+        }
+        return await self.inject({"message": body})
+
+    async def callback(self, user_id: int, data: str, message_id: int) -> dict[str, Any]:
+        query = {
+            "id": str(next(self._ids)),
+            "from": self._user(user_id),
+            "chat_instance": f"ci-{user_id}",
+            "message": {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(user_id),
+                "from": BOT_USER,
+                "text": "…",
+            },
+            "data": data,
+        }
+        return await self.inject({"callback_query": query})
+
+    # --- what the bot sent ----------------------------------------------------------------
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Recorded]:
+        return [
+            r
+            for r in self.requests
+            if r.method == method and (chat_id is None or r.chat_id == chat_id)
+        ]
+
+    async def wait_for(
+        self, predicate: Any, start: int = 0, within: float = 5.0
+    ) -> tuple[int, Recorded]:
+        """The first recorded request from index `start` on that satisfies `predicate`."""
+        deadline = asyncio.get_running_loop().time() + within
+        async with self._changed:
+            while True:
+                for index in range(start, len(self.requests)):
+                    if predicate(self.requests[index]):
+                        return index, self.requests[index]
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    tail = [(r.method, r.text[:60]) for r in self.requests[start:]]
+                    raise TimeoutError(f"no matching request; since then: {tail}")
+                try:
+                    await asyncio.wait_for(self._changed.wait(), left)
+                except TimeoutError:
+                    continue
+
+    # --- the Bot API ------------------------------------------------------------------------
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            data = await request.json()
+            return dict(data)
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            text = value if isinstance(value, str) else ""
+            try:
+                params[key] = json.loads(text)
+            except ValueError:
+                params[key] = text
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != TOKEN:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        async with self._changed:
+            self.requests.append(Recorded(method, params, time.perf_counter()))
+            self._changed.notify_all()
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.popleft()
+            return self._error(failure.status, failure.description, failure.retry_after)
+        if method == "getUpdates":
+            return self._ok(await self._get_updates(params))
+        handler = _METHODS.get(method)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        return self._ok(handler(self, params))
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        async with self._changed:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout:
+                try:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self._updates)), timeout
+                    )
+                except TimeoutError:
+                    return []
+            return self._updates[:limit]
+
+    def _sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {
+            "message_id": int(params.get("message_id") or next(self._ids)),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": BOT_USER,
+            "text": params.get("text", "…"),
+        }
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(status: int, description: str, retry_after: int | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            body["parameters"] = {"retry_after": retry_after}
+        return web.json_response(body, status=status)
+
+
+_METHODS: dict[str, Any] = {
+    "getMe": lambda self, p: BOT_USER,
+    "deleteWebhook": lambda self, p: True,
+    "setWebhook": lambda self, p: True,
+    "setMyCommands": lambda self, p: True,
+    "answerCallbackQuery": lambda self, p: True,
+    "sendChatAction": lambda self, p: True,
+    "sendMessage": FakeTelegram._sent_message,
+    "editMessageText": FakeTelegram._sent_message,
+    "editMessageReplyMarkup": FakeTelegram._sent_message,
+}
