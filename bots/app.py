@@ -154,10 +154,12 @@ class BotRunner:
                 )
         finally:
             self.stop.set()
-            await notifier
-            await self.redis.aclose()
-            await self.dp.storage.close()
-            await self.bot.session.close()
+            try:
+                await notifier
+            finally:
+                await self.redis.aclose()
+                await self.dp.storage.close()
+                await self.bot.session.close()
 
     async def shutdown(self) -> None:
         self.stop.set()

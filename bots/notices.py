@@ -65,10 +65,13 @@ class Notices:
         text = self._text(session, event, row)
         if text is None:
             return []
-        from_chat = select(tables.CallChannel.value).where(
-            tables.CallChannel.call_id == row.id, tables.CallChannel.kind == TELEGRAM_CHAT
-        )
-        conditions = [TelegramUser.chat_id.in_(from_chat.scalar_subquery())]
+        refs = session.scalars(
+            select(tables.CallChannel.value).where(
+                tables.CallChannel.call_id == row.id, tables.CallChannel.kind == TELEGRAM_CHAT
+            )
+        ).all()
+        from_chats = [int(ref) for ref in refs if ref.lstrip("-").isdigit()]
+        conditions = [TelegramUser.chat_id.in_(from_chats)]
         if row.phone:
             conditions.append(TelegramUser.phone == row.phone)
         chats = session.scalars(

@@ -65,6 +65,9 @@ class Notifier:
             except RedisError as exc:
                 log.warning("notifier: Redis unavailable (%s)", type(exc).__name__)
                 failed = True
+            except Exception:  # a bad event or a database hiccup must not stop notifications
+                log.exception("notifier step failed")
+                failed = True
             if failed:
                 # back off, then the pending entries are read again
                 with contextlib.suppress(TimeoutError):

@@ -49,7 +49,12 @@ def bot_db(db: Database) -> Iterator[Database]:
 
 
 @pytest.fixture
-def bot_settings(redis_client: redis.Redis) -> Iterator[BotSettings]:
+def throttle_limit() -> int:
+    return 1000
+
+
+@pytest.fixture
+def bot_settings(redis_client: redis.Redis, throttle_limit: int) -> Iterator[BotSettings]:
     suffix = uuid.uuid4().hex[:8]
     settings = BotSettings(
         bot_token=TOKEN,
@@ -57,7 +62,7 @@ def bot_settings(redis_client: redis.Redis) -> Iterator[BotSettings]:
         bot_updates_stream=f"bot-updates-{suffix}",
         bot_polling_timeout=1,
         bot_send_attempts=4,
-        bot_throttle_limit=1000,
+        bot_throttle_limit=throttle_limit,
     )
     yield settings
     keys = list(redis_client.scan_iter(f"fsm:{settings.bot_group}*"))

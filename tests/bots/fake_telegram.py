@@ -23,6 +23,7 @@ class Recorded:
     method: str
     params: dict[str, Any]
     at: float
+    failed: bool = False  # answered with an injected error
 
     @property
     def chat_id(self) -> int | None:
@@ -199,12 +200,12 @@ class FakeTelegram:
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        async with self._changed:
-            self.requests.append(Recorded(method, params, time.perf_counter()))
-            self._changed.notify_all()
         failures = self._failures.get(method)
-        if failures:
-            failure = failures.popleft()
+        failure = failures.popleft() if failures else None
+        async with self._changed:
+            self.requests.append(Recorded(method, params, time.perf_counter(), failure is not None))
+            self._changed.notify_all()
+        if failure is not None:
             return self._error(failure.status, failure.description, failure.retry_after)
         if method == "getUpdates":
             return self._ok(await self._get_updates(params))

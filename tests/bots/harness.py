@@ -49,7 +49,8 @@ class ChatDriver:
 
         def matches(r: Recorded) -> bool:
             return (
-                r.method in {"sendMessage", "editMessageText"}
+                not r.failed
+                and r.method in {"sendMessage", "editMessageText"}
                 and r.chat_id == self.user_id
                 and fragment in r.text
             )

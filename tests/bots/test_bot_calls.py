@@ -1,0 +1,125 @@
+"""Duplicates merged, a double tap on «Подтвердить», /my and cancelling, the 13:00 notice."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from dispatcher.storage import tables
+from intake_core.status import CallStatus
+from tests.bots.dialogs import complaints, make_call, onboard, safety_all_no, up_to_complaints
+from tests.bots.harness import BotHarness
+from tests.conftest import WorkerRunner
+
+
+def _calls(bot: BotHarness) -> list[tables.CallRow]:
+    with bot.db.session() as session:
+        return list(session.scalars(select(tables.CallRow).order_by(tables.CallRow.id)))
+
+
+async def test_bot_tells_the_existing_number_when_the_second_call_is_a_duplicate(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7001)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    await make_call(chat, saved=True)
+    worker.drain()
+    merged = await chat.expect("уже оформлен ранее")
+    [call] = _calls(bot)
+    assert f"Карта вызова № {call.number}" in merged.text
+    with bot.db.session() as session:
+        flags = [i.merged for i in session.scalars(select(tables.Intake))]
+    assert sorted(flags) == [False, True]
+
+
+async def test_bot_makes_one_call_when_confirm_is_tapped_twice(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7002)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await safety_all_no(chat)
+    summary = await chat.expect("Проверьте вызов")
+    await chat.press("Подтвердить", summary)
+    await chat.press("Подтвердить", summary)
+    await chat.expect("Заявка отправлена")
+    worker.drain()
+    await chat.expect("Вызов принят")
+    assert len(_calls(bot)) == 1
+    await bot.fake.wait_for(
+        lambda r: (
+            r.method == "answerCallbackQuery"
+            and r.params.get("text")
+            == "Эта заявка уже отправлена — номер вызова придёт сообщением."
+        )
+    )
+
+
+async def test_bot_submission_is_idempotent_per_dialog_key(bot: BotHarness) -> None:
+    from bots.draft import CallDraft
+    from bots.dto import AddressDraft, Person
+
+    draft = CallDraft(
+        key="k-1",
+        patient=Person(id=1, last_name="Тестов", first_name="Пётр", birth_date="1958-11-02"),
+        address=AddressDraft(city="Химки", street="Молодежная", street_type="улица", house="10"),
+        chips=[0],
+    )
+    first = bot.ctx.submission.submit(draft, "+79000000102", 1)
+    second = bot.ctx.submission.submit(draft, "+79000000102", 1)
+    assert (first, second) == (True, False)
+    with bot.db.session() as session:
+        assert len(session.scalars(select(tables.Intake)).all()) == 1
+
+
+async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7003)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    [call] = _calls(bot)
+    await chat.send("/my")
+    listing = await chat.expect("Ваши вызовы:")
+    assert f"№ {call.number}" in listing.text and "Новый" in listing.text
+    await chat.press(f"Отменить № {call.number}")
+    await chat.expect("Почему отменяете")
+    await chat.press("Стало лучше")
+    await chat.expect(f"Вызов № {call.number} отменён.")
+    with bot.db.session() as session:
+        row = session.get(tables.CallRow, call.id)
+        history = session.scalars(
+            select(tables.CallHistory).where(tables.CallHistory.call_id == call.id)
+        ).all()
+    assert row is not None and row.status == CallStatus.CANCELLED.value
+    assert history[-1].actor == "Telegram-бот"
+    assert "Стало лучше" in (history[-1].reason or "")
+    await bot.relay_events()
+    await chat.send("/my")
+    listing = await chat.expect("Ваши вызовы:")
+    assert "Отменён" in listing.text
+    # the chat that cancelled is not told a second time by the notifier
+    assert not [m for m in chat.messages() if "Если врач всё ещё нужен" in m]
+
+
+@pytest.mark.parametrize("clock_hour", [15])
+async def test_bot_reads_the_cutoff_notice_when_past_13(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7004)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await safety_all_no(chat)
+    notice = await chat.expect("после 13-00")
+    assert "Продолжить оформление вызова?" in notice.text
+    await chat.press("Продолжить", notice)
+    summary = await chat.expect("Проверьте вызов")
+    await chat.press("Подтвердить", summary)
+    await chat.expect("Заявка отправлена")

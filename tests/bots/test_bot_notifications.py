@@ -1,0 +1,151 @@
+"""Status notifications from the event stream, and the bot's manners with 429, 5xx and 403."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from dispatcher.services.intake import submit
+from dispatcher.services.lifecycle import Actor, CallLifecycle
+from dispatcher.settings import Settings
+from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import TelegramUser
+from intake_core.call import ServiceResult
+from tests.bots.dialogs import PHONE, make_call, onboard
+from tests.bots.harness import BotHarness
+from tests.conftest import WorkerRunner
+
+OPERATOR = Actor("operator1", None)
+
+
+def _doctor_id(bot: BotHarness, code: str = "D001") -> int:
+    with bot.db.session() as session:
+        return int(
+            session.scalars(select(tables.Doctor.id).where(tables.Doctor.code == code)).one()
+        )
+
+
+def _only_call(bot: BotHarness) -> tables.CallRow:
+    with bot.db.session() as session:
+        return session.scalars(select(tables.CallRow)).one()
+
+
+async def test_bot_notifies_assigned_and_served_without_medical_text(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(8001)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    call = _only_call(bot)
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).assign(call.id, _doctor_id(bot), call.planned_date)
+    await bot.relay_events()
+    assigned = await chat.expect(f"По вызову № {call.number} назначен врач: Демидова А. П.")
+    assert f"{call.planned_date:%d.%m.%Y}" in assigned.text
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).serve(
+            call.id, ServiceResult.LEFT_AT_HOME, ["J06.9"], "ОРВИ, постельный режим"
+        )
+    await bot.relay_events()
+    await chat.expect(f"Вызов № {call.number} выполнен")
+    notices = [m for m in chat.messages() if f"№ {call.number}" in m]
+    for forbidden in ("горло", "Кашель", "Температура", "J06", "ОРВИ"):
+        assert not [m for m in notices if forbidden in m], forbidden
+
+
+async def test_bot_notifies_a_call_made_by_phone_for_the_shared_number(
+    bot: BotHarness, settings: Settings, worker: WorkerRunner, intake_token: str
+) -> None:
+    chat = bot.chat(8002)
+    await onboard(chat)
+    with bot.db.session() as session:
+        client_id = session.scalars(
+            select(tables.ApiClient.id).where(tables.ApiClient.name == "portal")
+        ).one()
+    body = {
+        "source": "call_center",
+        "patient": {"last_name": "Тестова", "first_name": "Анна", "birth_date": "2016-04-12"},
+        "phone": PHONE,
+        "address": "Химки, ул. Молодежная, д. 12, кв. 5",
+        "complaints": "температура",
+    }
+    submitted = submit(bot.db, client_id, "", "phone-1", body, datetime.now(UTC))
+    bot.ctx.submission.queue.enqueue(submitted.intake_id)
+    worker.drain()
+    accepted = await chat.expect("Вызов принят: Карта вызова №")
+    assert f"№ {_only_call(bot).number}" in accepted.text
+
+
+async def test_bot_waits_out_429_and_backs_off_on_5xx(bot: BotHarness) -> None:
+    chat = bot.chat(8003)
+    bot.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await chat.send("/help")
+    await chat.expect("Команды:")
+    tries = [r for r in bot.fake.sent(8003) if "Команды:" in r.text]
+    assert len(tries) == 2 and tries[1].at - tries[0].at >= 0.95
+    bot.fake.fail_next("sendMessage", 502, "Bad Gateway", times=2)
+    await chat.send("/help")
+    await chat.expect("Команды:")
+    tries = [r for r in bot.fake.sent(8003) if "Команды:" in r.text][2:]
+    assert len(tries) == 3
+    assert tries[2].at - tries[1].at > tries[1].at - tries[0].at  # exponential
+
+
+async def test_bot_stops_sending_to_a_chat_that_blocked_it(
+    bot: BotHarness,
+    worker: WorkerRunner,
+    settings: Settings,
+    bot_settings: object,
+    redis_client: redis.Redis,
+) -> None:
+    chat = bot.chat(8004)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    call = _only_call(bot)
+    bot.fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).assign(call.id, _doctor_id(bot), call.planned_date)
+    await bot.relay_events()
+    for _ in range(100):
+        with bot.db.session() as session:
+            user = session.get(TelegramUser, 8004)
+            assert user is not None
+            if not user.active:
+                break
+        await asyncio.sleep(0.05)
+    assert not user.active and user.blocked_at is not None
+    group = bot.ctx.bot_settings.bot_group
+    for _ in range(50):
+        pending = redis_client.xpending(settings.events_stream, group)
+        if pending["pending"] == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert pending["pending"] == 0  # acknowledged: a blocked chat is not retried
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).serve(call.id, ServiceResult.LEFT_AT_HOME, [], None)
+    await bot.relay_events()
+    await asyncio.sleep(0.5)
+    assert not [m for m in chat.messages() if "выполнен" in m]
+
+
+@pytest.mark.parametrize("throttle_limit", [5])
+async def test_bot_throttles_a_flood_from_one_chat(bot: BotHarness) -> None:
+    chat = bot.chat(8005)
+    other = bot.chat(8006)
+    for _ in range(12):
+        await chat.send("/help")
+    await chat.expect("Слишком много сообщений")
+    await other.send("/help")
+    await other.expect("Команды:")
+    await asyncio.sleep(0.3)
+    helps = [m for m in chat.messages() if m.startswith("Команды:")]
+    warnings = [m for m in chat.messages() if m.startswith("Слишком много")]
+    assert (len(helps), len(warnings)) == (5, 1)
