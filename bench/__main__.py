@@ -19,6 +19,7 @@ def main() -> int:
     status |= intake_bench.main()
     status |= __import__("bench.notify_bench").notify_bench.main()  # issue 7
     status |= __import__("bench.desk_bench").desk_bench.main()  # issue 4: live desk sockets
+    status |= __import__("bench.bot_bench").bot_bench.main()  # issue 6: telegram bot latency
     return status
 
 

@@ -58,6 +58,7 @@ class FakeTelegram:
     _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    delivered: dict[int, float] = field(default_factory=dict)  # update_id → first handed out
     _runner: web.AppRunner | None = None
     port: int = 0
 
@@ -227,7 +228,11 @@ class FakeTelegram:
                     )
                 except TimeoutError:
                     return []
-            return self._updates[:limit]
+            batch = self._updates[:limit]
+            now = time.perf_counter()
+            for update in batch:
+                self.delivered.setdefault(update["update_id"], now)
+            return batch
 
     def _sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
