@@ -33,7 +33,12 @@ async def require_phone(message: Message, ctx: BotContext) -> str | None:
 
 
 async def begin_call(
-    message: Message, state: FSMContext, ctx: BotContext, sender: Sender, person: Person | None
+    message: Message,
+    state: FSMContext,
+    ctx: BotContext,
+    sender: Sender,
+    person: Person | None,
+    people: list[Person] | None = None,
 ) -> None:
     """A fresh draft with its own Idempotency-Key; to the address when the person is known."""
     draft = CallDraft(key=uuid.uuid4().hex, patient=person)
@@ -41,7 +46,8 @@ async def begin_call(
     if person is not None:
         await ask_address(message, state, ctx, sender)
         return
-    people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
+    if people is None:
+        people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
     await state.set_state(NewCall.patient)
     await message.answer(texts.WHO, reply_markup=keyboards.patients(people))
 

@@ -40,7 +40,7 @@ async def new_call(message: Message, state: FSMContext, ctx: BotContext) -> None
         await message.answer(texts.NO_PATIENTS)
         await begin_link(message, state, then_call=True)
         return
-    await begin_call(message, state, ctx, sender, None)
+    await begin_call(message, state, ctx, sender, None, people)
 
 
 async def pick_patient(
