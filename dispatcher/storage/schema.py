@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dispatcher.storage.bot_tables  # noqa: F401  (telegram bot, issue 6)
-import dispatcher.storage.desk_forms_tables  # noqa: F401  (desk forms, issue 4)
-import dispatcher.storage.desk_tables  # noqa: F401  (desk shell: sessions, access log, issue 4)
+import dispatcher.storage.bot_tables
+import dispatcher.storage.desk_forms_tables
+import dispatcher.storage.desk_tables
 import dispatcher.storage.notify_tables  # noqa: F401  (notifications and СМП, issue 7)
 from dispatcher.storage import tables
 from dispatcher.storage.tables import Base
