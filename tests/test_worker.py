@@ -20,7 +20,11 @@ def test_worker_process_formalizes_queued_intakes(
 ) -> None:
     ids = []
     for n in range(3):
-        body = {**SAMPLE, "patient": {**SAMPLE["patient"], "first_name": f"Мария{n}"}}
+        body = {
+            **SAMPLE,
+            "phone": f"+7916123450{n}",
+            "patient": {**SAMPLE["patient"], "first_name": f"Мария{n}"},
+        }
         ids.append(
             client.post("/api/v1/intake", json=body, headers=auth(intake_token, f"w{n}")).json()[
                 "intake_id"
