@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from natasha import MorphVocab
-from nlp.address import AddressParser
-from nlp.complaints import ComplaintParser
-from nlp.reference import StreetEntry, StreetReference
 
 from intake_core.call import Complaints, RedFlag, VisitAddress
 from intake_core.districts import DistrictStreet
+from nlp.address import AddressParser
+from nlp.complaints import ComplaintParser
+from nlp.reference import StreetEntry, StreetReference
 
 _MAX_REFERENCES = 64
 

@@ -1,7 +1,7 @@
 """desk forms: doctor accounts and MO terms
 
 Revision ID: 0011
-Revises: 0001
+Revises: 0010
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-down_revision: str | None = "0001"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """telegram bot: users and chats, linked patients, saved addresses, updates, notifications
 
 Revision ID: 0020
-Revises: 0001
+Revises: 0011
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0001"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """notifications, webhooks and the ambulance service handover (issue 7)
 
 Revision ID: 0030
-Revises: 0001
+Revises: 0020
 Create Date: 2026-11-23 10:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | None = "0001"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
