@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import intake_bench
+from bench import bot_bench, desk_bench, intake_bench, notify_bench
 
 
 def main() -> int:
@@ -17,9 +17,9 @@ def main() -> int:
     else:
         status |= nlp_bench.main()
     status |= intake_bench.main()
-    status |= __import__("bench.notify_bench").notify_bench.main()  # issue 7
-    status |= __import__("bench.desk_bench").desk_bench.main()  # issue 4: live desk sockets
-    status |= __import__("bench.bot_bench").bot_bench.main()  # issue 6: telegram bot latency
+    status |= notify_bench.main()  # issue 7: status events to SMS and webhooks
+    status |= desk_bench.main()  # issue 4: live desk sockets
+    status |= bot_bench.main()  # issue 6: telegram bot latency
     return status
 
 
