@@ -5,6 +5,7 @@ from __future__ import annotations
 import dispatcher.storage.bot_tables
 import dispatcher.storage.desk_forms_tables
 import dispatcher.storage.desk_tables
+import dispatcher.storage.dispatch_tables
 import dispatcher.storage.notify_tables  # noqa: F401  (notifications and СМП, issue 7)
 from dispatcher.storage import tables
 from dispatcher.storage.tables import Base

@@ -115,6 +115,7 @@ class Doctor(Base):
     first_name: Mapped[str] = mapped_column(String(100))
     middle_name: Mapped[str | None] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(100))
+    profile_letter: Mapped[str | None] = mapped_column(String(1))  # intake_core/data/profiles.yaml
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     phone: Mapped[str | None] = mapped_column(String(20))
     schedule: Mapped[str] = mapped_column(String(300), default="")
