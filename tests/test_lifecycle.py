@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from dispatcher.services.intake import IntakeProcessor, submit
 from dispatcher.storage import tables
@@ -225,3 +225,52 @@ def test_overdue_calls_are_listed_and_counted(
     listed = client.get("/api/v1/calls/overdue", headers=auth(operator_token)).json()
     assert {c["id"] for c in listed["items"]} == {late_new, fresh}
     assert all(c["overdue"] for c in listed["items"])
+
+
+def _distinct_call(db: Database, processor: IntakeProcessor, n: int) -> int:
+    call_id = make_call(db, processor, pending=False)
+    with db.session() as session:  # another patient, so the next call is not merged into it
+        session.execute(
+            tables.CallRow.__table__.update()
+            .where(tables.CallRow.id == call_id)
+            .values(last_name=f"Другая{n}", policy_number=None, phone=f"+7999000{n:04d}")
+        )
+    return call_id
+
+
+def test_call_list_reads_a_fixed_number_of_queries_and_matches_each_card(
+    client: TestClient,
+    db: Database,
+    processor: IntakeProcessor,
+    intake_token: str,
+    operator_token: str,
+) -> None:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def listed() -> list[dict[str, Any]]:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get("/api/v1/calls", headers=auth(operator_token))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    first = _distinct_call(db, processor, 1)
+    act(client, operator_token, first, "assign", db)
+    assert [c["id"] for c in listed()] == [first]
+    with_one = len(statements)
+    others = [_distinct_call(db, processor, n) for n in range(2, 8)]
+    act(client, operator_token, others[0], "transfer", db)
+    items = listed()
+    assert len(statements) == with_one
+    assert [c["id"] for c in items] == sorted([first, *others], reverse=True)
+    for item in items:
+        card = client.get(f"/api/v1/calls/{item['id']}", headers=auth(operator_token)).json()
+        assert item["history"] == card["history"] and item.get("doctor") == card.get("doctor")
+        assert item["status"] == card["status"]

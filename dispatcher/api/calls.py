@@ -16,7 +16,7 @@ from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
-from dispatcher.storage.calls import overdue_filter, to_domain
+from dispatcher.storage.calls import overdue_filter, to_domain, to_domain_many
 from dispatcher.storage.references import MoContext
 from intake_core.errors import NotFound
 from intake_core.status import CallStatus
@@ -99,8 +99,10 @@ def list_calls(
                 query = query.where(
                     overdue_filter(now, mo.deadlines.assign, mo.deadlines.serve)  # type: ignore[arg-type]
                 )
-            for row in session.scalars(query.order_by(tables.CallRow.id.desc()).limit(limit)):
-                items.append(call_json(to_domain(session, row), mo.deadlines, now))
+            rows = session.scalars(query.order_by(tables.CallRow.id.desc()).limit(limit)).all()
+            items.extend(
+                call_json(call, mo.deadlines, now) for call in to_domain_many(session, rows)
+            )
     items.sort(key=lambda c: c["id"], reverse=True)
     return {"items": items[:limit], "count": len(items[:limit])}
 

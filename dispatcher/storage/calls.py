@@ -168,56 +168,100 @@ def add_history(
 
 def to_domain(session: Session, row: tables.CallRow) -> Call:
     """Build the domain call (with history and channels) from its rows."""
-    mo_code = session.scalar(
-        select(tables.MedicalOrganization.code).where(tables.MedicalOrganization.id == row.mo_id)
+    return to_domain_many(session, [row])[0]
+
+
+def to_domain_many(session: Session, rows: Sequence[tables.CallRow]) -> list[Call]:
+    """Domain calls for many rows in a fixed number of queries, whatever the number of rows."""
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    mo_ids = {row.mo_id for row in rows} | {
+        row.transferred_to_mo_id for row in rows if row.transferred_to_mo_id
+    }
+    mo_codes = _codes(session, tables.MedicalOrganization, mo_ids)
+    department_codes = _codes(
+        session, tables.Department, {row.department_id for row in rows if row.department_id}
     )
-    department_code = (
-        session.scalar(
-            select(tables.Department.code).where(tables.Department.id == row.department_id)
+    district_codes = _codes(
+        session, tables.District, {row.district_id for row in rows if row.district_id}
+    )
+    doctor_ids = {row.doctor_id for row in rows if row.doctor_id is not None}
+    doctors = (
+        {
+            d.id: d
+            for d in session.scalars(select(tables.Doctor).where(tables.Doctor.id.in_(doctor_ids)))
+        }
+        if doctor_ids
+        else {}
+    )
+    history: dict[int, list[tables.CallHistory]] = {call_id: [] for call_id in ids}
+    for h in session.scalars(
+        select(tables.CallHistory)
+        .where(tables.CallHistory.call_id.in_(ids))
+        .order_by(tables.CallHistory.id)
+    ):
+        history[h.call_id].append(h)
+    channels: dict[int, list[tables.CallChannel]] = {call_id: [] for call_id in ids}
+    for c in session.scalars(
+        select(tables.CallChannel)
+        .where(tables.CallChannel.call_id.in_(ids))
+        .order_by(tables.CallChannel.id)
+    ):
+        channels[c.call_id].append(c)
+    return [
+        _call_of(
+            row,
+            mo_code=mo_codes.get(row.mo_id, ""),
+            department_code=department_codes.get(row.department_id or 0),
+            district_code=district_codes.get(row.district_id or 0),
+            transferred_to=mo_codes.get(row.transferred_to_mo_id or 0),
+            doctor=doctors.get(row.doctor_id or 0),
+            history_rows=history[row.id],
+            channel_rows=channels[row.id],
         )
-        if row.department_id
-        else None
+        for row in rows
+    ]
+
+
+def _codes(
+    session: Session,
+    table: type[tables.MedicalOrganization] | type[tables.Department] | type[tables.District],
+    ids: set[int],
+) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {
+        row_id: code
+        for row_id, code in session.execute(select(table.id, table.code).where(table.id.in_(ids)))
+    }
+
+
+def _call_of(
+    row: tables.CallRow,
+    *,
+    mo_code: str,
+    department_code: str | None,
+    district_code: str | None,
+    transferred_to: str | None,
+    doctor: tables.Doctor | None,
+    history_rows: Sequence[tables.CallHistory],
+    channel_rows: Sequence[tables.CallChannel],
+) -> Call:
+    assignment = (
+        Assignment(doctor.id, doctor_name(doctor), row.planned_date) if doctor is not None else None
     )
-    district_code = (
-        session.scalar(select(tables.District.code).where(tables.District.id == row.district_id))
-        if row.district_id
-        else None
-    )
-    transferred_to = (
-        session.scalar(
-            select(tables.MedicalOrganization.code).where(
-                tables.MedicalOrganization.id == row.transferred_to_mo_id
-            )
-        )
-        if row.transferred_to_mo_id
-        else None
-    )
-    assignment: Assignment | None = None
-    if row.doctor_id is not None:
-        doctor = session.get(tables.Doctor, row.doctor_id)
-        if doctor is not None:
-            assignment = Assignment(doctor.id, doctor_name(doctor), row.planned_date)
     service = (
         Service(ServiceResult(row.result), tuple(row.diagnoses or ()), row.service_note)
         if row.result
         else None
     )
-    history_rows: Sequence[tables.CallHistory] = session.scalars(
-        select(tables.CallHistory)
-        .where(tables.CallHistory.call_id == row.id)
-        .order_by(tables.CallHistory.id)
-    ).all()
-    channel_rows = session.scalars(
-        select(tables.CallChannel)
-        .where(tables.CallChannel.call_id == row.id)
-        .order_by(tables.CallChannel.id)
-    ).all()
     address = dict(row.address)
     complaints = dict(row.complaints)
     return Call(
         id=row.id,
         number=row.number,
-        mo_code=mo_code or "",
+        mo_code=mo_code,
         department_code=department_code,
         source=Source(row.source),
         kind=CallKind(row.kind),
