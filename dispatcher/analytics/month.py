@@ -1,0 +1,372 @@
+"""A reproducible month of calls with service cards (seeded), with a known mismatch structure.
+
+What the analytics should find in it:
+- operator `month-op3` codes the wrong questionnaire branch about one call in five;
+- the branches `adult.pressure` (often needs a specialist) and `child.rash` are weak;
+- pediatricians and specialists are short (substitutes sent), more so at weekends;
+- the children's department assigns slower; calls after the 13:00 cutoff wait for the next day.
+Only the records are made here; `month_store` writes them into the database.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from intake_core.call import Source
+from intake_core.patient import AgeCategory
+from intake_core.status import CallStatus
+
+QUESTIONNAIRE = "home-visit"
+QUESTIONNAIRE_VERSION = "1"
+CUTOFF = time(13, 0)
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """A questionnaire outcome and the profiles really needed behind it (probabilities)."""
+
+    id: str
+    reason_code: str
+    text: str
+    urgency: str
+    weight: int
+    needed: tuple[tuple[str, float], ...]
+
+    @property
+    def letter(self) -> str:
+        return self.reason_code[-1]
+
+
+BRANCHES: dict[AgeCategory, tuple[Branch, ...]] = {
+    AgeCategory.ADULT: (
+        Branch(
+            "adult.fever", "61Т", "Температура у взрослого", "today", 30, (("Т", 0.94), ("В", 0.06))
+        ),
+        Branch("adult.cough", "62Т", "Кашель, насморк", "today", 20, (("Т", 0.95), ("В", 0.05))),
+        Branch(
+            "adult.pressure", "63Т", "Повышенное давление", "today", 12, (("Т", 0.70), ("У", 0.30))
+        ),
+        Branch(
+            "adult.elderly", "66В", "Слабость у пожилого", "today", 10, (("В", 0.90), ("Т", 0.10))
+        ),
+        Branch(
+            "adult.certificate", "65Ф", "Справка, рецепт", "planned", 8, (("Ф", 0.85), ("Т", 0.15))
+        ),
+        Branch(
+            "adult.neuro", "67У", "Боль в спине, онемение", "today", 5, (("У", 0.80), ("Т", 0.20))
+        ),
+    ),
+    AgeCategory.CHILD: (
+        Branch(
+            "child.fever", "61П", "Температура у ребёнка", "today", 35, (("П", 0.97), ("В", 0.03))
+        ),
+        Branch("child.cough", "62П", "Кашель у ребёнка", "today", 25, (("П", 0.96), ("В", 0.04))),
+        Branch("child.rash", "64П", "Сыпь без температуры", "today", 8, (("П", 0.60), ("У", 0.40))),
+        Branch(
+            "child.certificate",
+            "65Ф",
+            "Справка в детский сад",
+            "planned",
+            7,
+            (("Ф", 0.80), ("П", 0.20)),
+        ),
+    ),
+}
+
+# who is sent for a reason letter: (letter, weight) on weekdays and at weekends
+SENT: dict[str, tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]] = {
+    "Т": ((("Т", 0.93), ("В", 0.07)), (("Т", 0.85), ("В", 0.15))),
+    "П": ((("П", 0.82), ("В", 0.12), ("Ф", 0.06)), (("П", 0.62), ("В", 0.26), ("Ф", 0.12))),
+    "В": ((("В", 0.85), ("Т", 0.15)), (("В", 0.85), ("Т", 0.15))),
+    "Ф": ((("Ф", 0.90), ("Т", 0.10)), (("Ф", 0.90), ("Т", 0.10))),
+    "У": ((("У", 0.45), ("Т", 0.40), ("В", 0.15)), (("У", 0.20), ("Т", 0.55), ("В", 0.25))),
+}
+
+CHANNELS = (
+    (Source.CALL_CENTER, 0.42),
+    (Source.REGISTRY, 0.20),
+    (Source.PORTAL, 0.14),
+    (Source.TELEGRAM, 0.14),
+    (Source.AMBULANCE, 0.07),
+    (Source.DOCTOR, 0.03),
+)
+HOURS = (  # local hour of creation and its weight
+    (7, 4), (8, 10), (9, 14), (10, 14), (11, 12), (12, 10), (13, 8),
+    (14, 7), (15, 6), (16, 5), (17, 4), (18, 3), (19, 2),
+)  # fmt: skip
+RESULTS = (("left_at_home", 0.9), ("hospitalised", 0.06), ("nobody_home", 0.04))
+LAST_NAMES = ("Примеров", "Тестов", "Образцов", "Демонстров", "Условный", "Шаблонов", "Пробный")
+FIRST_NAMES = ("Иван", "Пётр", "Семён", "Олег", "Марк", "Лев", "Глеб", "Ян")
+
+
+@dataclass(frozen=True, slots=True)
+class MonthOperator:
+    login: str
+    full_name: str
+    role: str
+    error_rate: float  # how often a wrong branch is chosen
+    channel: Source
+
+
+OPERATORS = (
+    MonthOperator("month-op1", "Оператор Первый (демо)", "agent", 0.03, Source.CALL_CENTER),
+    MonthOperator("month-op2", "Оператор Второй (демо)", "agent", 0.04, Source.CALL_CENTER),
+    MonthOperator("month-op3", "Оператор Третий (демо)", "agent", 0.22, Source.CALL_CENTER),
+    MonthOperator("month-op4", "Регистратор Четвёртый (демо)", "registry", 0.05, Source.REGISTRY),
+    MonthOperator("month-op5", "Регистратор Пятый (демо)", "registry", 0.06, Source.REGISTRY),
+)
+SELF_CODING_ERROR = 0.08  # patients on the portal or in the bot choose the branch themselves
+
+
+@dataclass(frozen=True, slots=True)
+class MonthDoctor:
+    code: str
+    last_name: str
+    first_name: str
+    middle_name: str
+    profile: str
+    letter: str
+    district_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictLayout:
+    code: str
+    department_code: str
+    category: AgeCategory
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCard:
+    operator_login: str | None
+    branch: Branch
+    coded_at: datetime
+    sent_letter: str | None
+    sent_doctor_code: str | None
+    postfactum_letter: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCall:
+    """One generated call; `real_branch` is what the questionnaire should have given."""
+
+    index: int
+    department_code: str
+    district_code: str
+    category: AgeCategory
+    channel: Source
+    status: CallStatus
+    created_at: datetime
+    assigned_at: datetime | None
+    served_at: datetime | None
+    doctor_code: str | None
+    result: str | None
+    real_branch: Branch
+    card: MonthCard | None
+
+
+@dataclass(frozen=True, slots=True)
+class Month:
+    first: date
+    last: date
+    now: datetime  # the moment the month is seen from (open calls are late or not against it)
+    operators: tuple[MonthOperator, ...]
+    doctors: tuple[MonthDoctor, ...]
+    calls: tuple[MonthCall, ...]
+
+
+def month_doctors(districts: list[DistrictLayout]) -> tuple[MonthDoctor, ...]:
+    """A therapist per adult district, a pediatrician per children's one, and the rest."""
+    doctors = []
+    for n, district in enumerate(districts, 1):
+        child = district.category is AgeCategory.CHILD
+        doctors.append(
+            MonthDoctor(
+                f"M{n:02d}",
+                LAST_NAMES[n % len(LAST_NAMES)] + ("а" if n % 2 else ""),
+                "Анна" if n % 2 else "Павел",
+                "Игоревна" if n % 2 else "Сергеевич",
+                "педиатр" if child else "терапевт",
+                "П" if child else "Т",
+                district.code,
+            )
+        )
+    extra = (
+        ("врач общей практики", "В"),
+        ("врач общей практики", "В"),
+        ("фельдшер", "Ф"),
+        ("фельдшер", "Ф"),
+        ("невролог", "У"),
+    )
+    for n, (profile, letter) in enumerate(extra, len(districts) + 1):
+        doctors.append(
+            MonthDoctor(
+                f"M{n:02d}",
+                LAST_NAMES[n % len(LAST_NAMES)],
+                "Олег",
+                "Петрович",
+                profile,
+                letter,
+                None,
+            )
+        )
+    return tuple(doctors)
+
+
+def _choice(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+class _Generator:
+    def __init__(
+        self, seed: int, zone: ZoneInfo, districts: list[DistrictLayout], now: datetime
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.zone = zone
+        self.districts = districts
+        self.now = now
+        self.doctors = month_doctors(districts)
+        self.by_letter: dict[str, list[MonthDoctor]] = {}
+        for doctor in self.doctors:
+            self.by_letter.setdefault(doctor.letter, []).append(doctor)
+
+    def created(self, day: date) -> datetime:
+        hours, weights = zip(*HOURS, strict=True)
+        hour = self.rng.choices(hours, weights)[0]
+        local = datetime.combine(day, time(hour, self.rng.randrange(60), self.rng.randrange(60)))
+        return local.replace(tzinfo=self.zone)
+
+    def assign_delay(self, category: AgeCategory, channel: Source, weekend: bool) -> timedelta:
+        median = 17.0 if category is AgeCategory.CHILD else 12.0
+        median *= 1.6 if weekend else 1.0
+        median *= 1.3 if channel in (Source.PORTAL, Source.TELEGRAM) else 1.0
+        minutes = self.rng.lognormvariate(math.log(median), 0.75)
+        return timedelta(minutes=max(1.0, minutes))
+
+    def serve_delay(self, assigned: datetime) -> timedelta:
+        local = assigned.astimezone(self.zone)
+        if local.time() < CUTOFF:
+            hours = min(self.rng.lognormvariate(math.log(4.0), 0.5), 11.0)
+        else:  # the next day's round
+            next_morning = datetime.combine(local.date() + timedelta(days=1), time(9), self.zone)
+            hours = (next_morning - local) / timedelta(hours=1) + self.rng.uniform(0.5, 9.0)
+        if self.rng.random() < 0.03:
+            hours += self.rng.uniform(24, 48)
+        return timedelta(hours=hours)
+
+    def branch(self, category: AgeCategory) -> Branch:
+        branches = BRANCHES[category]
+        return self.rng.choices(branches, [b.weight for b in branches])[0]
+
+    def coded_branch(self, real: Branch, error_rate: float) -> Branch:
+        if self.rng.random() >= error_rate:
+            return real
+        category = AgeCategory.CHILD if real.id.startswith("child") else AgeCategory.ADULT
+        wrong = [b for b in BRANCHES[category] if b.letter != real.letter]
+        return self.rng.choice(wrong)
+
+    def sent_doctor(self, letter: str, weekend: bool, district: str) -> MonthDoctor:
+        sent = _choice(self.rng, SENT[letter][1 if weekend else 0])
+        pool = self.by_letter[sent]
+        own = [d for d in pool if d.district_code == district]
+        return own[0] if own and self.rng.random() < 0.8 else self.rng.choice(pool)
+
+    def operator(self, channel: Source) -> MonthOperator | None:
+        mine = [o for o in OPERATORS if o.channel is channel]
+        return self.rng.choice(mine) if mine else None
+
+    def call(self, index: int, day: date) -> MonthCall:
+        rng = self.rng
+        district = rng.choice(self.districts)
+        channel = Source(_choice(rng, tuple((c.value, w) for c, w in CHANNELS)))
+        weekend = day.weekday() >= 5
+        created = self.created(day)
+        real = self.branch(district.category)
+        needed = _choice(rng, real.needed)
+        coded: Branch | None = None
+        operator = self.operator(channel)
+        if channel in (Source.PORTAL, Source.TELEGRAM):
+            coded = self.coded_branch(real, SELF_CODING_ERROR)
+        elif operator is not None:
+            coded = self.coded_branch(real, operator.error_rate)
+        fate = rng.random()
+        assigned: datetime | None = created + self.assign_delay(district.category, channel, weekend)
+        served: datetime | None = None
+        status = CallStatus.SERVED
+        if fate < 0.01:
+            status, assigned = CallStatus.TRANSFERRED, None
+        elif fate < 0.03:
+            status, assigned = CallStatus.CANCELLED, None
+        assert assigned is not None or status is not CallStatus.SERVED
+        forgotten = fate > 0.99 and (self.now - created) < timedelta(days=2)
+        if assigned is not None and (assigned > self.now or forgotten):
+            status, assigned = CallStatus.NEW, None  # still waiting, late by `now`
+        if assigned is not None:
+            served = assigned + self.serve_delay(assigned)
+            if fate < 0.05:
+                status, served = CallStatus.CANCELLED, None
+            elif served > self.now:
+                status, served = CallStatus.ACTIVE, None
+        doctor: MonthDoctor | None = None
+        if assigned is not None:
+            letter = coded.letter if coded is not None else real.letter
+            doctor = self.sent_doctor(letter, weekend, district.code)
+        card = None
+        if coded is not None:
+            card = MonthCard(
+                operator_login=operator.login if operator is not None else None,
+                branch=coded,
+                coded_at=created,
+                sent_letter=doctor.letter if doctor is not None else None,
+                sent_doctor_code=doctor.code if doctor is not None else None,
+                postfactum_letter=needed if status is CallStatus.SERVED else None,
+            )
+        return MonthCall(
+            index=index,
+            department_code=district.department_code,
+            district_code=district.code,
+            category=district.category,
+            channel=channel,
+            status=status,
+            created_at=created,
+            assigned_at=assigned,
+            served_at=served,
+            doctor_code=doctor.code if doctor is not None else None,
+            result=_choice(rng, RESULTS) if status is CallStatus.SERVED else None,
+            real_branch=real,
+            card=card,
+        )
+
+
+def generate_month(
+    first: date,
+    districts: list[DistrictLayout],
+    *,
+    seed: int = 2026,
+    calls_per_day: int = 100,
+    days: int | None = None,
+    zone: ZoneInfo = MOSCOW,
+) -> Month:
+    """A month (or `days` days) from `first`, seen from the next day's 10:00 local time."""
+    if not districts:
+        raise ValueError("the MO has no districts")
+    if days is None:
+        after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        days = (after - first).days
+    last = first + timedelta(days=days - 1)
+    now = datetime.combine(last + timedelta(days=1), time(10), zone)
+    generator = _Generator(seed, zone, districts, now)
+    calls: list[MonthCall] = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        count = calls_per_day if day.weekday() < 5 else calls_per_day // 2
+        count = max(1, round(count * generator.rng.uniform(0.85, 1.15)))
+        calls.extend(generator.call(len(calls), day) for _ in range(count))
+    calls.sort(key=lambda c: c.created_at)
+    return Month(first, last, now, OPERATORS, generator.doctors, tuple(calls))

@@ -1,0 +1,62 @@
+"""What the analytics read: one plain record per call and its service card, and the names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CardFact:
+    """The dispatch code of one call: reason, sent and post-factum letters, who coded it."""
+
+    operator_id: int | None
+    questionnaire: str
+    branch: str
+    reason_code: str
+    reason_letter: str
+    sent_letter: str | None
+    postfactum_letter: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    """One call of the period: where it came from, its time points, its card if coded."""
+
+    call_id: int
+    status: str
+    channel: str
+    department_id: int | None
+    district_id: int | None
+    doctor_id: int | None
+    created_at: datetime
+    assigned_at: datetime | None
+    served_at: datetime | None
+    card: CardFact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Local calendar days from `first` to `last`, both included."""
+
+    first: date
+    last: date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError("period ends before it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Human names for the ids in the facts; doctors carry their profile letter."""
+
+    departments: dict[int, str] = field(default_factory=dict)
+    districts: dict[int, str] = field(default_factory=dict)
+    operators: dict[int, str] = field(default_factory=dict)
+    doctors: dict[int, str] = field(default_factory=dict)
+    doctor_letters: dict[int, str | None] = field(default_factory=dict)

@@ -1,0 +1,306 @@
+"""A period's figures and the same figures as titled tables (Russian) for the page and exports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dispatcher.analytics.distribution import Bucket, Distribution
+from dispatcher.analytics.facts import MoFrame
+from dispatcher.analytics.load import DoctorLoad, doctor_load
+from dispatcher.analytics.quality import DispatchQuality, Mismatch, dispatch_quality
+from dispatcher.analytics.records import CallFact, Names, Period
+from dispatcher.analytics.sla import Compliance, SlaReport, sla_report
+from intake_core.call import Source
+
+Cell = str | int | float | None
+
+PROFILES = {
+    "Т": "терапевт",
+    "П": "педиатр",
+    "В": "врач общей практики",
+    "Ф": "фельдшер",
+    "У": "узкий специалист",
+}
+WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
+NO_OPERATOR = "Без оператора (бот, портал)"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One table of the report: a file-safe name, a Russian title, columns and rows."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything the head of an MO sees for a period."""
+
+    mo: MoFrame
+    period: Period
+    now: datetime
+    calls: int
+    names: Names
+    quality: DispatchQuality
+    sla: SlaReport
+    load: list[DoctorLoad]
+
+
+def build_report(
+    facts: Iterable[CallFact], names: Names, mo: MoFrame, period: Period, now: datetime
+) -> Report:
+    facts = list(facts)
+    return Report(
+        mo=mo,
+        period=period,
+        now=now,
+        calls=len(facts),
+        names=names,
+        quality=dispatch_quality(facts),
+        sla=sla_report(facts, mo.deadlines, mo.zone, now),
+        load=doctor_load(facts, mo.zone),
+    )
+
+
+def profile(letter: str | None) -> str:
+    """«Т — терапевт» for a profile letter."""
+    if letter is None:
+        return "—"
+    return f"{letter} — {PROFILES[letter]}" if letter in PROFILES else letter
+
+
+def percent(part: float | None) -> float | None:
+    return None if part is None else round(100 * part, 1)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _instead(counter: Counter[str]) -> str:
+    return ", ".join(f"{letter}: {count}" for letter, count in counter.most_common())
+
+
+def day_label(day: date) -> str:
+    return f"{day:%d.%m.%Y} ({WEEKDAYS[day.weekday()]})"
+
+
+def channel_label(value: str) -> str:
+    try:
+        return Source(value).label
+    except ValueError:
+        return value
+
+
+def _limits(report: Report) -> tuple[str, str]:
+    minutes = int(report.sla.deadlines.assign.total_seconds() // 60)
+    hours = int(report.sla.deadlines.serve.total_seconds() // 3600)
+    return f"{minutes} мин", f"{hours} ч"
+
+
+def summary_rows(report: Report) -> list[tuple[Cell, ...]]:
+    q, s = report.quality, report.sla
+    assign, serve = _limits(report)
+    return [
+        ("Вызовов за период", report.calls),
+        ("Карт обслуживания с кодом повода", q.cards),
+        ("Полных кодов выезда (три буквы)", q.complete),
+        ("Совпадают все три буквы, %", percent(q.exact / q.complete if q.complete else None)),
+        ("Повод ≠ факт (ошибка приёма), %", percent(q.coded_vs_needed.rate)),
+        ("Повод ≠ направлен (нехватка профиля), %", percent(q.coded_vs_sent.rate)),
+        ("Направлен ≠ факт (помощь не тем профилем), %", percent(q.sent_vs_needed.rate)),
+        (f"Назначено в срок ({assign}), %", percent(s.overall.assign_share)),
+        (f"Обслужено в срок ({serve}), %", percent(s.overall.serve_share)),
+        ("Медиана времени до назначения, мин", _round(s.assign.percentiles[50])),
+        ("Медиана времени до обслуживания, ч", _round(s.serve.percentiles[50])),
+    ]
+
+
+def _mismatch_rows(
+    rows: list[Mismatch], label: Callable[[Hashable], tuple[Cell, ...]]
+) -> list[tuple[Cell, ...]]:
+    return [
+        (*label(m.key), m.total, m.mismatched, percent(m.rate), _instead(m.instead)) for m in rows
+    ]
+
+
+def _compliance_rows(
+    rows: list[Compliance], label: Callable[[Hashable], str]
+) -> list[tuple[Cell, ...]]:
+    return [
+        (
+            label(c.key),
+            c.calls,
+            c.assign_counted,
+            c.assign_within,
+            percent(c.assign_share),
+            _round(c.assign_percentile(50)),
+            _round(c.assign_percentile(90)),
+            c.serve_counted,
+            c.serve_within,
+            percent(c.serve_share),
+            _round(c.serve_percentile(50)),
+            _round(c.serve_percentile(90)),
+        )
+        for c in rows
+    ]
+
+
+def _bucket_label(bucket: Bucket, unit: str) -> str:
+    if bucket.low is None:
+        return f"до {bucket.high:g} {unit}"
+    if bucket.high is None:
+        return f"более {bucket.low:g} {unit}"
+    return f"{bucket.low:g}–{bucket.high:g} {unit}"
+
+
+def bucket_labels(distribution: Distribution, unit: str) -> list[str]:
+    return [_bucket_label(b, unit) for b in distribution.buckets]
+
+
+def _named(names: dict[int, str], missing: str) -> Callable[[Hashable], str]:
+    def label(key: Hashable) -> str:
+        return missing if key is None else names.get(key, f"№ {key}")  # type: ignore[call-overload]
+
+    return label
+
+
+def tables(report: Report) -> list[Table]:
+    """The report as tables, in the order the page shows them."""
+    q, s, names = report.quality, report.sla, report.names
+    assign, serve = _limits(report)
+    sla_columns = (
+        "Вызовов",
+        "Назначение: учтено",
+        f"назначено за {assign}",
+        "доля, %",
+        "медиана, мин",
+        "90-й перцентиль, мин",
+        "Обслуживание: учтено",
+        f"обслужено за {serve}",
+        "доля, %",
+        "медиана, ч",
+        "90-й перцентиль, ч",
+    )
+    mismatch_columns = ("Карт", "Расхождений", "Доля, %", "Вместо (буква: карт)")
+    operator = _named(names.operators, NO_OPERATOR)
+    return [
+        Table("summary", "Сводка", ("Показатель", "Значение"), summary_rows(report)),
+        Table(
+            "operators",
+            "Повод ≠ факт по операторам",
+            ("Оператор", *mismatch_columns),
+            _mismatch_rows(q.by_operator, lambda k: (operator(k),)),
+        ),
+        Table(
+            "branches",
+            "Повод ≠ факт по ветвям опросника",
+            ("Опросник", "Ветвь", "Код повода", *mismatch_columns),
+            _mismatch_rows(q.by_branch, lambda k: tuple(k)),  # type: ignore[arg-type]
+        ),
+        Table(
+            "shortage",
+            "Повод ≠ направлен: нехватка профиля",
+            ("Требуемый профиль", "Направлений", "Не по профилю", "Доля, %", "Направлены"),
+            _mismatch_rows(q.shortage, lambda k: (profile(k),)),  # type: ignore[arg-type]
+        ),
+        Table(
+            "sent_needed",
+            "Направлен ≠ факт",
+            ("Направленный профиль", "Карт", "Требовался другой", "Доля, %", "Требовались"),
+            _mismatch_rows(q.by_sent, lambda k: (profile(k),)),  # type: ignore[arg-type]
+        ),
+        Table(
+            "percentiles",
+            "Распределение времени",
+            ("Показатель", "До назначения, мин", "До обслуживания, ч"),
+            [
+                ("Вызовов с отметкой", s.assign.count, s.serve.count),
+                ("Среднее", _round(s.assign.mean), _round(s.serve.mean)),
+                *[
+                    (f"{q_}-й перцентиль", _round(s.assign.percentiles[q_]), _round(v))
+                    for q_, v in s.serve.percentiles.items()
+                ],
+                ("Максимум", _round(s.assign.maximum), _round(s.serve.maximum)),
+            ],
+        ),
+        Table(
+            "assign_buckets",
+            "Время до назначения",
+            ("Интервал", "Вызовов", "Доля, %"),
+            _bucket_rows(s.assign, "мин"),
+        ),
+        Table(
+            "serve_buckets",
+            "Время от назначения до обслуживания",
+            ("Интервал", "Вызовов", "Доля, %"),
+            _bucket_rows(s.serve, "ч"),
+        ),
+        Table(
+            "sla_departments",
+            "Сроки по отделениям",
+            ("Отделение", *sla_columns),
+            _compliance_rows(s.by_department, _named(names.departments, "Без отделения")),
+        ),
+        Table(
+            "sla_districts",
+            "Сроки по участкам",
+            ("Участок", *sla_columns),
+            _compliance_rows(s.by_district, _named(names.districts, "Без участка")),
+        ),
+        Table(
+            "sla_days",
+            "Сроки по дням",
+            ("День", *sla_columns),
+            _compliance_rows(s.by_day, lambda k: day_label(k)),  # type: ignore[arg-type]
+        ),
+        Table(
+            "sla_channels",
+            "Сроки по каналам",
+            ("Канал", *sla_columns),
+            _compliance_rows(s.by_channel, lambda k: channel_label(str(k))),
+        ),
+        Table(
+            "doctors",
+            "Нагрузка на врачей",
+            (
+                "Врач",
+                "Профиль",
+                "Вызовов",
+                "Обслужено",
+                "Рабочих дней",
+                "В среднем в день",
+                "Максимум в день",
+                "Направлен не по профилю",
+                "Медиана обслуживания, ч",
+            ),
+            [
+                (
+                    names.doctors.get(d.doctor_id, f"№ {d.doctor_id}"),
+                    profile(names.doctor_letters.get(d.doctor_id)),
+                    d.calls,
+                    d.served,
+                    d.days,
+                    _round(d.mean_per_day),
+                    d.busiest,
+                    d.substitute,
+                    _round(d.median_serve_hours),
+                )
+                for d in report.load
+            ],
+        ),
+    ]
+
+
+def _bucket_rows(distribution: Distribution, unit: str) -> list[tuple[Cell, ...]]:
+    total = distribution.count
+    return [
+        (_bucket_label(b, unit), b.count, percent(b.count / total if total else None))
+        for b in distribution.buckets
+    ]
