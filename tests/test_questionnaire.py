@@ -1,0 +1,186 @@
+"""The reason-code questionnaire: the shipped tree walked path by path; bad trees refused."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from intake_core.errors import ValidationFailed
+from intake_core.questionnaire import (
+    Outcome,
+    Place,
+    QuestionnaireError,
+    Urgency,
+    load_questionnaire,
+    parse_questionnaire,
+)
+from intake_core.substitution import load_table
+
+
+def _small() -> dict[str, Any]:
+    return {
+        "id": "mini",
+        "version": "1",
+        "title": "Мини",
+        "start": "q1",
+        "letters": ["Т", "П"],
+        "questions": [
+            {
+                "id": "q1",
+                "text": "Взрослый?",
+                "answers": [
+                    {"id": "yes", "text": "Да", "next": "adult"},
+                    {"id": "no", "text": "Нет", "next": "q2"},
+                ],
+            },
+            {
+                "id": "q2",
+                "text": "Плохо дышит?",
+                "answers": [
+                    {"id": "yes", "text": "Да", "next": "ambulance"},
+                    {"id": "no", "text": "Нет", "next": "child"},
+                ],
+            },
+        ],
+        "outcomes": [
+            {"id": "adult", "code": "60Т", "text": "Взрослый", "urgency": "routine"},
+            {"id": "child", "code": "70П", "text": "Ребёнок", "urgency": "urgent"},
+        ],
+        "exits": [{"id": "ambulance", "reason": "Дыхание", "say": "Звоните 103"}],
+    }
+
+
+def test_questionnaire_shipped_every_path_ends_in_an_outcome_or_an_exit() -> None:
+    questionnaire = load_questionnaire()
+    table = load_table()
+    paths = questionnaire.paths()
+    assert len(paths) >= 40
+    reached: set[str] = set()
+    for path in paths:
+        walk = questionnaire.finish(path)
+        assert walk.question is None
+        assert walk.end is not None
+        reached.add(walk.end.id)
+        assert len(walk.transcript()) == len(path)
+        if isinstance(walk.end, Outcome):
+            assert walk.end.place is Place.HOME
+            assert walk.end.letter in table.letters
+            table.column(walk.end.letter, walk.end.urgency, int(walk.end.code[:2]))
+    assert reached == set(questionnaire.outcomes) | set(questionnaire.exits)
+
+
+@pytest.mark.parametrize(
+    ("answers", "code", "urgency"),
+    [
+        (["home", "no", "adult", "fever", "yes"], "61Т", Urgency.URGENT),
+        (["home", "no", "adult", "fever", "no"], "60Т", Urgency.ROUTINE),
+        (["home", "no", "adult", "pressure", "no", "no"], "64Т", Urgency.URGENT),
+        (["home", "no", "adult", "papers"], "80Т", Urgency.ROUTINE),
+        (["home", "no", "adult", "procedure"], "85Ф", Urgency.ROUTINE),
+        (["home", "no", "adult", "specialist"], "86У", Urgency.ROUTINE),
+        (["home", "no", "child", "cold"], "72П", Urgency.ROUTINE),
+        (["home", "no", "child", "fever", "no", "yes"], "71П", Urgency.URGENT),
+        (["home", "no", "child", "papers"], "80П", Urgency.ROUTINE),
+    ],
+)
+def test_questionnaire_answers_give_the_reason_code(
+    answers: list[str], code: str, urgency: Urgency
+) -> None:
+    walk = load_questionnaire().finish(answers)
+    assert walk.outcome is not None
+    assert (walk.outcome.code, walk.outcome.urgency) == (code, urgency)
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        (["home", "yes"], "Экстренные показания"),
+        (["home", "no", "infant", "yes"], "Температура у ребёнка до года"),
+        (["home", "no", "child", "rash", "yes"], "Температура с сыпью у ребёнка"),
+        (["home", "no", "adult", "pain", "chest"], "Боль в груди"),
+        (["home", "no", "adult", "cough", "yes"], "Тяжёлое нарушение дыхания"),
+        (["outside"], "Пациент не дома"),
+    ],
+)
+def test_questionnaire_red_flags_exit_to_103_112(answers: list[str], reason: str) -> None:
+    walk = load_questionnaire().finish(answers)
+    assert walk.exit is not None and walk.outcome is None
+    assert walk.exit.reason == reason
+    assert "103" in walk.exit.say
+
+
+def test_questionnaire_walk_stops_at_the_next_question_and_refuses_foreign_answers() -> None:
+    questionnaire = load_questionnaire()
+    walk = questionnaire.walk(["home", "no"])
+    assert walk.question is not None and walk.question.id == "age" and walk.end is None
+    with pytest.raises(ValidationFailed, match="Опрос не завершён"):
+        questionnaire.finish(["home", "no"])
+    with pytest.raises(ValidationFailed, match="не из вариантов вопроса «Сколько лет пациенту"):
+        questionnaire.walk(["home", "no", "teenager"])
+    with pytest.raises(ValidationFailed, match="Лишний ответ № 2"):
+        questionnaire.walk(["outside", "yes"])
+
+
+def test_questionnaire_mo_file_is_loaded_from_its_path(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(_small(), allow_unicode=True), encoding="utf-8")
+    questionnaire = load_questionnaire(path)
+    assert questionnaire.id == "mini"
+    assert sorted(tuple(p) for p in questionnaire.paths()) == [
+        ("no", "no"),
+        ("no", "yes"),
+        ("yes",),
+    ]
+
+
+def _broken(change: Any) -> dict[str, Any]:
+    data = copy.deepcopy(_small())
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["questions"][0]["answers"][0].update(next="nowhere"),
+            "ответ «yes» вопроса «q1» ведёт к несуществующему «nowhere»",
+        ),
+        (
+            lambda d: d["questions"][1]["answers"][1].update(next="q1"),
+            "цикл: q1 → q2 → q1",
+        ),
+        (lambda d: d.update(start="q0"), "первый вопрос «q0» не найден"),
+        (
+            lambda d: d["outcomes"].append(
+                {"id": "lost", "code": "61Т", "text": "x", "urgency": "routine"}
+            ),
+            "недостижимы из первого вопроса: lost",
+        ),
+        (
+            lambda d: d["outcomes"][0].update(code="6Т"),
+            "нужны две цифры места и буква",
+        ),
+        (lambda d: d["outcomes"][0].update(code="05Т"), "цифры места начинаются с 10"),
+        (lambda d: d["outcomes"][0].update(code="60К"), "буква «К» не из списка профилей"),
+        (lambda d: d["outcomes"][1].update(id="q2"), "идентификатор «q2» повторяется"),
+        (lambda d: d["questions"][0].update(answers=[]), "questions.0.answers"),
+        (lambda d: d["outcomes"][0].update(urgency="soon"), "outcomes.0.urgency"),
+    ],
+)
+def test_questionnaire_bad_tree_is_refused_with_a_clear_message(change: Any, message: str) -> None:
+    with pytest.raises(QuestionnaireError) as caught:
+        parse_questionnaire(_broken(change), "mine.yaml")
+    assert message in caught.value.message
+    assert caught.value.message.startswith("Опросник mine.yaml не принят")
+
+
+def test_questionnaire_unreadable_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: [unclosed", encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match="файл не прочитан"):
+        load_questionnaire(path)
