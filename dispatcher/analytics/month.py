@@ -267,9 +267,8 @@ class _Generator:
     def coded_branch(self, real: Branch, error_rate: float) -> Branch:
         if self.rng.random() >= error_rate:
             return real
-        category = AgeCategory.CHILD if real.id.startswith("child") else AgeCategory.ADULT
-        wrong = [b for b in BRANCHES[category] if b.letter != real.letter]
-        return self.rng.choice(wrong)
+        wrong = [b for bs in BRANCHES.values() for b in bs if b.letter != real.letter]
+        return self.rng.choices(wrong, [b.weight for b in wrong])[0]
 
     def sent_doctor(self, letter: str, weekend: bool, district: str) -> MonthDoctor:
         sent = _choice(self.rng, SENT[letter][1 if weekend else 0])
