@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("name")
     token.add_argument("--scopes", nargs="+", required=True, choices=sorted(accounts.SCOPES))
     token.add_argument("--mo", nargs="*", default=[], help="MO codes (default: every MO)")
+    month = commands.add_parser("demo-month", help="generate a month of synthetic calls")
+    month.add_argument("--mo", default="DEMO-KHIMKI", help="MO code (default: the demo MO)")
+    month.add_argument("--month", help="YYYY-MM (default: the previous month)")
+    month.add_argument("--calls-per-day", type=int, default=200)
+    month.add_argument("--seed", type=int, default=2026)
     run = commands.add_parser("run", help="start web, worker and embedded Redis (make run)")
     run.add_argument("--no-demo", action="store_true", help="do not load the demo MO")
     return parser
@@ -66,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Пользователь {args.login} создан ({accounts.ROLES[args.role]})")
                 if not args.password:
                     print(f"Пароль: {password}")
+            elif args.command == "demo-month":
+                from dispatcher.analytics.month_store import demo_month
+
+                print(demo_month(session, args.mo, args.month, args.calls_per_day, args.seed))
             elif args.command == "create-token":
                 value = accounts.create_token(session, args.name, args.scopes, args.mo)
                 print(f"Токен клиента «{args.name}» ({', '.join(args.scopes)}):")
