@@ -20,7 +20,8 @@ The shell's API for every desk page (forms and dialogs included):
 
   ``DeskUser`` has ``id, login, role, mo_id, mo_code, csrf_token, name, mo_name``. Without a
   session a page GET redirects to ``/desk/login?next=…``; a fetch gets 401 JSON. A wrong role
-  gets 403. Scoping: load objects only ``WHERE mo_id == user.mo_id`` and answer 404 otherwise.
+  gets 403 (``RoleForbidden``: a page with the Russian reason, JSON for a fetch). Scoping:
+  load objects only ``WHERE mo_id == user.mo_id`` and answer 404 otherwise.
 
 - CSRF: every POST form carries ``<input type="hidden" name="csrf_token"
   value="{{ csrf_token }}">``; a ``fetch`` POST sends the header ``X-CSRF-Token`` (the page has
@@ -42,7 +43,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dispatcher.desk import admin, auth, pages, realtime
+from dispatcher.desk import admin, auth, forms_web, pages, realtime
 from dispatcher.desk.sessions import SessionStore
 from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
 
@@ -57,23 +58,14 @@ def setup(app: FastAPI) -> None:
     )
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
+    app.add_exception_handler(auth.RoleForbidden, auth.role_forbidden_handler)
+    app.add_exception_handler(forms_web.CallNotFound, forms_web.call_not_found_handler)
     app.state.desk_hub = realtime.LiveHub(app.state.services.redis)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(realtime.router)
     app.include_router(admin.router)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
-    _plug_forms(app)
-
-
-def _plug_forms(app: FastAPI) -> None:
-    """The forms' placeholder `get_desk_user` answers with the shell's session user."""
-    try:
-        from dispatcher.desk import forms_web
-    except ImportError:  # the forms are optional for the shell
-        return
-    if forms_web.get_desk_user is not auth.current_user:
-        app.dependency_overrides[forms_web.get_desk_user] = auth.current_user
 
 
 async def shutdown(app: FastAPI) -> None:

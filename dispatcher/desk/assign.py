@@ -7,44 +7,60 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from dispatcher.desk.doctor_board import check_available, doctor_options
+from dispatcher.desk import access_log
+from dispatcher.desk.doctor_board import DoctorOption, check_available, doctor_options
 from dispatcher.desk.forms_web import (
-    DeskUserDep,
+    OperatorDep,
     ServicesDep,
     actor_of,
-    load_call,
-    mo_context,
+    open_call,
     page,
+    refused,
 )
 from dispatcher.services.lifecycle import CallLifecycle
+from dispatcher.storage.references import MoContext
+from intake_core.call import Call
 from intake_core.errors import IllegalTransition, ValidationFailed
 from intake_core.patient import describe_age
+from intake_core.status import Action
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
+
+
+def _options(
+    session: Session, services: ServicesDep, mo: MoContext, call: Call
+) -> tuple[datetime, tuple[date, date], list[DoctorOption]]:
+    """Now in the MO's zone, today and the next working day, and the doctors for this call."""
+    now = mo.local(datetime.now(UTC))
+    days = (now.date(), mo.calendar.next_working_day(now.date()))
+    options = doctor_options(
+        session,
+        mo.id,
+        mo.district_ids.get(call.district_code or ""),
+        days,
+        now,
+        services.settings.desk_visit_minutes,
+    )
+    return now, days, options
 
 
 def _render(
     request: Request,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     call_id: int,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    with services.db.session() as session:
-        mo = mo_context(services, session, user)
-        call = load_call(session, user, call_id)
-        now = mo.local(datetime.now(UTC))
-        days = (now.date(), mo.calendar.next_working_day(now.date()))
-        options = doctor_options(
-            session,
-            mo.id,
-            mo.district_ids.get(call.district_code or ""),
-            days,
-            now,
-            services.settings.desk_visit_minutes,
-        )
+    try:
+        with services.db.session() as session:
+            mo, call = open_call(session, services, user, call_id, Action.ASSIGN)
+            now, days, options = _options(session, services, mo, call)
+            access_log.record(session, user, "call", call_id)
+    except IllegalTransition as exc:
+        return refused(request, user, call_id, error or exc.message)
     born = call.patient.birth_date
     return page(
         request,
@@ -62,7 +78,7 @@ def _render(
 
 @router.get("/calls/{call_id}/assign")
 def assign_dialog(
-    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
+    request: Request, call_id: int, services: ServicesDep, user: OperatorDep
 ) -> Response:
     return _render(request, services, user, call_id)
 
@@ -72,24 +88,14 @@ def assign_doctor(
     request: Request,
     call_id: int,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     doctor_id: Annotated[int, Form()],
     day: Annotated[date, Form()],
 ) -> Response:
     try:
         with services.db.session() as session:
-            mo = mo_context(services, session, user)
-            call = load_call(session, user, call_id)
-            now = mo.local(datetime.now(UTC))
-            days = (now.date(), mo.calendar.next_working_day(now.date()))
-            options = doctor_options(
-                session,
-                mo.id,
-                mo.district_ids.get(call.district_code or ""),
-                days,
-                now,
-                services.settings.desk_visit_minutes,
-            )
+            mo, call = open_call(session, services, user, call_id, Action.ASSIGN)
+            _, _, options = _options(session, services, mo, call)
             check_available(next((o for o in options if o.id == doctor_id), None), day)
             CallLifecycle(session, actor_of(user)).assign(call_id, doctor_id, day)
     except ValidationFailed as exc:
@@ -97,4 +103,5 @@ def assign_doctor(
         return _render(request, services, user, call_id, error=message, status_code=422)
     except IllegalTransition as exc:
         return _render(request, services, user, call_id, error=exc.message, status_code=409)
+    services.relay.relay_pending()  # the open desks see the assignment now, not at the next poll
     return RedirectResponse(f"/desk/calls/{call_id}", 303)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
@@ -39,6 +39,10 @@ TEXTS = {
     "login_required": "Войдите в систему",
     "csrf": "Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите.",
     "forbidden": "Недостаточно прав для этого действия",
+    "operators": "Недостаточно прав: оформлять, назначать и передавать вызовы могут операторы, "
+    "диспетчеры и администраторы МО",
+    "doctors": "Недостаточно прав: обслуживать вызовы может только врач",
+    "admins": "Недостаточно прав: раздел доступен только администратору МО",
 }
 
 
@@ -70,6 +74,15 @@ class LoginRequired(Exception):
 
 class CsrfRejected(Exception):
     """A state-changing request without this session's CSRF token."""
+
+
+class RoleForbidden(Exception):
+    """The user's role may not do this; `message` says who may, in Russian."""
+
+    def __init__(self, user: DeskUser, message: str) -> None:
+        super().__init__(message)
+        self.user = user
+        self.message = message
 
 
 def session_store(request: Request) -> SessionStore:
@@ -133,20 +146,24 @@ async def current_user(
 DeskUserDep = Annotated[DeskUser, Depends(current_user)]
 
 
-def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, DeskUser]]:
-    """A dependency: the signed-in user if their role is one of `roles`, else 403."""
+def require_roles(
+    *roles: str, message: str = TEXTS["forbidden"]
+) -> Callable[..., Coroutine[Any, Any, DeskUser]]:
+    """A dependency: the signed-in user if their role is one of `roles`, else 403 with `message`."""
     allowed = frozenset(roles)
 
     async def check(user: DeskUserDep) -> DeskUser:
         if user.role not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, TEXTS["forbidden"])
+            log.info("desk: user %s (%s) refused by role", user.id, user.role)
+            raise RoleForbidden(user, message)
         return user
 
     return check
 
 
-OperatorDep = Annotated[DeskUser, Depends(require_roles(*OPERATORS))]
-AdminDep = Annotated[DeskUser, Depends(require_roles(*ADMINS))]
+OperatorDep = Annotated[DeskUser, Depends(require_roles(*OPERATORS, message=TEXTS["operators"]))]
+DoctorDep = Annotated[DeskUser, Depends(require_roles("doctor", message=TEXTS["doctors"]))]
+AdminDep = Annotated[DeskUser, Depends(require_roles(*ADMINS, message=TEXTS["admins"]))]
 
 
 def _wants_html(request: Request) -> bool:
@@ -170,6 +187,14 @@ async def csrf_rejected_handler(request: Request, _: Exception) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"message": TEXTS["csrf"]}, status.HTTP_403_FORBIDDEN)
     return render(request, "error.html", status_code=403, message=TEXTS["csrf"])
+
+
+async def role_forbidden_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RoleForbidden)
+    headers = request.headers
+    if "x-requested-with" in headers or "application/json" in headers.get("accept", ""):
+        return JSONResponse({"message": exc.message}, status.HTTP_403_FORBIDDEN)
+    return render(request, "error.html", status_code=403, user=exc.user, message=exc.message)
 
 
 router = APIRouter(prefix="/desk", include_in_schema=False)

@@ -10,9 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.desk.auth import RoleForbidden
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
-    DeskUserDep,
+    CallNotFound,
+    DoctorDep,
     ServicesDep,
     actor_of,
     load_call,
@@ -23,20 +25,20 @@ from dispatcher.desk.route_rows import build_route_sheet
 from dispatcher.services.lifecycle import CallLifecycle
 from dispatcher.storage import tables
 from intake_core.call import Call, ServiceResult
-from intake_core.errors import FieldError, IllegalTransition, NotFound, ValidationFailed
+from intake_core.errors import FieldError, IllegalTransition, ValidationFailed
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
 
-def _doctor(session: Session, user: DeskUserDep) -> tables.Doctor:
+def _doctor(session: Session, user: DoctorDep) -> tables.Doctor:
     doctor = doctor_of_user(session, user.id)
     if doctor is None or doctor.mo_id != user.mo_id:
-        raise NotFound("Учётная запись не связана с врачом этой медицинской организации")
+        raise RoleForbidden(user, "Учётная запись не связана с врачом этой медицинской организации")
     return doctor
 
 
 @router.get("/doctor")
-def doctor_calls(request: Request, services: ServicesDep, user: DeskUserDep) -> Response:
+def doctor_calls(request: Request, services: ServicesDep, user: DoctorDep) -> Response:
     with services.db.session() as session:
         doctor = _doctor(session, user)
         mo = mo_context(services, session, user)
@@ -49,18 +51,18 @@ def doctor_calls(request: Request, services: ServicesDep, user: DeskUserDep) -> 
     return page(request, "doctor.html", user=user, sheets=sheets, titles=("Сегодня", "Завтра"))
 
 
-def _own_call(session: Session, user: DeskUserDep, call_id: int) -> tuple[Call, tables.Doctor]:
+def _own_call(session: Session, user: DoctorDep, call_id: int) -> tuple[Call, tables.Doctor]:
     doctor = _doctor(session, user)
     call = load_call(session, user, call_id)
     if call.assignment is None or call.assignment.doctor_id != doctor.id:
-        raise NotFound("Вызов не назначен на вас")
+        raise CallNotFound(user, call_id)
     return call, doctor
 
 
 def _render_call(
     request: Request,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: DoctorDep,
     call_id: int,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -86,9 +88,7 @@ def _render_call(
 
 
 @router.get("/doctor/calls/{call_id}")
-def doctor_call(
-    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
-) -> Response:
+def doctor_call(request: Request, call_id: int, services: ServicesDep, user: DoctorDep) -> Response:
     return _render_call(request, services, user, call_id)
 
 
@@ -97,7 +97,7 @@ def serve_call(
     request: Request,
     call_id: int,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: DoctorDep,
     diagnosis: Annotated[str, Form()] = "",
     result: Annotated[str, Form()] = "",
     department: Annotated[str, Form()] = "",
@@ -131,4 +131,5 @@ def serve_call(
         return _render_call(request, services, user, call_id, values, shown, 422)
     except IllegalTransition as exc:
         return _render_call(request, services, user, call_id, values, {"form": exc.message}, 409)
+    services.relay.relay_pending()  # the desks see the call served now
     return RedirectResponse("/desk/doctor", 303)

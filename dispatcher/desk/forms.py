@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from dispatcher.desk.forms_web import (
     AnalyzerDep,
-    DeskUserDep,
+    OperatorDep,
     ServicesDep,
     mo_context,
     page,
@@ -84,7 +84,7 @@ def _render_form(
 def new_call(
     request: Request,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     saved: Annotated[int | None, Query()] = None,
     merged: Annotated[int | None, Query()] = None,
     call: Annotated[int | None, Query()] = None,
@@ -106,7 +106,7 @@ def save_new_call(
     request: Request,
     services: ServicesDep,
     analyzer: AnalyzerDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     form: Annotated[NewCallForm, Form()],
 ) -> Response:
     form_id = form.form_id or uuid.uuid4().hex
@@ -131,6 +131,7 @@ def save_new_call(
     except EmergencyRedirect as exc:
         flags = [f.reason for f in exc.formalized.red_flags] or ["экстренные показания"]
         return _render_form(request, services, user, form, emergency=flags, status_code=422)
+    services.relay.relay_pending()  # the open desks show the new call now, not at the next poll
     if merged:
         return RedirectResponse(f"/desk/calls/new?merged={number}&call={call_id}", 303)
     if form.next == "assign":
@@ -151,7 +152,7 @@ def _age_years(birth_date: str, today: Any) -> float | None:
 def parse_address(
     services: ServicesDep,
     analyzer: AnalyzerDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     text: str = "",
     birth_date: str = "",
 ) -> dict[str, Any]:
@@ -180,7 +181,7 @@ def parse_address(
 def parse_complaints(
     services: ServicesDep,
     analyzer: AnalyzerDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     text: str = "",
     birth_date: str = "",
 ) -> dict[str, Any]:
@@ -196,13 +197,13 @@ def parse_complaints(
 
 
 @router.get("/forms/age")
-def age(user: DeskUserDep, birth_date: str = "") -> dict[str, str]:
+def age(user: OperatorDep, birth_date: str = "") -> dict[str, str]:
     """«9 лет, Дети» for the age box next to the birth date."""
     return {"text": _age_text(birth_date, datetime.now(UTC).date()) if birth_date else ""}
 
 
 @router.get("/forms/patients")
-def find_patients(services: ServicesDep, user: DeskUserDep, q: str = "") -> dict[str, Any]:
+def find_patients(services: ServicesDep, user: OperatorDep, q: str = "") -> dict[str, Any]:
     """Patients and calls of our MO by policy, phone or name."""
     with services.db.session() as session:
         found = search_patients(session, user.mo_id, q[:100])

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.responses import Response
-from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.api.deps import ServicesDep
+from dispatcher.desk import access_log
+from dispatcher.desk.auth import DeskUser, DeskUserDep, DoctorDep, OperatorDep
+from dispatcher.desk.templating import STATIC_URL, TEMPLATES, render
 from dispatcher.services.lifecycle import Actor
 from dispatcher.storage import tables
 from dispatcher.storage.calls import to_domain
@@ -22,35 +22,22 @@ from dispatcher.storage.references import MoContext
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import Call
 from intake_core.errors import NotFound
+from intake_core.status import Action, next_status
 
-TEMPLATES = Path(__file__).parent / "templates"
-FORMS_STATIC = "/desk/static"
+FORMS_STATIC = STATIC_URL
 _analyzer_lock = threading.Lock()
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
 
-_pages = Jinja2Templates(env=Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True))
-
-__all__ = ["AnalyzerDep", "DeskUserDep", "ServicesDep"]
+__all__ = ["AnalyzerDep", "DeskUser", "DeskUserDep", "DoctorDep", "OperatorDep", "ServicesDep"]
 
 
-@dataclass(frozen=True, slots=True)
-class DeskUser:
-    """The signed-in desk user as the forms need it."""
+class CallNotFound(NotFound):
+    """A form asked for a call that is absent or of another MO: a 404 page, the refusal logged."""
 
-    id: int
-    login: str
-    role: str
-    mo_id: int
-    mo_code: str
-    csrf_token: str = ""
-
-
-def get_desk_user(request: Request) -> DeskUser:
-    """The signed-in user; the desk shell's session login provides it (until then: refused)."""
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Войдите в систему")
-
-
-DeskUserDep = Annotated[DeskUser, Depends(get_desk_user)]
+    def __init__(self, user: DeskUser, call_id: int) -> None:
+        super().__init__("Вызов не найден")
+        self.user = user
+        self.call_id = call_id
 
 
 def get_analyzer(request: Request) -> TextAnalyzer:
@@ -72,21 +59,8 @@ AnalyzerDep = Annotated[TextAnalyzer, Depends(get_analyzer)]
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    """A desk page in the shell's layout, with the forms' static path."""
-    layout = "base.html" if (TEMPLATES / "base.html").exists() else "forms_layout.html"
-    user: DeskUser | None = context.pop("user", None)
-    return _pages.TemplateResponse(
-        request,
-        template,
-        {
-            "layout": layout,
-            "forms_static": FORMS_STATIC,
-            "csrf_token": user.csrf_token if user else "",
-            "user": user,
-            **context,
-        },
-        status_code=status_code,
-    )
+    """A form page in the shell's layout (`render` of dispatcher.desk.templating)."""
+    return render(request, template, status_code=status_code, **context)
 
 
 def render_text(template: str, **context: Any) -> str:
@@ -102,11 +76,49 @@ def mo_context(services: Any, session: Session, user: DeskUser) -> MoContext:
 
 
 def load_call(session: Session, user: DeskUser, call_id: int) -> Call:
-    """A call of the user's own MO; any other answers «не найден»."""
+    """A call of the user's own MO; any other answers «не найден» (CallNotFound)."""
     row = session.scalar(select(tables.CallRow).where(tables.CallRow.id == call_id))
     if row is None or row.mo_id != user.mo_id:
-        raise NotFound("Вызов не найден")
+        raise CallNotFound(user, call_id)
     return to_domain(session, row)
+
+
+def open_call(
+    session: Session, services: Any, user: DeskUser, call_id: int, action: Action
+) -> tuple[MoContext, Call]:
+    """A dialog's opening: the user's MO, its call, and a status that allows `action`.
+
+    A foreign or absent call raises CallNotFound; a status the action cannot start from raises
+    IllegalTransition with the lifecycle's Russian message.
+    """
+    mo = mo_context(services, session, user)
+    call = load_call(session, user, call_id)
+    next_status(call.status, action)
+    return mo, call
+
+
+def refused(request: Request, user: DeskUser, call_id: int, message: str) -> Response:
+    """A dialog the call's status does not allow (served, cancelled…): 409 with the reason."""
+    return render(
+        request,
+        "error.html",
+        status_code=409,
+        user=user,
+        title="Действие недоступно",
+        message=message,
+        back_url=f"/desk/calls/{call_id}",
+        back_label="Вернуться к карте вызова",
+    )
+
+
+async def call_not_found_handler(request: Request, exc: Exception) -> Response:
+    """The 404 page for a form's call; the refusal goes to the access log (ids only)."""
+    assert isinstance(exc, CallNotFound)
+    with request.app.state.services.db.session() as session:
+        access_log.record(session, exc.user, "call", exc.call_id, "denied")
+    return render(
+        request, "error.html", status_code=404, user=exc.user, title=exc.message, message=""
+    )
 
 
 def actor_of(user: DeskUser) -> Actor:

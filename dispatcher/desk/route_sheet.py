@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.desk.auth import RoleForbidden
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import DeskUserDep, ServicesDep, mo_context, page, render_text
 from dispatcher.desk.route_rows import RouteSheet, build_route_sheet
@@ -27,6 +28,8 @@ def _sheet(
     """A doctor sees only their own sheet; operators any doctor of their MO."""
     mo = mo_context(services, session, user)
     own = doctor_of_user(session, user.id)
+    if own is None and user.role == "doctor":
+        raise RoleForbidden(user, "Учётная запись не связана с врачом этой медицинской организации")
     if own is not None:
         if doctor is not None and doctor != own.id:
             raise NotFound("Врач не найден")
@@ -53,8 +56,13 @@ def route_sheet(
     doctor: Annotated[int | None, Query()] = None,
     day: Annotated[date | None, Query(alias="date")] = None,
 ) -> Response:
+    sheet: RouteSheet | None = None
+    error: str | None = None
     with services.db.session() as session:
-        sheet = _sheet(session, services, user, doctor, day)
+        try:
+            sheet = _sheet(session, services, user, doctor, day)
+        except NotFound as exc:  # no doctor chosen yet, or not one of this MO: pick one
+            error = exc.message
         doctors = [
             {"id": d.id, "name": doctor_name(d)}
             for d in session.scalars(
@@ -67,7 +75,10 @@ def route_sheet(
         request,
         "route_sheet.html",
         user=user,
+        status_code=404 if error and doctor is not None else 200,
         sheet=sheet,
+        error=error,
+        chosen_day=day,
         doctors=doctors,
         pdf=False,
         back_url="/desk/doctor" if user.role == "doctor" else "/desk",

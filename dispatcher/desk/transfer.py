@@ -8,17 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dispatcher.desk import access_log
 from dispatcher.desk.forms_web import (
-    DeskUserDep,
+    OperatorDep,
     ServicesDep,
     actor_of,
-    load_call,
-    mo_context,
+    open_call,
     page,
+    refused,
 )
 from dispatcher.desk.transfer_targets import check_target, transfer_targets
 from dispatcher.services.lifecycle import CallLifecycle
 from intake_core.errors import IllegalTransition, ValidationFailed
+from intake_core.status import Action
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -26,17 +28,20 @@ router = APIRouter(prefix="/desk", include_in_schema=False)
 def _render(
     request: Request,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     call_id: int,
     chosen: str = "",
     reason: str = "",
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    with services.db.session() as session:
-        mo = mo_context(services, session, user)
-        call = load_call(session, user, call_id)
-        options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
+    try:
+        with services.db.session() as session:
+            mo, call = open_call(session, services, user, call_id, Action.TRANSFER)
+            options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
+            access_log.record(session, user, "call", call_id)
+    except IllegalTransition as exc:
+        return refused(request, user, call_id, error or exc.message)
     return page(
         request,
         "transfer.html",
@@ -53,7 +58,7 @@ def _render(
 
 @router.get("/calls/{call_id}/transfer")
 def transfer_dialog(
-    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep
+    request: Request, call_id: int, services: ServicesDep, user: OperatorDep
 ) -> Response:
     return _render(request, services, user, call_id)
 
@@ -63,14 +68,13 @@ def transfer_call(
     request: Request,
     call_id: int,
     services: ServicesDep,
-    user: DeskUserDep,
+    user: OperatorDep,
     to_mo: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         with services.db.session() as session:
-            mo = mo_context(services, session, user)
-            load_call(session, user, call_id)
+            mo, _ = open_call(session, services, user, call_id, Action.TRANSFER)
             options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
             target = check_target(options, to_mo)
             CallLifecycle(session, actor_of(user)).transfer(call_id, target.code, reason)
@@ -79,4 +83,5 @@ def transfer_call(
         return _render(request, services, user, call_id, to_mo, reason, message, 422)
     except IllegalTransition as exc:
         return _render(request, services, user, call_id, to_mo, reason, exc.message, 409)
+    services.relay.relay_pending()  # both MOs' desks see the move now
     return RedirectResponse(f"/desk/calls/{call_id}", 303)

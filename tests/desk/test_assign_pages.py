@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,30 +12,32 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dispatcher.desk.doctor_accounts import doctor_of_user, link_doctor
-from dispatcher.desk.forms_web import DeskUser, get_desk_user
 from dispatcher.desk.transfer_targets import set_works_until
 from dispatcher.launcher import _load_demo
-from dispatcher.services import accounts
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
-from tests.desk.forms_calls import DEMO_MO, mo_id, store_demo_call
+from tests.desk.conftest import http_login, make_user
 from tests.desk.forms_calls import assign as assign_call
+from tests.desk.forms_calls import mo_id, store_demo_call
 
 
-def _as_user(client: TestClient, db: Database, login: str, role: str) -> DeskUser:
-    with db.session() as session:
-        user = accounts.create_user(session, login, "secret-pass-1", role, DEMO_MO, login)
-        desk_user = DeskUser(user.id, login, role, user.mo_id, DEMO_MO)
-    app = client.app
-    app.dependency_overrides[get_desk_user] = lambda: desk_user  # type: ignore[attr-defined]
-    return desk_user
+def _as_user(
+    client: TestClient, db: Database, login: str, role: str, doctor: str | None = None
+) -> str:
+    """Sign in as a new user of the demo MO (linked to `doctor`); returns the CSRF token."""
+    make_user(db, login, role)
+    if doctor is not None:
+        with db.session() as session:
+            user = session.scalar(select(tables.User).where(tables.User.login == login))
+            assert user is not None
+            link_doctor(session, user.id, doctor)
+    return http_login(client, login, landing="/desk/doctor" if doctor else "/desk/calls/new")
 
 
 @pytest.fixture
-def desk(client: TestClient) -> Iterator[TestClient]:
-    yield client
-    client.app.dependency_overrides.clear()  # type: ignore[attr-defined]
+def desk(client: TestClient) -> TestClient:
+    return client
 
 
 def _status(db: Database, call_id: int) -> tuple[str, int | None]:
@@ -49,7 +50,7 @@ def _status(db: Database, call_id: int) -> tuple[str, int | None]:
 def test_assign_dialog_lists_doctors_and_assigns_in_one_click(
     desk: TestClient, db: Database
 ) -> None:
-    _as_user(desk, db, "disp", "dispatcher")
+    csrf = _as_user(desk, db, "disp", "dispatcher")
     call_id = store_demo_call(db, "Назначаемый", house="13")  # odd house: district T2
     page = desk.get(f"/desk/calls/{call_id}/assign")
     assert page.status_code == 200
@@ -62,13 +63,14 @@ def test_assign_dialog_lists_doctors_and_assigns_in_one_click(
     tomorrow = html.split('name="day" value="')[2].split('"')[0]
     answer = desk.post(
         f"/desk/calls/{call_id}/assign",
-        data={"doctor_id": str(d001), "day": tomorrow},
+        data={"doctor_id": str(d001), "day": tomorrow, "csrf_token": csrf},
         follow_redirects=False,
     )
     assert answer.status_code == 303
     assert _status(db, call_id) == ("active", d001)
     refused = desk.post(
-        f"/desk/calls/{call_id}/assign", data={"doctor_id": str(d002), "day": "2020-01-01"}
+        f"/desk/calls/{call_id}/assign",
+        data={"doctor_id": str(d002), "day": "2020-01-01", "csrf_token": csrf},
     )
     assert refused.status_code == 422
     assert "Назначить можно на сегодня или на завтра" in refused.text
@@ -76,29 +78,32 @@ def test_assign_dialog_lists_doctors_and_assigns_in_one_click(
 
 def test_assign_dialog_answers_404_for_another_mos_call(desk: TestClient, db: Database) -> None:
     call_id = store_demo_call(db, "Чужой")
-    with db.session() as session:
-        user = accounts.create_user(
-            session, "kras", "secret-pass-1", "dispatcher", "DEMO-KRASNOGORSK"
-        )
-        stranger = DeskUser(user.id, "kras", "dispatcher", user.mo_id, "DEMO-KRASNOGORSK")
-    desk.app.dependency_overrides[get_desk_user] = lambda: stranger  # type: ignore[attr-defined]
+    make_user(db, "kras", "dispatcher", "DEMO-KRASNOGORSK")
+    http_login(desk, "kras")
     assert desk.get(f"/desk/calls/{call_id}/assign").status_code == 404
     assert desk.get(f"/desk/calls/{call_id}/transfer").status_code == 404
 
 
 def test_transfer_dialog_moves_the_call_to_another_mo(desk: TestClient, db: Database) -> None:
-    _as_user(desk, db, "disp", "dispatcher")
+    csrf = _as_user(desk, db, "disp", "dispatcher")
     taldom, krasnogorsk = mo_id(db, "DEMO-TALDOM"), mo_id(db, "DEMO-KRASNOGORSK")
     with db.session() as session:
         set_works_until(session, taldom, datetime(2018, 4, 30).date())
     call_id = store_demo_call(db, "Передаваемый")
     page = desk.get(f"/desk/calls/{call_id}/transfer")
     assert "работает до 30.04.2018г" in page.text and "ул. Пушкинская, 1" in page.text
-    missing = desk.post(f"/desk/calls/{call_id}/transfer", data={"to_mo": "DEMO-KRASNOGORSK"})
+    missing = desk.post(
+        f"/desk/calls/{call_id}/transfer",
+        data={"to_mo": "DEMO-KRASNOGORSK", "csrf_token": csrf},
+    )
     assert missing.status_code == 422 and "Укажите причину" in missing.text
     done = desk.post(
         f"/desk/calls/{call_id}/transfer",
-        data={"to_mo": "DEMO-KRASNOGORSK", "reason": "Пациент живёт в Красногорске"},
+        data={
+            "to_mo": "DEMO-KRASNOGORSK",
+            "reason": "Пациент живёт в Красногорске",
+            "csrf_token": csrf,
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -116,9 +121,7 @@ def test_transfer_dialog_moves_the_call_to_another_mo(desk: TestClient, db: Data
 
 
 def test_doctor_serves_an_assigned_call(desk: TestClient, db: Database) -> None:
-    user = _as_user(desk, db, "vrach", "doctor")
-    with db.session() as session:
-        link_doctor(session, user.id, "D001")
+    csrf = _as_user(desk, db, "vrach", "doctor", doctor="D001")
     call_id = store_demo_call(db, "Лечимый")
     today = datetime.now(UTC).astimezone().date()
     assign_call(db, call_id, "D001", today)
@@ -127,13 +130,20 @@ def test_doctor_serves_an_assigned_call(desk: TestClient, db: Database) -> None:
     page = desk.get(f"/desk/doctor/calls/{call_id}")
     assert "Обработка" in page.text or "Вызов врача на дом" in page.text
     bad = desk.post(
-        f"/desk/doctor/calls/{call_id}", data={"diagnosis": "Ж99", "result": "left_at_home"}
+        f"/desk/doctor/calls/{call_id}",
+        data={"diagnosis": "Ж99", "result": "left_at_home", "csrf_token": csrf},
     )
     assert bad.status_code == 422 and "Неверный код МКБ-10" in bad.text
     assert 'value="Ж99"' in bad.text  # nothing typed is lost
     done = desk.post(
         f"/desk/doctor/calls/{call_id}",
-        data={"diagnosis": "J06.9", "result": "left_at_home", "department": "ADULT", "note": "ок"},
+        data={
+            "diagnosis": "J06.9",
+            "result": "left_at_home",
+            "department": "ADULT",
+            "note": "ок",
+            "csrf_token": csrf,
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -145,9 +155,7 @@ def test_doctor_serves_an_assigned_call(desk: TestClient, db: Database) -> None:
 
 
 def test_doctor_cannot_open_another_doctors_call(desk: TestClient, db: Database) -> None:
-    user = _as_user(desk, db, "vrach", "doctor")
-    with db.session() as session:
-        link_doctor(session, user.id, "D001")
+    _as_user(desk, db, "vrach", "doctor", doctor="D001")
     call_id = store_demo_call(db, "Чужого врача")
     assign_call(db, call_id, "D002", datetime.now(UTC).date())
     assert desk.get(f"/desk/doctor/calls/{call_id}").status_code == 404
