@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     notify_backoff_base: float = 10.0  # seconds: base * 2 ** (attempt - 1), capped
     notify_backoff_cap: float = 3600.0
     notify_send_lease: float = 60.0  # a send not finished by then is treated as interrupted
+    notify_claim_idle: float = 60.0  # seconds: a dead consumer's unacknowledged events taken over
     notify_quiet_start: str = "22:00"  # default quiet hours, MO local time; per MO in the DB
     notify_quiet_end: str = "08:00"
     sms_gateway: Literal["smpp", "http", "none"] = "none"

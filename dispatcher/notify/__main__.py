@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import threading
+from datetime import timedelta
 
 from rq import SimpleWorker
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             settings.notify_group,
             jobs.NotifyQueue(client, settings.notify_queue),
             context.deliveries,
+            claim_idle=timedelta(seconds=settings.notify_claim_idle),
         )
         consumer_thread = threading.Thread(
             target=consumer.run_forever, args=(stop,), daemon=True, name="notify-consumer"

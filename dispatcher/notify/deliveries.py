@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from dispatcher.notify import preferences
 from dispatcher.notify.templates import DELIVERY_STATE_LABELS, INTERRUPTED
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
@@ -142,10 +143,17 @@ def record(session: Session, planned: Sequence[Planned], now: datetime) -> list[
 class Deliveries:
     """The state machine of a delivery, each step one committed transaction."""
 
-    def __init__(self, db: Database, backoff: Backoff, lease: timedelta) -> None:
+    def __init__(
+        self,
+        db: Database,
+        backoff: Backoff,
+        lease: timedelta,
+        quiet_default: tuple[str, str] = ("22:00", "08:00"),
+    ) -> None:
         self.db = db
         self.backoff = backoff
         self.lease = lease
+        self.quiet_default = quiet_default  # an MO without its own setting keeps these hours
 
     def _row(self, session: Session, delivery_id: int) -> NotifyDelivery:
         row = session.scalar(
@@ -155,9 +163,15 @@ class Deliveries:
             raise NotFound("Уведомление не найдено")
         return row
 
-    def claim(
-        self, delivery_id: int, now: datetime, quiet_until: datetime | None = None
-    ) -> Claim | None:
+    def _quiet_until(self, session: Session, row: NotifyDelivery, now: datetime) -> datetime | None:
+        """The end of the MO's quiet hours when a non-urgent SMS falls into them."""
+        if row.urgent or row.channel != Channel.SMS.value or row.mo_id is None:
+            return None
+        start, end = self.quiet_default
+        until = preferences.quiet_hours(session, row.mo_id, start, end).until(now)
+        return until.astimezone(UTC) if until else None
+
+    def claim(self, delivery_id: int, now: datetime) -> Claim | None:
         """Take a delivery for one attempt, or None: done, busy, deferred or interrupted."""
         with self.db.session() as session:
             row = self._row(session, delivery_id)
@@ -172,7 +186,8 @@ class Deliveries:
                     self._set(row, DeliveryState.DEAD, now, INTERRUPTED)
                     return None
                 # a webhook goes again under the same idempotency key; the receiver dedupes
-            if quiet_until is not None and not row.urgent and row.channel == Channel.SMS.value:
+            quiet_until = self._quiet_until(session, row, now)
+            if quiet_until is not None:
                 self._set(row, DeliveryState.DEFERRED, now)
                 row.due_at = quiet_until
                 return None

@@ -8,13 +8,14 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 
-from dispatcher.notify.deliveries import Deliveries, record
+from dispatcher.notify.deliveries import Deliveries, record, utcnow
 from dispatcher.notify.jobs import NotifyQueue
 from dispatcher.notify.recipients import plan
 from dispatcher.storage.database import Database
@@ -42,6 +43,8 @@ class EventConsumer:
         queue: NotifyQueue,
         deliveries: Deliveries,
         consumer: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        claim_idle: timedelta = timedelta(minutes=1),
     ) -> None:
         self.db = db
         self.client = client
@@ -50,6 +53,8 @@ class EventConsumer:
         self.queue = queue
         self.deliveries = deliveries
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.clock = clock
+        self.claim_idle = claim_idle
         self._group_ready = False
 
     def ensure_group(self) -> None:
@@ -69,9 +74,8 @@ class EventConsumer:
         except (KeyError, ValueError):
             log.warning("event %s: not an outbox event; acknowledged", message_id.decode())
             return 0
-        now = datetime.now(UTC)
         with self.db.session() as session:
-            ids = record(session, plan(session, event_id, event), now)
+            ids = record(session, plan(session, event_id, event), self.clock())
         for delivery_id in ids:
             self.queue.enqueue(delivery_id)
         return len(ids)
@@ -90,26 +94,25 @@ class EventConsumer:
             )
             for _stream, messages in reply or []:
                 for message_id, fields in messages:
-                    if not fields:
-                        continue
-                    jobs += self._handle(message_id, fields)
+                    if fields:  # a pending entry trimmed from the stream has none: just ack it
+                        jobs += self._handle(message_id, fields)
                     self.client.xack(self.stream, self.group, message_id)
                     events += 1
             if events:
                 break
         return ConsumeResult(events, jobs)
 
-    def claim_abandoned(self, idle: timedelta = timedelta(minutes=1)) -> int:
-        """Take over messages another consumer read and never acknowledged (it died)."""
+    def claim_abandoned(self, idle: timedelta | None = None) -> int:
+        """Take over messages another consumer read and never acknowledged (it died); the next
+        `consume` reads them as our own pending ones."""
         self.ensure_group()
-        reply = self.client.xautoclaim(
-            self.stream, self.group, self.consumer, int(idle.total_seconds() * 1000), count=100
-        )
+        idle_ms = int((self.claim_idle if idle is None else idle).total_seconds() * 1000)
+        reply = self.client.xautoclaim(self.stream, self.group, self.consumer, idle_ms, count=100)
         return len(reply[1]) if reply else 0
 
     def sweep(self, now: datetime | None = None) -> int:
         """Enqueue deliveries whose time has come: retries, quiet hours over, lost jobs."""
-        ids = self.deliveries.due(now or datetime.now(UTC), QUEUED_GRACE)
+        ids = self.deliveries.due(now or self.clock(), QUEUED_GRACE)
         for delivery_id in ids:
             self.queue.enqueue(delivery_id)
         return len(ids)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
 
-from dispatcher.notify import preferences
-from dispatcher.notify.deliveries import Backoff, Channel, Claim, Deliveries
+from dispatcher.notify.deliveries import Backoff, Channel, Claim, Deliveries, utcnow
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.sms import SmsGateway
 from dispatcher.notify.webhooks import WebhookSender
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
-from dispatcher.storage.notify_tables import NotifyDelivery, NotifySubscription
+from dispatcher.storage.notify_tables import NotifySubscription
 from intake_core.phones import mask_phone
 
 log = logging.getLogger(__name__)
@@ -43,26 +43,33 @@ class NotifyQueue:
 
 @dataclass(slots=True)
 class NotifyContext:
-    """What the job needs: the database, the state machine, the gateways."""
+    """What the job needs: the database, the state machine, the gateways, the clock."""
 
     settings: Settings
     db: Database
     deliveries: Deliveries
     sms: SmsGateway | None
     webhooks: WebhookSender
+    clock: Callable[[], datetime] = field(default=utcnow)  # tests move time, never sleep
 
     @classmethod
-    def build(cls, settings: Settings, db: Database, sms: SmsGateway | None) -> NotifyContext:
+    def build(
+        cls,
+        settings: Settings,
+        db: Database,
+        sms: SmsGateway | None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> NotifyContext:
         backoff = Backoff(
             settings.notify_backoff_base, settings.notify_backoff_cap, settings.notify_max_attempts
         )
-        return cls(
-            settings,
+        deliveries = Deliveries(
             db,
-            Deliveries(db, backoff, timedelta(seconds=settings.notify_send_lease)),
-            sms,
-            WebhookSender(settings.webhook_timeout),
+            backoff,
+            timedelta(seconds=settings.notify_send_lease),
+            (settings.notify_quiet_start, settings.notify_quiet_end),
         )
+        return cls(settings, db, deliveries, sms, WebhookSender(settings.webhook_timeout), clock)
 
 
 _context: NotifyContext | None = None
@@ -71,21 +78,6 @@ _context: NotifyContext | None = None
 def install(context: NotifyContext | None) -> None:
     global _context
     _context = context
-
-
-def _quiet_until(context: NotifyContext, delivery_id: int, now: datetime) -> datetime | None:
-    with context.db.session() as session:
-        row = session.get(NotifyDelivery, delivery_id)
-        if row is None or row.urgent or row.channel != Channel.SMS.value or row.mo_id is None:
-            return None
-        hours = preferences.quiet_hours(
-            session,
-            row.mo_id,
-            context.settings.notify_quiet_start,
-            context.settings.notify_quiet_end,
-        )
-    until = hours.until(now)
-    return until.astimezone(UTC) if until else None
 
 
 def _send(context: NotifyContext, claim: Claim) -> list[str]:
@@ -107,14 +99,13 @@ def deliver(delivery_id: int) -> str:
     context = _context
     if context is None:
         raise RuntimeError("notify context not installed: start `python -m dispatcher.notify`")
-    now = datetime.now(UTC)
-    claim = context.deliveries.claim(delivery_id, now, _quiet_until(context, delivery_id, now))
+    claim = context.deliveries.claim(delivery_id, context.clock())
     if claim is None:
         return "skipped"
     try:
         message_ids = _send(context, claim)
     except SendFailed as exc:
-        state = context.deliveries.fail(delivery_id, datetime.now(UTC), exc.reason, exc.permanent)
+        state = context.deliveries.fail(delivery_id, context.clock(), exc.reason, exc.permanent)
         log.warning(
             "delivery %s (%s %s) attempt %s failed: %s → %s",
             delivery_id,
@@ -125,5 +116,5 @@ def deliver(delivery_id: int) -> str:
             state,
         )
         return state
-    context.deliveries.succeed(delivery_id, datetime.now(UTC), message_ids)
+    context.deliveries.succeed(delivery_id, context.clock(), message_ids)
     return "sent"

@@ -127,6 +127,16 @@ def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int
         return subscription.id, secret
 
 
+class Clock:
+    """The pipeline's time: the real one until a test sets `now`, then that moment."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
 class Pipeline:
     """Outbox → stream → consumer → RQ → a real worker → the SMS center and the subscriber."""
 
@@ -134,8 +144,9 @@ class Pipeline:
         self.settings = settings
         self.db = db
         self.client = client
+        self.clock = Clock()
         self.relay = OutboxRelay(db, client, settings.events_stream, 1000)
-        self.context = jobs.NotifyContext.build(settings, db, None)
+        self.context = jobs.NotifyContext.build(settings, db, None, self.clock)
         self.sms = SmppGateway(
             "127.0.0.1",
             smsc.port,
@@ -156,6 +167,7 @@ class Pipeline:
             self.queue,
             self.context.deliveries,
             consumer="test",
+            clock=self.clock,
         )
 
     def consume(self) -> int:
