@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     # schedule window holds window_minutes // desk_visit_minutes visits (the load's 100%)
     desk_visit_minutes: int = 30
 
+    # the dispatcher's algorithms (issue 8): an MO's own questionnaire and substitution table
+    # (YAML, see intake_core/data/); unset: the shipped ones
+    dispatch_questionnaire_path: Path | None = None
+    dispatch_substitution_path: Path | None = None
+
     # desk shell (issue 4): session lifetime and idle timeout of a signed-in browser
     desk_session_hours: int = 12
     desk_session_idle_minutes: int = 120

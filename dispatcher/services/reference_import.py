@@ -17,6 +17,7 @@ from intake_core.errors import FieldError, ValidationFailed
 from intake_core.intake import parse_birth_date
 from intake_core.phones import InvalidPhone, normalize_phone
 from intake_core.policy import parse_policy
+from intake_core.profile import load_profiles
 
 # file name -> required columns, in load order
 FILES: dict[str, tuple[str, ...]] = {
@@ -177,6 +178,7 @@ def _load_districts(session: Session, path: Path, rows: list[tuple[int, dict[str
 
 
 def _load_doctors(session: Session, path: Path, rows: list[tuple[int, dict[str, str]]]) -> int:
+    profiles = load_profiles()
     for line, row in rows:
         mo_id = _mo_id(session, path, line, row["mo_code"])
         doctor = session.scalar(
@@ -191,6 +193,10 @@ def _load_doctors(session: Session, path: Path, rows: list[tuple[int, dict[str, 
         doctor.first_name = row["first_name"]
         doctor.middle_name = row.get("middle_name") or None
         doctor.profile = row["profile"]
+        letter = (row.get("profile_letter") or "").strip().upper()
+        if letter and letter not in profiles.names:
+            raise _fail(path, line, "profile_letter", f"буква профиля {letter} неизвестна")
+        doctor.profile_letter = letter or profiles.letter_for(row["profile"])
         doctor.schedule = row.get("schedule", "")
         doctor.active = row.get("active", "1").casefold() not in {"0", "нет", "no", "false"}
         district_code = row.get("district_code")
