@@ -53,34 +53,30 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
     """Calls created in the period (MO local days), each with its card's letters if any."""
     call, card = tables.CallRow, CallServiceCard
     start, end = utc_bounds(period, mo.zone)
-    rows = (
-        session.execute(
-            select(
-                call.id,
-                call.status,
-                call.source,
-                call.department_id,
-                call.district_id,
-                call.doctor_id,
-                call.created_at,
-                call.assigned_at,
-                call.served_at,
-                card.call_id,
-                card.coded_by_user_id,
-                card.questionnaire_id,
-                card.branch,
-                card.reason_code,
-                card.reason_letter,
-                card.sent_letter,
-                card.postfactum_letter,
-            )
-            .outerjoin(card, card.call_id == call.id)
-            .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
-            .order_by(call.created_at, call.id)
+    rows = session.execute(
+        select(
+            call.id,
+            call.status,
+            call.source,
+            call.department_id,
+            call.district_id,
+            call.doctor_id,
+            call.created_at,
+            call.assigned_at,
+            call.served_at,
+            card.call_id,
+            card.coded_by_user_id,
+            card.questionnaire_id,
+            card.branch,
+            card.reason_code,
+            card.reason_letter,
+            card.sent_letter,
+            card.postfactum_letter,
         )
-        .tuples()
-        .all()
-    )
+        .outerjoin(card, card.call_id == call.id)
+        .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
+        .order_by(call.created_at, call.id)
+    ).all()
     return [
         CallFact(
             call_id=r[0],
@@ -110,31 +106,17 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
 
 def load_names(session: Session, mo_id: int) -> Names:
     """Names of the MO's departments, districts, users and doctors (with profile letters)."""
-    departments = (
-        session.execute(
-            select(tables.Department.id, tables.Department.name).where(
-                tables.Department.mo_id == mo_id
-            )
+    departments = session.execute(
+        select(tables.Department.id, tables.Department.name).where(tables.Department.mo_id == mo_id)
+    ).all()
+    districts = session.execute(
+        select(tables.District.id, tables.District.name).where(tables.District.mo_id == mo_id)
+    ).all()
+    users = session.execute(
+        select(tables.User.id, tables.User.full_name, tables.User.login).where(
+            tables.User.mo_id == mo_id
         )
-        .tuples()
-        .all()
-    )
-    districts = (
-        session.execute(
-            select(tables.District.id, tables.District.name).where(tables.District.mo_id == mo_id)
-        )
-        .tuples()
-        .all()
-    )
-    users = (
-        session.execute(
-            select(tables.User.id, tables.User.full_name, tables.User.login).where(
-                tables.User.mo_id == mo_id
-            )
-        )
-        .tuples()
-        .all()
-    )
+    ).all()
     doctors = session.scalars(select(tables.Doctor).where(tables.Doctor.mo_id == mo_id)).all()
     return Names(
         departments=dict(departments),

@@ -55,16 +55,12 @@ def mo_layout(session: Session, mo_code: str) -> tuple[int, list[DistrictLayout]
     )
     if mo is None:
         raise NotFound(f"Медицинская организация {mo_code} не найдена")
-    rows = (
-        session.execute(
-            select(tables.District.code, tables.Department.code, tables.District.category)
-            .join(tables.Department, tables.Department.id == tables.District.department_id)
-            .where(tables.District.mo_id == mo.id)
-            .order_by(tables.District.code)
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(tables.District.code, tables.Department.code, tables.District.category)
+        .join(tables.Department, tables.Department.id == tables.District.department_id)
+        .where(tables.District.mo_id == mo.id)
+        .order_by(tables.District.code)
+    ).all()
     districts = [
         DistrictLayout(
             code,
@@ -112,9 +108,7 @@ def _doctors(session: Session, mo_id: int, month: Month) -> dict[str, int]:
     districts = dict(
         session.execute(
             select(tables.District.code, tables.District.id).where(tables.District.mo_id == mo_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     ids = {}
     for doctor in month.doctors:
@@ -269,18 +263,14 @@ def store_month(session: Session, mo_code: str, month: Month) -> StoredMonth:
                 select(tables.Department.code, tables.Department.id).where(
                     tables.Department.mo_id == mo_id
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         ),
         "districts": dict(
             session.execute(
                 select(tables.District.code, tables.District.id).where(
                     tables.District.mo_id == mo_id
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         ),
         "operators": _operators(session, mo_code, month),
         "doctors": _doctors(session, mo_id, month),
