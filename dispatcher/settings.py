@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     desk_session_hours: int = 12
     desk_session_idle_minutes: int = 120
 
+    # telephony (issue 5): the AMI listener runs whenever AMI_HOST is set; desk ↔ listener names
+    ami_host: str | None = Field(None, validation_alias="AMI_HOST")
+    telephony_mo_code: str | None = None  # the MO whose patients call this PBX (call-back list)
+    phone_cards_channel: str = "desk:phone-cards"  # caller cards: listener → web processes
+    telephony_commands_stream: str = "telephony:commands"  # desk → listener: call back, 112
+    callback_max_attempts: int = 3
+
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
         if self.env == "production":

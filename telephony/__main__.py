@@ -1,20 +1,23 @@
-"""`python -m telephony`: the AMI listener process (leader lock + manager + sink)."""
+"""`python -m telephony`: the AMI listener process (leader lock + manager + the desk's sink)."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from redis.asyncio import Redis
 
+from dispatcher.logs import configure_logging
+from dispatcher.phone.sink import DeskCallSink
+from dispatcher.settings import Settings
+from dispatcher.storage.database import Database
+from telephony.commands import CommandReader
 from telephony.leader import LeaderLock
 from telephony.listener import Listener
 from telephony.settings import TelephonySettings
-from telephony.sink import CallSink, LoggingSink
+from telephony.sink import CallSink
 
 
-async def serve(settings: TelephonySettings, sink: CallSink) -> None:
-    redis = Redis.from_url(settings.redis_url)
+async def serve(settings: TelephonySettings, sink: CallSink, redis: Redis) -> None:
     lock = LeaderLock(
         redis,
         settings.lock_key,
@@ -22,17 +25,30 @@ async def serve(settings: TelephonySettings, sink: CallSink) -> None:
         renew_interval=settings.lock_renew_interval,
         poll_interval=settings.lock_poll_interval,
     )
+    commands = CommandReader(
+        redis,
+        settings.commands_stream,
+        f"{settings.pbx_id}-{lock.token[:8]}",
+        settings.commands_block_ms,
+    )
+    await Listener(settings, sink, lock, commands=commands).run()
+
+
+async def _main(settings: TelephonySettings, app_settings: Settings) -> None:
+    redis = Redis.from_url(settings.redis_url)
+    db = Database(app_settings.database_url)
     try:
-        await Listener(settings, sink, lock).run()
+        await serve(settings, DeskCallSink(app_settings, db, redis), redis)
     finally:
+        db.dispose()
         await redis.aclose()
 
 
 def main() -> None:
     settings = TelephonySettings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # The desk's sink is wired here once it exists; until then calls are only logged.
-    asyncio.run(serve(settings, LoggingSink()))
+    app_settings = Settings()
+    configure_logging(app_settings.log_level, app_settings.log_json)
+    asyncio.run(_main(settings, app_settings))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ class Call:
     phone: str | None
     started_at: datetime
     root_channel: str
+    caller_raw: str | None = None  # CallerIDNum as the PBX wrote it ("anonymous", "8903…")
     queue: str | None = None
     agent_interface: str | None = None
     agent_name: str | None = None

@@ -36,6 +36,7 @@ class CallRinging:
     agent_interface: str | None = None
     request_id: str | None = None
     restored: bool = False
+    caller_raw: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class AgentAnswered:
     hold_seconds: int | None = None
     request_id: str | None = None
     restored: bool = False
+    caller_raw: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TEST_SECRET = "intake-secret"  # the recorded test PBX's secret; never valid in production
@@ -13,16 +13,22 @@ TEST_SECRET = "intake-secret"  # the recorded test PBX's secret; never valid in 
 class TelephonySettings(BaseSettings):
     """AMI connection, watchdog, reconnect and leader-lock settings (env prefix `TELEPHONY_`)."""
 
-    model_config = SettingsConfigDict(env_prefix="TELEPHONY_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TELEPHONY_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     env: Literal["development", "test", "production"] = Field(
         "development", validation_alias="APP_ENV"
     )
     pbx_id: str = "main"
-    ami_host: str = "127.0.0.1"
-    ami_port: int = 5038
-    ami_username: str = "intake"
-    ami_secret: SecretStr = SecretStr("")
+    ami_host: str = Field("127.0.0.1", validation_alias=AliasChoices("AMI_HOST", "ami_host"))
+    ami_port: int = Field(5038, validation_alias=AliasChoices("AMI_PORT", "ami_port"))
+    ami_username: str = Field(
+        "intake", validation_alias=AliasChoices("AMI_USER", "AMI_USERNAME", "ami_username")
+    )
+    ami_secret: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices("AMI_SECRET", "ami_secret")
+    )
     connect_timeout: float = 5.0  # TCP connect and the Login answer
     ping_interval: float = 5.0  # a silent peer is noticed within interval + deadline
     ping_deadline: float = 5.0
@@ -34,7 +40,11 @@ class TelephonySettings(BaseSettings):
     originate_timeout: float = 30.0  # how long the agent's phone rings on click-to-call
     emergency_context: str = "emergency"
     emergency_exten: str = "112"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("REDIS_URL", "redis_url")
+    )
+    commands_stream: str = "telephony:commands"  # the desk → listener command stream
+    commands_block_ms: int = 1000  # how long one read of the desk's command stream waits
     lock_ttl: float = 10.0
     lock_renew_interval: float = 3.0
     lock_poll_interval: float = 1.0

@@ -6,7 +6,14 @@ import logging
 from typing import Protocol
 
 from intake_core.phones import mask_phone
-from telephony.events import AgentAnswered, CallAbandoned, CallEnded, CallRinging, CallTransferred
+from telephony.events import (
+    AgentAnswered,
+    CallAbandoned,
+    CallEnded,
+    CallRinging,
+    CallTransferred,
+    OriginateResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +30,9 @@ class CallSink(Protocol):
     async def call_ended(self, event: CallEnded) -> None: ...
 
     async def transferred(self, event: CallTransferred) -> None: ...
+
+    async def originated(self, result: OriginateResult) -> None:
+        """A desk's click-to-call: did the agent's phone answer (the patient is dialled next)."""
 
 
 class LoggingSink:
@@ -52,3 +62,6 @@ class LoggingSink:
 
     async def transferred(self, event: CallTransferred) -> None:
         log.info("call %s transferred to %s@%s", event.linkedid, event.exten, event.context)
+
+    async def originated(self, result: OriginateResult) -> None:
+        log.info("click-to-call %s: success=%s", result.request_id, result.success)

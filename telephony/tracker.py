@@ -150,6 +150,7 @@ class CallTracker:
                 direction=CallDirection.INBOUND,
                 state=state,
                 phone=_phone(root.caller_num),
+                caller_raw=root.caller_num,
                 started_at=now,
                 root_channel=root.channel,
                 agent_interface=interface,
@@ -169,6 +170,7 @@ class CallTracker:
             direction=CallDirection.OUTBOUND,
             state=state,
             phone=_phone(patient.caller_num) if patient else None,
+            caller_raw=patient.caller_num if patient else None,
             started_at=now,
             root_channel=root.channel,
             agent_interface=interface,
@@ -186,6 +188,7 @@ class CallTracker:
             call = replace(
                 call,
                 phone=known.phone or seen.phone,
+                caller_raw=known.caller_raw or seen.caller_raw,
                 agent_interface=seen.agent_interface or known.agent_interface,
                 agent_name=seen.agent_name or known.agent_name,
                 agent_channel=seen.agent_channel or known.agent_channel,
@@ -218,6 +221,7 @@ class CallTracker:
                     direction=CallDirection.INBOUND,
                     state=CallState.RINGING,
                     phone=_phone(msg.value("CallerIDNum")),
+                    caller_raw=msg.get("CallerIDNum") or None,
                     started_at=self._clock(),
                     root_channel=channel,
                     announced=True,
@@ -414,6 +418,7 @@ class CallTracker:
             direction=CallDirection.INBOUND,
             state=CallState.RINGING,
             phone=_phone(msg.value("CallerIDNum")),
+            caller_raw=msg.get("CallerIDNum") or None,
             started_at=self._clock(),
             root_channel=msg.require("Channel"),
             announced=True,
@@ -426,7 +431,7 @@ class CallTracker:
             phone = _phone(raw)
             if phone is None:
                 return []
-            call = replace(call, phone=phone)
+            call = replace(call, phone=phone, caller_raw=raw)
         if call.state != CallState.ORIGINATED:
             self._calls[call.linkedid] = call
             return []
@@ -456,6 +461,7 @@ class CallTracker:
             phone=call.phone,
             direction=call.direction,
             at=self._clock(),
+            caller_raw=call.caller_raw,
             agent_interface=call.agent_interface,
             request_id=call.request_id,
             restored=restored,
@@ -467,6 +473,7 @@ class CallTracker:
         return AgentAnswered(
             linkedid=call.linkedid,
             phone=call.phone,
+            caller_raw=call.caller_raw,
             agent_interface=call.agent_interface,
             agent_name=call.agent_name,
             agent_channel=call.agent_channel,

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from bots import webhook as bot_webhook
 from dispatcher import desk
-from dispatcher.api import calls, errors, intake, notify_routes
+from dispatcher.api import calls, errors, intake, notify_routes, phone_calls
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
@@ -86,6 +86,7 @@ def create_app(
     app.include_router(calls.router)
     app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
     app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
+    app.include_router(phone_calls.router)  # telephony: tracked phone calls (issue 5)
     bot_webhook.install(app)  # telegram bot webhook (issue 6), only when configured
     desk.setup(app)  # desk shell: login, desk, call card, admin, live updates (issue 4)
 

@@ -17,6 +17,7 @@ from telephony.events import (
     CallEvent,
     CallRinging,
     CallTransferred,
+    OriginateResult,
 )
 from telephony.manager import AmiManager
 from telephony.settings import TelephonySettings
@@ -30,6 +31,7 @@ class RecordingSink:
 
     def __init__(self) -> None:
         self.events: list[CallEvent] = []
+        self.originations: list[OriginateResult] = []
 
     async def _add(self, event: CallEvent) -> None:
         self.events.append(event)
@@ -48,6 +50,9 @@ class RecordingSink:
 
     async def transferred(self, event: CallTransferred) -> None:
         await self._add(event)
+
+    async def originated(self, result: OriginateResult) -> None:
+        self.originations.append(result)
 
     def of(self, kind: type[Any]) -> list[Any]:
         return [e for e in self.events if isinstance(e, kind)]

@@ -40,6 +40,7 @@ async def test_tracker_pops_card_for_agent_101_when_call_is_answered(
         phone="+79161234567",
         direction=CallDirection.INBOUND,
         at=ringing.at,
+        caller_raw="+79161234567",
     )
     assert isinstance(answered, AgentAnswered)
     assert answered.linkedid == "1795354378.0"

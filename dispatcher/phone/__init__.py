@@ -1,0 +1,1 @@
+"""The telephony link on the dispatcher's side: caller cards, the call sink, desk pages."""
