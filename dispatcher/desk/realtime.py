@@ -24,6 +24,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from dispatcher.desk.auth import user_of
 from dispatcher.services.events import EVENTS_CHANNEL
+from dispatcher.storage import tables
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ RESYNC = json.dumps({"type": "resync"})
 FORWARDED_KEYS = ("type", "call_id", "call_number", "mo_code", "action", "from", "to", "at")
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FOREIGN_ORIGIN = 4403
+CARDS_CHANNEL = "desk:phone-cards"  # caller cards from the AMI listener (issue 5)
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -41,6 +43,7 @@ class DeskSocket:
     """One open desk socket: its MO and the messages waiting to be sent."""
 
     mo_code: str
+    interface: str | None = None  # the user's phone (users.interface): caller cards go here only
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
 
     def offer(self, message: str) -> None:
@@ -71,9 +74,11 @@ def _async_client(client: redis.Redis) -> aioredis.Redis:
 class LiveHub:
     """The process's subscription to `events` and the sockets it feeds, grouped by MO."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, cards_channel: str = CARDS_CHANNEL) -> None:
         self._sync_client = client
+        self._cards_channel = cards_channel
         self._sockets: dict[str, set[DeskSocket]] = {}
+        self._phones: dict[str, set[DeskSocket]] = {}  # agent interface → its desk sockets
         self._task: asyncio.Task[None] | None = None
         self._client: aioredis.Redis | None = None
         self._subscribed = asyncio.Event()
@@ -83,13 +88,15 @@ class LiveHub:
     def size(self) -> int:
         return sum(len(group) for group in self._sockets.values())
 
-    async def join(self, mo_code: str) -> DeskSocket:
+    async def join(self, mo_code: str, interface: str | None = None) -> DeskSocket:
         """Register a socket; the subscription starts with the first one."""
         if self._task is None:
             self._client = _async_client(self._sync_client)
             self._task = asyncio.create_task(self._listen(), name="desk-live-hub")
-        socket = DeskSocket(mo_code)
+        socket = DeskSocket(mo_code, interface)
         self._sockets.setdefault(mo_code, set()).add(socket)
+        if interface:
+            self._phones.setdefault(interface, set()).add(socket)
         await asyncio.wait_for(self._subscribed.wait(), timeout=5)
         return socket
 
@@ -97,6 +104,8 @@ class LiveHub:
         group = self._sockets.get(socket.mo_code)
         if group is not None:
             group.discard(socket)
+        if socket.interface:
+            self._phones.get(socket.interface, set()).discard(socket)
 
     def dispatch(self, data: bytes | str) -> None:
         """Forward one event to the sockets of its MO (ids and statuses only)."""
@@ -112,6 +121,21 @@ class LiveHub:
             socket.offer(message)
             self.delivered += 1
 
+    def dispatch_card(self, data: bytes | str) -> None:
+        """A caller card goes only to the sockets of the user at that phone, in that MO."""
+        try:
+            card: dict[str, Any] = json.loads(data)
+        except ValueError:
+            return
+        interface, mo_code = card.get("interface"), card.get("mo_code")
+        if card.get("type") != "caller_card" or not isinstance(interface, str):
+            return
+        message = data.decode() if isinstance(data, bytes) else data
+        for socket in self._phones.get(interface, ()):
+            if socket.mo_code == mo_code:
+                socket.offer(message)
+                self.delivered += 1
+
     def _resync_all(self) -> None:
         for group in self._sockets.values():
             for socket in group:
@@ -123,13 +147,18 @@ class LiveHub:
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(EVENTS_CHANNEL)
+                    await pubsub.subscribe(EVENTS_CHANNEL, self._cards_channel)
                     self._subscribed.set()
                     if not first:  # events may have been missed while away
                         self._resync_all()
                     first = False
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        if message.get("type") != "message":
+                            continue
+                        channel = message["channel"]
+                        if channel in (self._cards_channel, self._cards_channel.encode()):
+                            self.dispatch_card(message["data"])
+                        else:
                             self.dispatch(message["data"])
             except redis.RedisError as exc:
                 log.warning("desk live hub: Redis unavailable (%s); retrying", type(exc).__name__)
@@ -152,6 +181,13 @@ def _same_origin(websocket: WebSocket) -> bool:
     return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
 
 
+def _interface_of(websocket: WebSocket, user_id: int) -> str | None:
+    """The agent interface in the user's profile, e.g. `PJSIP/102`."""
+    with websocket.app.state.services.db.session() as session:
+        user = session.get(tables.User, user_id)
+        return user.interface if user is not None and user.interface else None
+
+
 async def _send(websocket: WebSocket, socket: DeskSocket) -> None:
     while True:
         await websocket.send_text(await socket.queue.get())
@@ -169,7 +205,8 @@ async def live(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     hub: LiveHub = websocket.app.state.desk_hub
-    socket = await hub.join(user.mo_code)
+    interface = await run_in_threadpool(_interface_of, websocket, user.id)
+    socket = await hub.join(user.mo_code, interface)
     sender = asyncio.create_task(_send(websocket, socket))
     try:
         await websocket.send_text(json.dumps({"type": "hello", "mo_code": user.mo_code}))
