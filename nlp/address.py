@@ -149,6 +149,15 @@ class _Draft:
             self.spans[name] = (start, end)
 
 
+def _abbreviated_region(run: _Run, marker: _Marker) -> bool:
+    """«мос обл химки»: the short region name before «обл» is the region, not the city after."""
+    return (
+        marker.role is Role.REGION
+        and len(run.tokens) == 1
+        and run.tokens[0].key in REGION_ABBREVIATIONS
+    )
+
+
 class AddressParser:
     """Parses one address line; cheap per call, built once per street catalog."""
 
@@ -399,7 +408,7 @@ class AddressParser:
                 next_run is not None
                 and prev_run is not None
                 and not prev_run.markers
-                and self._agrees(prev_run, element)
+                and (self._agrees(prev_run, element) or _abbreviated_region(prev_run, element))
                 and not self._agrees(next_run, element)
             ):
                 next_run = None

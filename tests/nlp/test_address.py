@@ -25,6 +25,19 @@ def _fields(parsed: ParsedAddress) -> dict[str, str]:
 
 # (text, expected non-null fields); every field not listed must be null.
 CASES: list[tuple[str, dict[str, str]]] = [
+    # --- a short region name before «обл», the city after it without a type word
+    (
+        "мос обл химки ул молодежная д63 к2 кв 5",
+        {
+            "region": "Московская",
+            "city": "Химки",
+            "street": "Молодежная",
+            "street_type": "улица",
+            "house": "63",
+            "korpus": "2",
+            "flat": "5",
+        },
+    ),
     # --- full export lines with type words before the name
     (
         "г. Мытищи, ул. Колпакова, д. 12, кв. 45",
