@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bots.app import BotRunner, build_bot, build_context, build_dispatcher
+from bots.app import BotRunner, build_bot, build_context, build_dispatcher, settle_heap
 from bots.keyboards import PatientPick
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
@@ -89,6 +89,7 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
         person = ctx.accounts.link(user_id, "Бенчмарк", "Тест", None, date(1960, 1, 1), None)
         patients[user_id] = person.id
     runner = BotRunner(build_bot(bot_settings), build_dispatcher(ctx, REDIS_URL), ctx, REDIS_URL)
+    settle_heap()  # as `python -m bots` does before it starts
     task = asyncio.create_task(runner.run(handle_signals=False))
     await fake.wait_for(lambda r: r.method == "getUpdates", 0, within=10)
     # warm-up: pydantic builds its validators for each Bot API type on first use
@@ -104,6 +105,7 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
     sent: list[tuple[int, int, str, float]] = []  # update_id, chat, step, injected at
     interval = 1.0 / RATE
     started = time.perf_counter()
+    cpu_started = time.process_time()
     n = 0
     for step in STEPS:
         for user_id in patients:
@@ -120,6 +122,7 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
             n += 1
     elapsed_send = time.perf_counter() - started
     await asyncio.sleep(2.0)
+    cpu = time.process_time() - cpu_started
     await runner.shutdown()
     await asyncio.wait_for(task, 15)
     await fake.stop()
@@ -141,6 +144,7 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
         results.setdefault(step, []).append((reply - got) * 1000)
         results["from_injection"].append((reply - injected) * 1000)
     results["span"] = [last_reply - started]
+    results["cpu_ms"] = [cpu * 1000]
     keys = list(client.scan_iter(f"fsm:{bot_settings.bot_group}*"))
     client.delete(*keys, settings.events_stream, bot_settings.bot_updates_stream)
     db.dispose()
@@ -177,6 +181,12 @@ def main() -> int:
     print(
         f"{'incl. long-poll wait':<22}{len(inj):>9}{'':>9}{_pct(inj, 0.5):9.1f}"
         f"{_pct(inj, 0.95):9.1f}{_pct(inj, 0.99):9.1f}"
+    )
+    cpu_per_update = results["cpu_ms"][0] / handled if handled else float("nan")
+    print(
+        f"process CPU per update {cpu_per_update:.2f} ms (bot, its threads, fake server and "
+        f"load generator together; {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} when done)"
     )
     ok = handled == total and p99 <= GOAL_P99_MS
     print(

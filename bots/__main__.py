@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bots.app import BotRunner, build_bot, build_context, build_dispatcher
+from bots.app import BotRunner, build_bot, build_context, build_dispatcher, settle_heap
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
@@ -30,6 +30,7 @@ def main() -> int:
     ctx = build_context(settings, bot_settings, db, connect(settings.redis_url), NlpAnalyzer())
     bot = build_bot(bot_settings)
     runner = BotRunner(bot, build_dispatcher(ctx, settings.redis_url), ctx, settings.redis_url)
+    settle_heap()
     asyncio.run(runner.run())
     db.dispose()
     return 0

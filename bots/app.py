@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from bots.context import BotContext
 from bots.handlers import complaints, fallback, link, mycalls, newcall, start
 from bots.notices import Notices
 from bots.notifier import Notifier
-from bots.sender import RetryMiddleware
+from bots.sender import HeldResponseTypes, RetryMiddleware
 from bots.settings import BotSettings
 from bots.submission import Submission, ensure_client
 from bots.throttling import Throttling
@@ -54,8 +55,20 @@ def build_bot(settings: BotSettings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
+    session.middleware(HeldResponseTypes())
     session.middleware(RetryMiddleware(attempts=settings.bot_send_attempts))
     return Bot(settings.bot_token, session=session)
+
+
+def settle_heap() -> None:
+    """Freeze what startup built (NLP dictionaries, catalogs, modules) out of the cyclic GC.
+
+    Those are hundreds of thousands of long-lived objects: every full collection walked them
+    all and stopped the event loop for up to a quarter of a second, the bot's worst latency.
+    Call once, after the context is built and before the bot starts handling updates.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def build_context(
@@ -102,8 +115,12 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
 def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
     """FSM state in Redis with a TTL; updates of one chat are handled one at a time."""
     ttl = ctx.bot_settings.bot_fsm_ttl
+    # a blocking pool: a burst of updates waits for a connection instead of failing
+    pool = aioredis.BlockingConnectionPool.from_url(
+        redis_url, max_connections=ctx.bot_settings.bot_concurrency, timeout=10
+    )
     storage = RedisStorage(
-        aioredis.Redis.from_url(redis_url),
+        aioredis.Redis(connection_pool=pool),
         key_builder=DefaultKeyBuilder(prefix=f"fsm:{ctx.bot_settings.bot_group}"),
         state_ttl=ttl,
         data_ttl=ttl,
@@ -138,11 +155,13 @@ class BotRunner:
             if self.ctx.bot_settings.bot_mode == "webhook":
                 from bots.webhook import UpdateFeed
 
+                feed = UpdateFeed(self.bot, self.dp, self.redis, self.ctx.bot_settings)
+                await feed.prepare()  # the first pushed update already has a group to wait in
                 await self.bot.set_webhook(
                     str(self.ctx.bot_settings.bot_webhook_url),
                     secret_token=self.ctx.bot_settings.bot_webhook_secret,
+                    drop_pending_updates=False,
                 )
-                feed = UpdateFeed(self.bot, self.dp, self.redis, self.ctx.bot_settings)
                 await feed.run(self.stop)
             else:
                 await self.bot.delete_webhook()
@@ -151,6 +170,7 @@ class BotRunner:
                     polling_timeout=self.ctx.bot_settings.bot_polling_timeout,
                     handle_signals=handle_signals,
                     close_bot_session=False,
+                    tasks_concurrency_limit=self.ctx.bot_settings.bot_concurrency,
                 )
         finally:
             self.stop.set()

@@ -26,10 +26,10 @@ BLOCK_MS = 1000
 STALE_MS = 60_000  # a message pending this long at a dead instance is taken over
 
 
-async def ensure_group(client: aioredis.Redis, stream: str, group: str) -> None:
-    """Create the consumer group at the stream's end (once, for every instance)."""
+async def ensure_group(client: aioredis.Redis, stream: str, group: str, start: str = "$") -> None:
+    """Create the consumer group (once, for every instance), at the stream's end by default."""
     try:
-        await client.xgroup_create(stream, group, id="$", mkstream=True)
+        await client.xgroup_create(stream, group, id=start, mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise

@@ -83,7 +83,11 @@ def install(app: FastAPI, bot_settings: BotSettings | None = None) -> None:
 
 
 class UpdateFeed:
-    """The bot side of webhook mode: stored updates → aiogram, acknowledged after handling."""
+    """The bot side of webhook mode: stored updates → aiogram, acknowledged after handling.
+
+    Updates are handled as concurrent tasks, as in polling (one chat's updates still wait for
+    each other in aiogram's event isolation), at most `bot_concurrency` at a time.
+    """
 
     def __init__(
         self, bot: Bot, dp: Dispatcher, client: aioredis.Redis, bot_settings: BotSettings
@@ -94,18 +98,39 @@ class UpdateFeed:
         self.stream = bot_settings.bot_updates_stream
         self.group = bot_settings.bot_group
         self.consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self.slots = asyncio.Semaphore(bot_settings.bot_concurrency)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def prepare(self) -> None:
+        """The consumer group from the stream's start: updates stored before the bot's first
+        run were acknowledged to Telegram and must still be handled. Call before setWebhook."""
+        await ensure_group(self.client, self.stream, self.group, start="0")
 
     async def run(self, stop: asyncio.Event) -> None:
-        await ensure_group(self.client, self.stream, self.group)
+        await self.prepare()
         start = "0"  # first our own unacknowledged entries, then new ones
-        while not stop.is_set():
-            read: Any = await self.client.xreadgroup(
-                self.group, self.consumer, {self.stream: start}, count=50, block=1000
-            )
-            entries = [entry for _name, items in read or [] for entry in items if entry[1]]
-            if start == "0" and not entries:
-                start = ">"
-            for entry_id, fields in entries:
-                update = json.loads(fields[b"data"])
-                await self.dp.feed_raw_update(self.bot, update)
-                await self.client.xack(self.stream, self.group, entry_id)
+        try:
+            while not stop.is_set():
+                read: Any = await self.client.xreadgroup(
+                    self.group, self.consumer, {self.stream: start}, count=50, block=1000
+                )
+                entries = [entry for _name, items in read or [] for entry in items if entry[1]]
+                if start == "0" and not entries:
+                    start = ">"
+                for entry_id, fields in entries:
+                    await self.slots.acquire()
+                    task = asyncio.create_task(self._handle(entry_id, json.loads(fields[b"data"])))
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+        finally:
+            if self.tasks:
+                await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    async def _handle(self, entry_id: Any, update: dict[str, Any]) -> None:
+        try:
+            await self.dp.feed_raw_update(self.bot, update)
+            await self.client.xack(self.stream, self.group, entry_id)
+        except Exception:  # left pending: handled again after a restart
+            log.exception("webhook update %s failed", update.get("update_id"))
+        finally:
+            self.slots.release()

@@ -22,7 +22,7 @@ from dispatcher.api import calls, errors, intake, notify_routes, phone_calls
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
-from dispatcher.desk import forms_routes
+from dispatcher.desk import analytics_web, forms_routes
 from dispatcher.metrics import HTTP_LATENCY
 from dispatcher.redis_server import connect
 from dispatcher.services.accounts import login
@@ -86,6 +86,7 @@ def create_app(
     app.include_router(calls.router)
     app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
     app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
+    app.include_router(analytics_web.router)  # analytics for the head of the MO (issue 8)
     app.include_router(phone_calls.router)  # telephony: tracked phone calls (issue 5)
     bot_webhook.install(app)  # telegram bot webhook (issue 6), only when configured
     desk.setup(app)  # desk shell: login, desk, call card, admin, live updates (issue 4)

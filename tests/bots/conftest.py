@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+import uvicorn
 from sqlalchemy import delete
 
+from bots import webhook
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
+from dispatcher.api.app import create_app
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import Settings
 from dispatcher.storage import bot_tables
@@ -24,6 +32,7 @@ from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.harness import BotHarness
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+WEBHOOK_SECRET = "webhook-secret-of-the-test-bot"
 BOT_TABLES = (
     bot_tables.SentNotification,
     bot_tables.ProcessedUpdate,
@@ -82,6 +91,37 @@ def clock_hour() -> int:
     return 9
 
 
+@contextlib.asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    live: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_telegram: FakeTelegram,
+    clock_hour: int,
+) -> AsyncIterator[BotHarness]:
+    """`python -m bots` in-process until the block ends, its clock at `clock_hour` in Moscow."""
+    base = moscow_today(clock_hour)
+    started = datetime.now(UTC)
+
+    def clock() -> datetime:
+        return base + (datetime.now(UTC) - started)
+
+    ctx = build_context(settings, live, bot_db, redis_client, analyzer, clock)
+    runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
+    task = asyncio.create_task(runner.run(handle_signals=False))
+    ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
+    await fake_telegram.wait_for(lambda r: r.method == ready, 0, within=10)
+    relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
+    try:
+        yield BotHarness(fake_telegram, ctx, bot_db, relay)
+    finally:
+        await runner.shutdown()
+        await asyncio.wait_for(task, 15)
+
+
 @pytest.fixture
 async def bot(
     settings: Settings,
@@ -94,21 +134,80 @@ async def bot(
     clock_hour: int,
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process: polling the fake server, notifier on the test stream."""
-    base = moscow_today(clock_hour)
-    started = datetime.now(UTC)
-
-    def clock() -> datetime:
-        return base + (datetime.now(UTC) - started)
-
     live = bot_settings.model_copy(update={"telegram_api_url": fake_telegram.base})
-    ctx = build_context(settings, live, bot_db, redis_client, analyzer, clock)
-    runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
-    task = asyncio.create_task(runner.run(handle_signals=False))
-    await fake_telegram.wait_for(lambda r: r.method == "getUpdates", 0, within=10)
-    relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
-    yield BotHarness(fake_telegram, ctx, bot_db, relay)
-    await runner.shutdown()
-    await asyncio.wait_for(task, 15)
+    async with running_bot(
+        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_hour
+    ) as harness:
+        yield harness
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookApi:
+    """The dispatcher's API serving the bot's webhook route on a loopback port."""
+
+    url: str
+    bot_settings: BotSettings
+
+
+@pytest.fixture
+def webhook_api(
+    settings: Settings,
+    bot_settings: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    fake_telegram: FakeTelegram,
+) -> Iterator[WebhookApi]:
+    """A real uvicorn with `create_app` and the webhook route, as the API process runs it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    hook = bot_settings.model_copy(
+        update={
+            "telegram_api_url": fake_telegram.base,
+            "bot_mode": "webhook",
+            "bot_webhook_url": f"http://127.0.0.1:{port}{bot_settings.bot_webhook_path}",
+            "bot_webhook_secret": WEBHOOK_SECRET,
+        }
+    )
+    app = create_app(settings, bot_db, redis_client, run_relay=False)
+    webhook.install(app, hook)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="bot-webhook-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the webhook API did not start")
+        time.sleep(0.02)
+    yield WebhookApi(f"http://127.0.0.1:{port}", hook)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+async def webhook_bot(
+    settings: Settings,
+    webhook_api: WebhookApi,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_telegram: FakeTelegram,
+    clock_hour: int,
+) -> AsyncIterator[BotHarness]:
+    """`python -m bots` with BOT_MODE=webhook: Telegram pushes to the API, the bot reads them."""
+    async with running_bot(
+        settings,
+        webhook_api.bot_settings,
+        bot_db,
+        redis_client,
+        redis_url,
+        analyzer,
+        fake_telegram,
+        clock_hour,
+    ) as harness:
+        yield harness
 
 
 def later(hours: int) -> Callable[[], datetime]:

@@ -10,9 +10,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 TOKEN = "123456:FAKE-telegram-token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Поликлиника", "username": "clinic_bot"}
 
 
@@ -59,7 +60,11 @@ class FakeTelegram:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     delivered: dict[int, float] = field(default_factory=dict)  # update_id → first handed out
+    webhook_url: str | None = None  # set by setWebhook: updates are then pushed, not polled
+    webhook_secret: str | None = None
+    pushes: list[tuple[int, int]] = field(default_factory=list)  # (update_id, HTTP status)
     _runner: web.AppRunner | None = None
+    _client: ClientSession | None = None
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -81,6 +86,8 @@ class FakeTelegram:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -98,11 +105,26 @@ class FakeTelegram:
 
     # --- updates ------------------------------------------------------------------------
     async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
+        """A new update: queued for getUpdates, or POSTed to the webhook when one is set."""
         update = {"update_id": next(self._update_ids), **update}
+        if self.webhook_url is not None:
+            await self.push(update)
+            return update
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
         return update
+
+    async def push(self, update: dict[str, Any]) -> int:
+        """POST one update to the webhook as Telegram does (again, for a redelivery)."""
+        assert self.webhook_url is not None, "no webhook set"
+        if self._client is None:
+            self._client = ClientSession()
+        headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
+        self.delivered.setdefault(update["update_id"], time.perf_counter())
+        async with self._client.post(self.webhook_url, json=update, headers=headers) as response:
+            self.pushes.append((update["update_id"], response.status))
+            return response.status
 
     @staticmethod
     def _user(user_id: int) -> dict[str, Any]:
@@ -209,6 +231,8 @@ class FakeTelegram:
         if failure is not None:
             return self._error(failure.status, failure.description, failure.retry_after)
         if method == "getUpdates":
+            if self.webhook_url is not None:
+                return self._error(409, "Conflict: can't use getUpdates while webhook is active")
             return self._ok(await self._get_updates(params))
         handler = _METHODS.get(method)
         if handler is None:
@@ -244,6 +268,15 @@ class FakeTelegram:
             "text": params.get("text", "…"),
         }
 
+    def _set_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = str(params.get("url") or "") or None
+        self.webhook_secret = params.get("secret_token")
+        return True
+
+    def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook_url = self.webhook_secret = None
+        return True
+
     @staticmethod
     def _ok(result: Any) -> web.Response:
         return web.json_response({"ok": True, "result": result})
@@ -258,8 +291,8 @@ class FakeTelegram:
 
 _METHODS: dict[str, Any] = {
     "getMe": lambda self, p: BOT_USER,
-    "deleteWebhook": lambda self, p: True,
-    "setWebhook": lambda self, p: True,
+    "deleteWebhook": FakeTelegram._delete_webhook,
+    "setWebhook": FakeTelegram._set_webhook,
     "setMyCommands": lambda self, p: True,
     "answerCallbackQuery": lambda self, p: True,
     "sendChatAction": lambda self, p: True,

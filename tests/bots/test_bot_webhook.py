@@ -1,4 +1,5 @@
-"""The webhook route: secret token checked, redeliveries dropped, stored before the 200."""
+"""Webhook mode: the route checks the secret, drops redeliveries, stores before the 200; the bot
+sets its webhook and answers what Telegram pushes, including what was stored while it was down."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from fastapi.testclient import TestClient
 
 from bots import webhook
 from bots.settings import BotSettings
+from dispatcher.analysis import NlpAnalyzer
 from dispatcher.api.app import create_app
 from dispatcher.settings import Settings
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database
+from tests.bots.conftest import WEBHOOK_SECRET, WebhookApi, running_bot
+from tests.bots.dialogs import make_call, onboard
+from tests.bots.fake_telegram import FakeTelegram
+from tests.bots.harness import BotHarness
+from tests.conftest import WorkerRunner
 
 SECRET = "s3cret-token-for-the-webhook"
 UPDATE = {"update_id": 4242, "message": {"message_id": 1, "date": 0, "text": "/start"}}
@@ -71,3 +78,52 @@ def test_bot_webhook_route_is_absent_when_not_configured(
     with _app(settings, bot_db, redis_client, BotSettings(bot_token="1:x")) as client:
         response = client.post("/telegram/webhook", json=UPDATE)
     assert response.status_code == 404
+
+
+async def test_bot_in_webhook_mode_sets_its_webhook_and_answers_pushed_updates(
+    webhook_bot: BotHarness, webhook_api: WebhookApi, worker: WorkerRunner
+) -> None:
+    fake = webhook_bot.fake
+    _, hook = await fake.wait_for(lambda r: r.method == "setWebhook")
+    assert hook.params["url"] == webhook_api.bot_settings.bot_webhook_url
+    assert hook.params["secret_token"] == WEBHOOK_SECRET
+    chat = webhook_bot.chat(9101)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят: Карта вызова №")
+    assert fake.pushes and {status for _, status in fake.pushes} == {200}
+    assert not fake.sent(method="getUpdates")  # nothing was polled
+
+
+async def test_bot_in_webhook_mode_handles_a_redelivered_update_once(
+    webhook_bot: BotHarness, webhook_api: WebhookApi, redis_client: redis.Redis
+) -> None:
+    chat = webhook_bot.chat(9102)
+    update = await webhook_bot.fake.message(9102, "/help")
+    await chat.expect("Команды:")
+    assert await webhook_bot.fake.push(update) == 200  # Telegram did not see our first 200
+    await chat.send("/cancel")
+    await chat.expect("Сейчас нечего отменять")
+    assert redis_client.xlen(webhook_api.bot_settings.bot_updates_stream) == 2
+    assert len([m for m in chat.messages() if m.startswith("Команды:")]) == 1
+
+
+async def test_bot_handles_updates_stored_while_it_was_down(
+    settings: Settings,
+    webhook_api: WebhookApi,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_telegram: FakeTelegram,
+) -> None:
+    hook = webhook_api.bot_settings
+    fake_telegram.webhook_url = hook.bot_webhook_url  # set by an earlier run of the bot
+    fake_telegram.webhook_secret = hook.bot_webhook_secret
+    await fake_telegram.message(9103, "/help")
+    assert fake_telegram.pushes[-1][1] == 200  # acknowledged to Telegram: it will not resend
+    async with running_bot(
+        settings, hook, bot_db, redis_client, redis_url, analyzer, fake_telegram, 9
+    ) as started:
+        await started.chat(9103).expect("Команды:")
