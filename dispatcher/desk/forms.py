@@ -25,7 +25,9 @@ from dispatcher.desk.intake_form import (
     with_district,
 )
 from dispatcher.desk.patient_search import search_patients
+from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
+from intake_core.call import Source
 from intake_core.errors import ValidationFailed
 from intake_core.intake import parse_birth_date
 from intake_core.patient import age_category, age_in_months, describe_age
@@ -97,7 +99,8 @@ def new_call(
             f"У пациента уже есть открытый вызов № {merged}: новый вызов не создан, "
             "обращение добавлено к существующему"
         )
-    form = NewCallForm(form_id=uuid.uuid4().hex)
+    source = Source.CALL_CENTER if user.role == "agent" else Source.REGISTRY
+    form = NewCallForm(form_id=uuid.uuid4().hex, source=source.value)
     return _render_form(request, services, user, form, notice=notice, notice_call_id=call)
 
 
@@ -190,6 +193,7 @@ def parse_complaints(
     complaints = analyzer.complaints(text[:2000], _age_years(birth_date, today))
     return {
         "symptoms": list(complaints.symptoms),
+        "symptom_labels": [symptom_label(code) for code in complaints.symptoms],
         "temperature": complaints.temperature,
         "emergency": complaints.emergency,
         "red_flags": [f.reason for f in complaints.red_flags],

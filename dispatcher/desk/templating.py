@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -30,9 +33,23 @@ def _local(context: Context, value: datetime | date | None, fmt: str = "%d.%m.%Y
     return value.strftime("%d.%m.%Y")
 
 
+@cache
+def symptom_labels() -> dict[str, str]:
+    """Symptom code → its Russian name, from the NLP symptom catalog (read once)."""
+    source = resources.files("nlp").joinpath("data", "symptoms.yaml").read_text(encoding="utf-8")
+    catalog = yaml.safe_load(source)["symptoms"]
+    return {code: str(entry["label"]) for code, entry in catalog.items()}
+
+
+def symptom_label(code: str) -> str:
+    """«Кашель» for `cough`; an unknown code is shown as it is."""
+    return symptom_labels().get(code, code)
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
     env.filters["local"] = _local
+    env.filters["symptom"] = symptom_label
     env.globals["static_url"] = STATIC_URL
     return env
 

@@ -110,7 +110,7 @@
       const data = await getJson(form.dataset.complaintsUrl, { text: complaints.value, birth_date: birth.value });
       const parts = [];
       if (data.temperature !== null) parts.push(el("span", { class: "tag", "data-part": "temperature" }, "t° " + String(data.temperature).replace(".", ",")));
-      data.symptoms.forEach((s) => parts.push(el("span", { class: "tag", "data-part": "symptom" }, s)));
+      data.symptom_labels.forEach((s) => parts.push(el("span", { class: "tag", "data-part": "symptom" }, s)));
       box.replaceChildren(...parts);
       setEmergency(data.emergency ? data.red_flags : []);
     } catch (err) {
