@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,7 +19,6 @@ from dispatcher.analytics.month import (
     generate_month,
 )
 from dispatcher.analytics.report import PROFILES
-from dispatcher.services import accounts
 from dispatcher.storage import tables
 from dispatcher.storage.calls import FIRST_NUMBER, NUMBER_COUNTER
 from dispatcher.storage.dispatch_tables import CallServiceCard
@@ -29,6 +27,7 @@ from intake_core.patient import AgeCategory
 from intake_core.status import CallStatus
 
 ACTOR = "demo-month"
+UNUSABLE_PASSWORD = "!"  # not an argon2 hash: no password matches it
 STREETS = (
     ("Молодежная", "улица", "ул."),
     ("Юннатов", "улица", "ул."),
@@ -87,19 +86,22 @@ def _reserve_numbers(session: Session, count: int) -> int:
     return int(last) - count + 1
 
 
-def _operators(session: Session, mo_code: str, month: Month) -> dict[str, int]:
+def _operators(session: Session, mo_id: int, month: Month) -> dict[str, int]:
+    """Synthetic operators get no usable password and cannot sign in."""
     ids = {}
     for operator in month.operators:
         user = session.scalar(select(tables.User).where(tables.User.login == operator.login))
-        if user is None:  # nobody signs in as them: a random password
-            user = accounts.create_user(
-                session,
-                operator.login,
-                secrets.token_urlsafe(16),
-                operator.role,
-                mo_code,
-                operator.full_name,
+        if user is None:
+            user = tables.User(
+                login=operator.login,
+                password_hash=UNUSABLE_PASSWORD,
+                role=operator.role,
+                mo_id=mo_id,
+                full_name=operator.full_name,
+                active=False,
             )
+            session.add(user)
+            session.flush()
         ids[operator.login] = user.id
     return ids
 
@@ -272,7 +274,7 @@ def store_month(session: Session, mo_code: str, month: Month) -> StoredMonth:
                 )
             ).all()
         ),
-        "operators": _operators(session, mo_code, month),
+        "operators": _operators(session, mo_id, month),
         "doctors": _doctors(session, mo_id, month),
     }
     start = _reserve_numbers(session, len(month.calls))

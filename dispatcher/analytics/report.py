@@ -200,13 +200,13 @@ def tables(report: Report) -> list[Table]:
         ),
         Table(
             "branches",
-            "Повод ≠ факт по ветвям опросника",
+            "Повод ≠ факт по ветвям",
             ("Опросник", "Ветвь", "Код повода", *mismatch_columns),
             _mismatch_rows(q.by_branch, lambda k: tuple(k)),  # type: ignore[arg-type]
         ),
         Table(
             "shortage",
-            "Повод ≠ направлен: нехватка профиля",
+            "Нехватка профиля",
             ("Требуемый профиль", "Направлений", "Не по профилю", "Доля, %", "Направлены"),
             _mismatch_rows(q.shortage, lambda k: (profile(k),)),  # type: ignore[arg-type]
         ),
@@ -238,7 +238,7 @@ def tables(report: Report) -> list[Table]:
         ),
         Table(
             "serve_buckets",
-            "Время от назначения до обслуживания",
+            "Время до обслуживания",
             ("Интервал", "Вызовов", "Доля, %"),
             _bucket_rows(s.serve, "ч"),
         ),

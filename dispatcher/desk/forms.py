@@ -25,6 +25,7 @@ from dispatcher.desk.intake_form import (
     with_district,
 )
 from dispatcher.desk.patient_search import search_patients
+from dispatcher.desk.questionnaire_web import RulesDep, record_reason, walk_answers
 from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
 from intake_core.call import Source
@@ -110,10 +111,16 @@ def save_new_call(
     services: ServicesDep,
     analyzer: AnalyzerDep,
     user: OperatorDep,
+    rules: RulesDep,
     form: Annotated[NewCallForm, Form()],
 ) -> Response:
     form_id = form.form_id or uuid.uuid4().hex
     try:
+        walk = walk_answers(rules, form.reason_answers)
+        if walk is not None and walk.exit is not None:  # the script ended in 103/112
+            return _render_form(
+                request, services, user, form, emergency=[walk.exit.reason], status_code=422
+            )
         with services.db.session() as session:
             mo = mo_context(services, session, user)
             stored = intake_now(
@@ -127,6 +134,8 @@ def save_new_call(
                 adjust=with_district(mo, form.district_code) if form.district_code else None,
             )
             call_id, number, merged = stored.row.id, stored.row.number, stored.merged
+            if walk is not None and not merged:
+                record_reason(session, rules, call_id, walk, user.id)
     except ValidationFailed as exc:
         return _render_form(
             request, services, user, form, errors=field_errors(exc.errors), status_code=422

@@ -59,6 +59,7 @@ class NewCallForm(BaseModel):
     caller_name: str = ""
     caller_phone: str = ""
     notes: str = ""
+    reason_answers: str = ""  # the reason-code questionnaire's answer ids, JSON (issue 8)
     next: Literal["save", "assign", "transfer"] = "save"
 
     def to_request(self, mo_code: str) -> IntakeRequest:
