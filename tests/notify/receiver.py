@@ -28,6 +28,8 @@ class Receiver:
     duplicates: int = 0
     hold: threading.Event = field(default_factory=threading.Event)
     seen: threading.Event = field(default_factory=threading.Event)
+    stall_after: int | None = None  # answer this many requests, then hold the next one
+    stalled: threading.Event = field(default_factory=threading.Event)  # it is being held
 
     def __post_init__(self) -> None:
         self.hold.set()
@@ -52,6 +54,10 @@ class Receiver:
         with self._lock:
             self.requests += 1
             self.seen.set()
+            if self.stall_after is not None and self.requests > self.stall_after:
+                self.stall_after = None
+                self.hold.clear()
+                self.stalled.set()
         self.hold.wait(30)
         with self._lock:
             if self.fail_next > 0:

@@ -43,6 +43,9 @@ class Smsc:
     unbinds: int = 0
     hold: threading.Event = field(default_factory=threading.Event)  # set: answer submit_sm
     seen_submit: threading.Event = field(default_factory=threading.Event)
+    stall_after: int | None = None  # answer this many submit_sm, then hold the next one
+    stalled: threading.Event = field(default_factory=threading.Event)  # it is being held
+    receipt_stat: str = "DELIVRD"
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -50,6 +53,7 @@ class Smsc:
         self._loop = asyncio.new_event_loop()
         self._sessions: list[asyncio.StreamWriter] = []
         self._counter = 0
+        self._received = 0
         self._tasks: set[asyncio.Future[None]] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
@@ -112,6 +116,11 @@ class Smsc:
                         continue
                     message = ShortMessage.parse(pdu.body)
                     self.seen_submit.set()
+                    self._received += 1
+                    if self.stall_after is not None and self._received > self.stall_after:
+                        self.stall_after = None
+                        self.hold.clear()
+                        self.stalled.set()
                     await asyncio.to_thread(self.hold.wait, 30)
                     if self.fail_next > 0:
                         self.fail_next -= 1
@@ -170,7 +179,7 @@ class Smsc:
         receipt = ShortMessage(
             source_addr=message.destination_addr,
             destination_addr=message.source_addr,
-            short_message=receipt_text(message_id, "DELIVRD", stamp, stamp),
+            short_message=receipt_text(message_id, self.receipt_stat, stamp, stamp),
             esm_class=ESM_RECEIPT,
             source_addr_ton=1,
             dest_addr_ton=5,

@@ -46,6 +46,9 @@ def test_pipeline_every_status_reaches_smsc_and_subscriber_once(
 
     texts = smsc.texts()
     assert len(texts) == 3, texts
+    # a part sent twice would be byte-identical (same UDH reference): none is
+    parts = [(s.message.destination_addr, s.message.short_message) for s in smsc.submitted]
+    assert len(parts) == len(set(parts))
     assert texts[0].startswith("Вызов врача на дом принят, номер")
     assert "назначен врач Демидова А. П." in texts[1] and "с 08:00 по 20:00" in texts[1]
     assert "обслужен" in texts[2]
