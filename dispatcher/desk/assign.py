@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dispatcher.desk import access_log
+from dispatcher.desk.dispatch_suggest import Proposal, check_override, propose
 from dispatcher.desk.doctor_board import DoctorOption, check_available, doctor_options
 from dispatcher.desk.forms_web import (
     OperatorDep,
@@ -19,8 +20,10 @@ from dispatcher.desk.forms_web import (
     page,
     refused,
 )
+from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.services.lifecycle import CallLifecycle
 from dispatcher.storage.references import MoContext
+from dispatcher.storage.service_cards import load_card, save_sent
 from intake_core.call import Call
 from intake_core.errors import IllegalTransition, ValidationFailed
 from intake_core.patient import describe_age
@@ -46,6 +49,18 @@ def _options(
     return now, days, options
 
 
+def _proposal(
+    request: Request,
+    session: Session,
+    call: Call,
+    options: list[DoctorOption],
+    days: tuple[date, date],
+) -> Proposal | None:
+    """The substitution table's suggestion when the call has a reason code (issue 8)."""
+    card = load_card(session, call.id)
+    return propose(session, get_rules(request), card, options, days) if card else None
+
+
 def _render(
     request: Request,
     services: ServicesDep,
@@ -58,6 +73,7 @@ def _render(
         with services.db.session() as session:
             mo, call = open_call(session, services, user, call_id, Action.ASSIGN)
             now, days, options = _options(session, services, mo, call)
+            dispatch = _proposal(request, session, call, options, days)
             access_log.record(session, user, "call", call_id)
     except IllegalTransition as exc:
         return refused(request, user, call_id, error or exc.message)
@@ -72,6 +88,7 @@ def _render(
         days=days,
         own=[o for o in options if o.own_district],
         others=[o for o in options if not o.own_district],
+        dispatch=dispatch,
         error=error,
     )
 
@@ -91,13 +108,20 @@ def assign_doctor(
     user: OperatorDep,
     doctor_id: Annotated[int, Form()],
     day: Annotated[date, Form()],
+    override_reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     try:
         with services.db.session() as session:
             mo, call = open_call(session, services, user, call_id, Action.ASSIGN)
-            _, _, options = _options(session, services, mo, call)
+            now, days, options = _options(session, services, mo, call)
             check_available(next((o for o in options if o.id == doctor_id), None), day)
+            dispatch = _proposal(request, session, call, options, days)
+            check_override(dispatch, doctor_id, day, override_reason)
             CallLifecycle(session, actor_of(user)).assign(call_id, doctor_id, day)
+            if dispatch:
+                letter = dispatch.letters.get(doctor_id)
+                reason = override_reason.strip() or None
+                save_sent(session, call_id, doctor_id, letter, user.id, reason, now)
     except ValidationFailed as exc:
         message = "; ".join(e.message for e in exc.errors)
         return _render(request, services, user, call_id, error=message, status_code=422)

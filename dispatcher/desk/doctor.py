@@ -21,9 +21,12 @@ from dispatcher.desk.forms_web import (
     mo_context,
     page,
 )
+from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.desk.route_rows import build_route_sheet
+from dispatcher.desk.service_card_web import record_completion
 from dispatcher.services.lifecycle import CallLifecycle
 from dispatcher.storage import tables
+from dispatcher.storage.service_cards import live_states, load_card
 from intake_core.call import Call, ServiceResult
 from intake_core.errors import FieldError, IllegalTransition, ValidationFailed
 
@@ -48,7 +51,16 @@ def doctor_calls(request: Request, services: ServicesDep, user: DoctorDep) -> Re
             build_route_sheet(session, mo.id, doctor.id, day, mo.zone, now)
             for day in (today, mo.calendar.next_working_day(today))
         ]
-    return page(request, "doctor.html", user=user, sheets=sheets, titles=("Сегодня", "Завтра"))
+        live = live_states(session, [doctor.id]).get(doctor.id)
+    return page(
+        request,
+        "doctor.html",
+        user=user,
+        sheets=sheets,
+        titles=("Сегодня", "Завтра"),
+        live=live,
+        zone=mo.zone,
+    )
 
 
 def _own_call(session: Session, user: DoctorDep, call_id: int) -> tuple[Call, tables.Doctor]:
@@ -74,6 +86,8 @@ def _render_call(
             select(tables.Department).where(tables.Department.mo_id == user.mo_id)
         ).all()
         current_department = call.department_code or ""
+        card = load_card(session, call_id)
+        zone = mo_context(services, session, user).zone
     return page(
         request,
         "doctor_call.html",
@@ -84,6 +98,9 @@ def _render_call(
         departments=departments,
         values=values or {"department": current_department},
         errors=errors or {},
+        card=card,
+        profiles=get_rules(request).profiles,
+        zone=zone,
     )
 
 
@@ -102,11 +119,26 @@ def serve_call(
     result: Annotated[str, Form()] = "",
     department: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    postfactum_letter: Annotated[str, Form(max_length=1)] = "",
+    departed_at: Annotated[str, Form(max_length=5)] = "",
+    arrived_at: Annotated[str, Form(max_length=5)] = "",
+    finished_at: Annotated[str, Form(max_length=5)] = "",
+    result_reason: Annotated[str, Form(max_length=500)] = "",
+    remarks: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     values = {"diagnosis": diagnosis, "result": result, "department": department, "note": note}
+    card_fields = {
+        "postfactum_letter": postfactum_letter,
+        "departed_at": departed_at,
+        "arrived_at": arrived_at,
+        "finished_at": finished_at,
+        "result_reason": result_reason,
+        "remarks": remarks,
+    }
+    values.update(card_fields)
     try:
         with services.db.session() as session:
-            _own_call(session, user, call_id)
+            call, doctor = _own_call(session, user, call_id)
             errors: list[FieldError] = []
             codes = [c for c in diagnosis.replace(";", ",").split(",") if c.strip()]
             if not codes:
@@ -117,6 +149,9 @@ def serve_call(
             if errors:
                 raise ValidationFailed(errors)
             assert outcome is not None
+            mo = mo_context(services, session, user)
+            rules = get_rules(request)
+            record_completion(session, rules, call, doctor.id, mo.zone, card_fields, outcome)
             row = CallLifecycle(session, actor_of(user)).serve(
                 call_id, outcome, codes, note.strip() or None
             )

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from dispatcher.desk import assign, doctor, forms, route_sheet, transfer
+from dispatcher.desk import (
+    assign,
+    doctor,
+    forms,
+    questionnaire_web,
+    route_sheet,
+    service_card_web,
+    transfer,
+)
 
 router = APIRouter()
-for _module in (forms, assign, transfer, doctor, route_sheet):
+# questionnaire, substitution table and service card (issue 8) after the forms they extend
+for _module in (forms, assign, transfer, doctor, route_sheet, questionnaire_web, service_card_web):
     router.include_router(_module.router)
