@@ -57,6 +57,10 @@ def chart_png(chart: Chart, report: Report) -> bytes:
     return _png(figure)
 
 
+def _decimal(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",")
+
+
 def _rates(axes: Axes, rows: list[Mismatch], labels: list[str], limit: int = 12) -> bool:
     rows, labels = rows[:limit], labels[:limit]
     if not rows:
@@ -67,7 +71,7 @@ def _rates(axes: Axes, rows: list[Mismatch], labels: list[str], limit: int = 12)
     axes.set_yticks(list(positions), labels[::-1], fontsize=8)
     axes.set_xlabel("Доля расхождений, %")
     for y, (rate, m) in enumerate(zip(rates, rows[::-1], strict=True)):
-        axes.text(rate, y, f" {rate:.1f}% из {m.total}", va="center", fontsize=7)
+        axes.text(rate, y, f" {_decimal(rate)}% из {m.total}", va="center", fontsize=7)
     axes.set_xlim(0, max(rates) * 1.3 + 1)
     return True
 
@@ -106,7 +110,7 @@ def _shortage(report: Report, axes: Axes) -> bool:
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.set_yticks(range(len(rows)), [f"{k} — {PROFILES.get(k, k)}" for k in letters], fontsize=8)
     axes.set_xlabel("Направлений по требуемому профилю")
-    axes.legend(fontsize=7, loc="lower right")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return True
 
 
@@ -129,7 +133,7 @@ def _histogram(report: Report, axes: Axes, serve: bool) -> bool:
     axes.text(
         0.99,
         0.95,
-        f"медиана {median:.1f} {'ч' if serve else 'мин'}; в срок — зелёным",
+        f"медиана {_decimal(median)} {'ч' if serve else 'мин'}; в срок — зелёным",
         transform=axes.transAxes,
         ha="right",
         va="top",

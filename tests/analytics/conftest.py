@@ -62,7 +62,7 @@ def case(migrated_url: str) -> Iterator[StoredCase]:
 def store_small_month(
     db: Database, mo_code: str = DEMO_MO, days: int = 7, calls_per_day: int = 30
 ) -> tuple[Month, StoredMonth]:
-    """A week of October 2026 for page tests: a couple of hundred calls."""
+    """Days of October 2026 from the 1st for page tests (a week: a couple of hundred calls)."""
     with db.session() as session:
         _, districts = mo_layout(session, mo_code)
         month = generate_month(FIRST, districts, seed=SEED, calls_per_day=calls_per_day, days=days)
