@@ -115,9 +115,13 @@ def live_server(
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; skips without it unless CI (REQUIRE_POSTGRES=1) demands it."""
+    """Debian's Chromium, headless; skips without it unless CI (REQUIRE_POSTGRES=1) demands it.
+
+    One per module, not per session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break every asyncio test that runs after it.
+    """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing (apt-get install -y chromium): browser tests skipped"
         if os.environ.get("REQUIRE_POSTGRES") == "1":
