@@ -1,10 +1,7 @@
-"""The client-system APIs: scopes, rate limits, subscriptions, dead letters, FHIR, СМП."""
+"""The client-system APIs: scopes, rate limits, subscriptions, dead letters, FHIR."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
@@ -15,26 +12,10 @@ from tests.conftest import DEMO_MO, auth
 from tests.notify.conftest import COMPLAINT, Pipeline, make_call, subscribe
 from tests.notify.receiver import Receiver
 
-SMP_CALL: dict[str, Any] = {
-    "card_number": "87331",
-    "kind": "active_visit",
-    "reason_code": "47Е",
-    "reason_text": "КАШЕЛЬ У РЕБЕНКА (НЕ ЗАДЫХАЕТСЯ, «ПОСЛУШАТЬ»)",
-    "brigade": "12",
-    "patient": {"last_name": "Петров", "first_name": "Иван", "birth_date": "2013-07-22"},
-    "phone": "8 (926) 000-00-01",
-    "address": "Химки, ул. Молодежная, д. 63, кв. 31",
-}
-
 
 def _token(db: Database, scopes: list[str]) -> str:
     with db.session() as session:
         return accounts.create_token(session, "+".join(scopes), scopes, [DEMO_MO])
-
-
-def test_api_smp_requires_smp_scope(client: TestClient, db: Database) -> None:
-    response = client.post("/api/v1/smp/calls", json=SMP_CALL, headers=auth(_token(db, ["portal"])))
-    assert response.status_code == 403 and "smp" in response.json()["detail"]
 
 
 def test_api_rate_limit_answers_429_with_retry_after(client: TestClient, db: Database) -> None:
@@ -107,34 +88,3 @@ def test_api_fhir_resources_validate(client: TestClient, db: Database, operator_
         client.get(f"/api/v1/fhir/Task/{call_id}", headers=auth(operator_token)).json()
     )
     assert task.status == "accepted" and task.basedOn[0].reference == f"ServiceRequest/{call_id}"
-
-
-def test_api_smp_round_trip_handover_journal_webhook(
-    client: TestClient, db: Database, pipeline: Pipeline, receiver: Receiver, request: Any
-) -> None:
-    pytest.importorskip("nlp.address", reason="the NLP package is being written")
-    worker = request.getfixturevalue("worker")
-    token = _token(db, ["smp", "webhooks"])
-    hook = client.post(
-        "/api/v1/webhooks/subscriptions", json={"url": receiver.url}, headers=auth(token)
-    ).json()
-    receiver.secret = hook["secret"]
-    first = client.post("/api/v1/smp/calls", json=SMP_CALL, headers=auth(token))
-    again = client.post("/api/v1/smp/calls", json=SMP_CALL, headers=auth(token))
-    assert first.status_code == again.status_code == 202
-    assert first.json()["intake_id"] == again.json()["intake_id"]
-    worker.drain()
-    state = client.get("/api/v1/smp/calls/87331", headers=auth(token)).json()
-    assert state["state"] == "accepted" and state["call_number"], state
-    journal = client.get("/api/v1/smp/journal", headers=auth(token)).json()
-    (row,) = journal["items"]
-    assert (row["card_number"], row["reason_code"], row["kind_label"]) == (
-        "87331",
-        "47Е",
-        "Активное посещение",
-    )
-    assert row["sla"]["assign_ok"] is True and row["accepted_at"]
-    pipeline.run()
-    (event,) = receiver.events.values()
-    assert event["external_id"] == {"kind": "smp_card", "value": "87331"}
-    assert event["call_number"] == state["call_number"]
