@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from intake_core.errors import DomainError, FieldError, ValidationFailed
+from intake_core.yaml_table import TableFileUnreadable, problems_of, read_yaml
 
 DEFAULT_QUESTIONNAIRE = Path(__file__).parent / "data" / "questionnaires" / "home_visit.yaml"
 REASON_CODE = re.compile(r"^(?P<place>\d{2})(?P<letter>\w)$")
@@ -359,10 +359,7 @@ def parse_questionnaire(data: Any, source: str = "") -> Questionnaire:
     try:
         spec = _QuestionnaireSpec.model_validate(data)
     except ValidationError as exc:
-        raise QuestionnaireError(
-            source,
-            [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()],
-        ) from None
+        raise QuestionnaireError(source, problems_of(exc)) from None
     problems = _problems(spec)
     if problems:
         raise QuestionnaireError(source, problems)
@@ -386,7 +383,7 @@ def load_questionnaire(path: Path | None = None) -> Questionnaire:
     """The MO's questionnaire file, or the shipped home-visit one."""
     path = path or DEFAULT_QUESTIONNAIRE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise QuestionnaireError(path.name, [f"файл не прочитан: {exc}"]) from None
+        data = read_yaml(path)
+    except TableFileUnreadable as exc:
+        raise QuestionnaireError(path.name, [exc.message]) from None
     return parse_questionnaire(data, path.name)

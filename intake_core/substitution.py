@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from intake_core.doctor_state import DoctorState
 from intake_core.errors import DomainError
 from intake_core.questionnaire import Urgency
+from intake_core.yaml_table import TableFileUnreadable, problems_of, read_yaml
 
 DEFAULT_TABLE = Path(__file__).parent / "data" / "substitution.yaml"
 WAIT = "ЖДИТЕ"
@@ -242,10 +242,7 @@ def parse_table(data: Any, source: str = "") -> SubstitutionTable:
     try:
         spec = _TableSpec.model_validate(data)
     except ValidationError as exc:
-        raise SubstitutionTableError(
-            source,
-            [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()],
-        ) from None
+        raise SubstitutionTableError(source, problems_of(exc)) from None
     problems = _problems(spec)
     if problems:
         raise SubstitutionTableError(source, problems)
@@ -265,7 +262,7 @@ def load_table(path: Path | None = None) -> SubstitutionTable:
     """The MO's substitution table file, or the shipped one."""
     path = path or DEFAULT_TABLE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SubstitutionTableError(path.name, [f"файл не прочитан: {exc}"]) from None
+        data = read_yaml(path)
+    except TableFileUnreadable as exc:
+        raise SubstitutionTableError(path.name, [exc.message]) from None
     return parse_table(data, path.name)

@@ -168,8 +168,18 @@ def _broken(change: Any) -> dict[str, Any]:
         (lambda d: d["outcomes"][0].update(code="05Т"), "цифры места начинаются с 10"),
         (lambda d: d["outcomes"][0].update(code="60К"), "буква «К» не из списка профилей"),
         (lambda d: d["outcomes"][1].update(id="q2"), "идентификатор «q2» повторяется"),
-        (lambda d: d["questions"][0].update(answers=[]), "questions.0.answers"),
-        (lambda d: d["outcomes"][0].update(urgency="soon"), "outcomes.0.urgency"),
+        (lambda d: d["questions"][0].update(answers=[]), "questions.0.answers: список пуст"),
+        (
+            lambda d: d["questions"][0].update(
+                answers=[{"id": f"a{i}", "text": "x", "next": "adult"} for i in range(10)]
+            ),
+            "questions.0.answers: слишком много элементов (ответов — не больше 9)",
+        ),
+        (lambda d: d.pop("start"), "start: обязательное поле не заполнено"),
+        (
+            lambda d: d["outcomes"][0].update(urgency="soon"),
+            "outcomes.0.urgency: недопустимое значение «soon»",
+        ),
     ],
 )
 def test_questionnaire_bad_tree_is_refused_with_a_clear_message(change: Any, message: str) -> None:

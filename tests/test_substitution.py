@@ -162,7 +162,10 @@ def _shipped() -> dict[str, Any]:
         (lambda d: d["cards"]["П"][0].update(chain=["В", "ЖДИТЕ"]), "начинается с самой буквы"),
         (lambda d: d["cards"].pop("Ф"), "нет карты для буквы «Ф»"),
         (lambda d: d["cards"]["У"].pop(), "нет колонки для срочности «В течение дня»"),
-        (lambda d: d["cards"]["У"][0].update(urgency=["soon"]), "cards.У.0.urgency.0"),
+        (
+            lambda d: d["cards"]["У"][0].update(urgency=["soon"]),
+            "cards.У.0.urgency.0: недопустимое значение «soon»",
+        ),
     ],
 )
 def test_substitution_bad_table_is_refused_with_a_clear_message(change: Any, message: str) -> None:
