@@ -74,7 +74,16 @@ def main(argv: list[str] | None = None) -> int:
             elif args.command == "demo-month":
                 from dispatcher.analytics.month_store import demo_month
 
-                print(demo_month(session, args.mo, args.month, args.calls_per_day, args.seed))
+                print(
+                    demo_month(
+                        session,
+                        args.mo,
+                        args.month,
+                        args.calls_per_day,
+                        args.seed,
+                        questionnaire_path=settings.dispatch_questionnaire_path,
+                    )
+                )
             elif args.command == "create-token":
                 value = accounts.create_token(session, args.name, args.scopes, args.mo)
                 print(f"Токен клиента «{args.name}» ({', '.join(args.scopes)}):")

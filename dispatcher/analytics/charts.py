@@ -17,7 +17,6 @@ from matplotlib.figure import Figure
 from dispatcher.analytics.quality import Mismatch
 from dispatcher.analytics.report import (
     NO_OPERATOR,
-    PROFILES,
     Report,
     bucket_labels,
     channel_label,
@@ -105,10 +104,10 @@ def _shortage(report: Report, axes: Axes) -> bool:
             counts,
             left=left,
             color=LETTER_COLORS.get(sent, GREY),
-            label=f"направлен {sent} — {PROFILES.get(sent, sent)}",
+            label=f"направлен {report.names.profile(sent)}",
         )
         left = [a + b for a, b in zip(left, counts, strict=True)]
-    axes.set_yticks(range(len(rows)), [f"{k} — {PROFILES.get(k, k)}" for k in letters], fontsize=8)
+    axes.set_yticks(range(len(rows)), [report.names.profile(k) for k in letters], fontsize=8)
     axes.set_xlabel("Направлений по требуемому профилю")
     axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return True

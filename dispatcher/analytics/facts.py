@@ -15,6 +15,7 @@ from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.errors import NotFound
 from intake_core.overdue import Deadlines
+from intake_core.profile import load_profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +125,5 @@ def load_names(session: Session, mo_id: int) -> Names:
         operators={uid: full or login for uid, full, login in users},
         doctors={d.id: doctor_name(d) for d in doctors},
         doctor_letters={d.id: d.profile_letter for d in doctors},
+        profiles=load_profiles().names,
     )

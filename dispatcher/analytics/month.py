@@ -18,65 +18,85 @@ from zoneinfo import ZoneInfo
 
 from intake_core.call import Source
 from intake_core.patient import AgeCategory
+from intake_core.questionnaire import Questionnaire, load_questionnaire
 from intake_core.status import CallStatus
 
-QUESTIONNAIRE = "home-visit"
-QUESTIONNAIRE_VERSION = "1"
 CUTOFF = time(13, 0)
 MOSCOW = ZoneInfo("Europe/Moscow")
+
+# per outcome of the shipped questionnaire: how common it is, and the profiles really needed
+# (the weak branches: high pressure, back pain, a child's rash, adult papers)
+OUTCOME_MIX: dict[str, tuple[float, tuple[tuple[str, float], ...]]] = {
+    "adult_fever_home": (25, (("Т", 0.94), ("В", 0.06))),
+    "adult_fever_high": (8, (("Т", 0.92), ("В", 0.08))),
+    "adult_cough": (15, (("Т", 0.95), ("В", 0.05))),
+    "adult_pressure_home": (6, (("Т", 0.85), ("У", 0.15))),
+    "adult_pressure_high": (5, (("Т", 0.55), ("У", 0.45))),
+    "adult_back": (5, (("Т", 0.65), ("У", 0.35))),
+    "adult_belly_home": (4, (("Т", 0.90), ("У", 0.10))),
+    "adult_headache": (3, (("Т", 0.85), ("У", 0.15))),
+    "adult_chronic": (6, (("Т", 0.80), ("В", 0.20))),
+    "adult_other": (3, (("Т", 0.80), ("В", 0.10), ("Ф", 0.10))),
+    "adult_papers": (6, (("Т", 0.60), ("Ф", 0.40))),
+    "adult_procedure": (3, (("Ф", 0.90), ("Т", 0.10))),
+    "adult_specialist": (3, (("У", 0.85), ("Т", 0.15))),
+    "adult_death": (0.3, (("Т", 1.0),)),
+    "child_fever": (20, (("П", 0.97), ("В", 0.03))),
+    "child_fever_high": (6, (("П", 0.97), ("В", 0.03))),
+    "child_cold": (15, (("П", 0.96), ("В", 0.04))),
+    "child_belly_home": (4, (("П", 0.85), ("У", 0.15))),
+    "child_rash_home": (4, (("П", 0.55), ("У", 0.45))),
+    "child_patronage": (3, (("П", 0.95), ("Ф", 0.05))),
+    "child_other": (2, (("П", 0.90), ("В", 0.10))),
+    "child_papers": (4, (("П", 0.70), ("Ф", 0.30))),
+}
+OTHER_OUTCOME: tuple[float, tuple[tuple[str, float], ...]] = (2, ())  # an MO's own outcome
 
 
 @dataclass(frozen=True, slots=True)
 class Branch:
-    """A questionnaire outcome and the profiles really needed behind it (probabilities)."""
+    """A questionnaire outcome, the answers leading to it and the profiles really needed."""
 
     id: str
     reason_code: str
     text: str
     urgency: str
-    weight: int
+    weight: float
     needed: tuple[tuple[str, float], ...]
+    answers: tuple[tuple[str, str], ...]  # (question, answer) texts as the operator saw them
 
     @property
     def letter(self) -> str:
         return self.reason_code[-1]
 
 
-BRANCHES: dict[AgeCategory, tuple[Branch, ...]] = {
-    AgeCategory.ADULT: (
-        Branch(
-            "adult.fever", "61Т", "Температура у взрослого", "today", 30, (("Т", 0.94), ("В", 0.06))
-        ),
-        Branch("adult.cough", "62Т", "Кашель, насморк", "today", 20, (("Т", 0.95), ("В", 0.05))),
-        Branch(
-            "adult.pressure", "63Т", "Повышенное давление", "today", 12, (("Т", 0.70), ("У", 0.30))
-        ),
-        Branch(
-            "adult.elderly", "66В", "Слабость у пожилого", "today", 10, (("В", 0.90), ("Т", 0.10))
-        ),
-        Branch(
-            "adult.certificate", "65Ф", "Справка, рецепт", "planned", 8, (("Ф", 0.85), ("Т", 0.15))
-        ),
-        Branch(
-            "adult.neuro", "67У", "Боль в спине, онемение", "today", 5, (("У", 0.80), ("Т", 0.20))
-        ),
-    ),
-    AgeCategory.CHILD: (
-        Branch(
-            "child.fever", "61П", "Температура у ребёнка", "today", 35, (("П", 0.97), ("В", 0.03))
-        ),
-        Branch("child.cough", "62П", "Кашель у ребёнка", "today", 25, (("П", 0.96), ("В", 0.04))),
-        Branch("child.rash", "64П", "Сыпь без температуры", "today", 8, (("П", 0.60), ("У", 0.40))),
-        Branch(
-            "child.certificate",
-            "65Ф",
-            "Справка в детский сад",
-            "planned",
-            7,
-            (("Ф", 0.80), ("П", 0.20)),
-        ),
-    ),
-}
+def questionnaire_branches(questionnaire: Questionnaire) -> dict[AgeCategory, tuple[Branch, ...]]:
+    """Every outcome of the questionnaire as a branch; children's ones by the pediatric letter."""
+    first_path: dict[str, list[str]] = {}
+    for path in questionnaire.paths():
+        end = questionnaire.walk(path).outcome
+        if end is not None:
+            first_path.setdefault(end.id, path)
+    branches: dict[AgeCategory, list[Branch]] = {AgeCategory.ADULT: [], AgeCategory.CHILD: []}
+    for outcome in questionnaire.outcomes.values():
+        if outcome.id not in first_path:
+            continue
+        weight, needed = OUTCOME_MIX.get(outcome.id, OTHER_OUTCOME)
+        walk = questionnaire.walk(first_path[outcome.id])
+        child = outcome.id.startswith("child") or outcome.letter == "П"
+        branches[AgeCategory.CHILD if child else AgeCategory.ADULT].append(
+            Branch(
+                id=outcome.id,
+                reason_code=outcome.code,
+                text=outcome.text,
+                urgency=outcome.urgency.value,
+                weight=weight,
+                needed=needed or ((outcome.letter, 1.0),),
+                answers=tuple((s.question.text, s.answer.text) for s in walk.steps),
+            )
+        )
+    return {category: tuple(found) for category, found in branches.items()}
+
 
 # who is sent for a reason letter: (letter, weight) on weekdays and at weekends
 SENT: dict[str, tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]] = {
@@ -172,6 +192,8 @@ class MonthCall:
 
 @dataclass(frozen=True, slots=True)
 class Month:
+    questionnaire_id: str
+    questionnaire_version: str
     first: date
     last: date
     now: datetime  # the moment the month is seen from (open calls are late or not against it)
@@ -225,9 +247,15 @@ def _choice(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 class _Generator:
     def __init__(
-        self, seed: int, zone: ZoneInfo, districts: list[DistrictLayout], now: datetime
+        self,
+        seed: int,
+        zone: ZoneInfo,
+        districts: list[DistrictLayout],
+        now: datetime,
+        branches: dict[AgeCategory, tuple[Branch, ...]],
     ) -> None:
         self.rng = random.Random(seed)
+        self.branches = branches
         self.zone = zone
         self.districts = districts
         self.now = now
@@ -261,18 +289,19 @@ class _Generator:
         return timedelta(hours=hours)
 
     def branch(self, category: AgeCategory) -> Branch:
-        branches = BRANCHES[category]
+        branches = self.branches[category]
         return self.rng.choices(branches, [b.weight for b in branches])[0]
 
     def coded_branch(self, real: Branch, error_rate: float) -> Branch:
         if self.rng.random() >= error_rate:
             return real
-        wrong = [b for bs in BRANCHES.values() for b in bs if b.letter != real.letter]
+        wrong = [b for bs in self.branches.values() for b in bs if b.letter != real.letter]
         return self.rng.choices(wrong, [b.weight for b in wrong])[0]
 
     def sent_doctor(self, letter: str, weekend: bool, district: str) -> MonthDoctor:
-        sent = _choice(self.rng, SENT[letter][1 if weekend else 0])
-        pool = self.by_letter[sent]
+        chains = SENT.get(letter, (((letter, 1.0),), ((letter, 1.0),)))
+        sent = _choice(self.rng, chains[1 if weekend else 0])
+        pool = self.by_letter.get(sent) or list(self.doctors)
         own = [d for d in pool if d.district_code == district]
         return own[0] if own and self.rng.random() < 0.8 else self.rng.choice(pool)
 
@@ -351,16 +380,24 @@ def generate_month(
     calls_per_day: int = 100,
     days: int | None = None,
     zone: ZoneInfo = MOSCOW,
+    questionnaire: Questionnaire | None = None,
 ) -> Month:
-    """A month (or `days` days) from `first`, seen from the next day's 10:00 local time."""
+    """A month (or `days` days) from `first`, seen from the next day's 10:00 local time.
+
+    Reason codes come from the questionnaire (the shipped home-visit one by default).
+    """
     if not districts:
         raise ValueError("the MO has no districts")
+    questionnaire = questionnaire or load_questionnaire()
+    branches = questionnaire_branches(questionnaire)
+    if not branches[AgeCategory.ADULT] or not branches[AgeCategory.CHILD]:
+        raise ValueError("the questionnaire needs outcomes for adults and for children")
     if days is None:
         after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         days = (after - first).days
     last = first + timedelta(days=days - 1)
     now = datetime.combine(last + timedelta(days=1), time(10), zone)
-    generator = _Generator(seed, zone, districts, now)
+    generator = _Generator(seed, zone, districts, now, branches)
     calls: list[MonthCall] = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -368,4 +405,13 @@ def generate_month(
         count = max(1, round(count * generator.rng.uniform(0.85, 1.15)))
         calls.extend(generator.call(len(calls), day) for _ in range(count))
     calls.sort(key=lambda c: c.created_at)
-    return Month(first, last, now, OPERATORS, generator.doctors, tuple(calls))
+    return Month(
+        questionnaire.id,
+        questionnaire.version,
+        first,
+        last,
+        now,
+        OPERATORS,
+        generator.doctors,
+        tuple(calls),
+    )

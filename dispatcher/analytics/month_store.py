@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,19 +12,17 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.analytics.month import (
-    QUESTIONNAIRE,
-    QUESTIONNAIRE_VERSION,
     DistrictLayout,
     Month,
     MonthCall,
     generate_month,
 )
-from dispatcher.analytics.report import PROFILES
 from dispatcher.storage import tables
 from dispatcher.storage.calls import FIRST_NUMBER, NUMBER_COUNTER
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake_core.patient import AgeCategory
+from intake_core.questionnaire import load_questionnaire
 from intake_core.status import CallStatus
 
 ACTOR = "demo-month"
@@ -181,7 +180,9 @@ def _reason(call: MonthCall) -> str | None:
     return call.card.branch.reason_code if call.card else None
 
 
-def _card_row(call: MonthCall, call_id: int, ids: dict[str, dict[str, int]]) -> dict[str, Any]:
+def _card_row(
+    month: Month, call: MonthCall, call_id: int, ids: dict[str, dict[str, int]]
+) -> dict[str, Any]:
     card = call.card
     assert card is not None
     operator = ids["operators"].get(card.operator_login or "")
@@ -189,10 +190,10 @@ def _card_row(call: MonthCall, call_id: int, ids: dict[str, dict[str, int]]) -> 
     served = call.served_at
     return {
         "call_id": call_id,
-        "questionnaire_id": QUESTIONNAIRE,
-        "questionnaire_version": QUESTIONNAIRE_VERSION,
+        "questionnaire_id": month.questionnaire_id,
+        "questionnaire_version": month.questionnaire_version,
         "branch": card.branch.id,
-        "answers": [],
+        "answers": [{"question": q, "answer": a} for q, a in card.branch.answers],
         "reason_code": card.branch.reason_code,
         "reason_letter": card.branch.letter,
         "reason_text": card.branch.text,
@@ -203,9 +204,7 @@ def _card_row(call: MonthCall, call_id: int, ids: dict[str, dict[str, int]]) -> 
         "sent_doctor_id": ids["doctors"][card.sent_doctor_code] if card.sent_doctor_code else None,
         "sent_by_user_id": operator if card.sent_letter else None,
         "override_reason": (
-            f"Нет свободного врача профиля «{PROFILES[card.branch.letter]}»"
-            if substituted
-            else None
+            f"Нет свободного врача с профилем «{card.branch.letter}»" if substituted else None
         ),
         "sent_at": call.assigned_at if card.sent_letter else None,
         "postfactum_letter": card.postfactum_letter,
@@ -285,7 +284,7 @@ def store_month(session: Session, mo_code: str, month: Month) -> StoredMonth:
         )
     )
     by_index = {call.index: call_id for call, call_id in zip(month.calls, call_ids, strict=True)}
-    cards = [_card_row(c, by_index[c.index], ids) for c in month.calls if c.card is not None]
+    cards = [_card_row(month, c, by_index[c.index], ids) for c in month.calls if c.card is not None]
     if cards:
         session.execute(insert(CallServiceCard), cards)
     history = [row for c in month.calls for row in _history_rows(c, by_index[c.index])]
@@ -311,6 +310,7 @@ def demo_month(
     calls_per_day: int = 200,
     seed: int = 2026,
     today: date | None = None,
+    questionnaire_path: Path | None = None,
 ) -> str:
     """`python -m dispatcher demo-month`: generate and store a month; a Russian summary."""
     mo_id, districts = mo_layout(session, mo_code)
@@ -323,7 +323,14 @@ def demo_month(
         or "Europe/Moscow"
     )
     first = _month_start(month, today or datetime.now(zone).date())
-    generated = generate_month(first, districts, seed=seed, calls_per_day=calls_per_day, zone=zone)
+    generated = generate_month(
+        first,
+        districts,
+        seed=seed,
+        calls_per_day=calls_per_day,
+        zone=zone,
+        questionnaire=load_questionnaire(questionnaire_path),
+    )
     if generated.now > datetime.now(zone):
         raise ValidationFailed([FieldError("month", "Месяц ещё не закончился")])
     store_month(session, mo_code, generated)

@@ -60,3 +60,11 @@ class Names:
     operators: dict[int, str] = field(default_factory=dict)
     doctors: dict[int, str] = field(default_factory=dict)
     doctor_letters: dict[int, str | None] = field(default_factory=dict)
+    profiles: dict[str, str] = field(default_factory=dict)  # letter → «Педиатр»
+
+    def profile(self, letter: str | None) -> str:
+        """«П — педиатр» for a profile letter."""
+        if letter is None:
+            return "—"
+        name = self.profiles.get(letter)
+        return f"{letter} — {name.lower()}" if name else letter

@@ -17,13 +17,6 @@ from intake_core.call import Source
 
 Cell = str | int | float | None
 
-PROFILES = {
-    "Т": "терапевт",
-    "П": "педиатр",
-    "В": "врач общей практики",
-    "Ф": "фельдшер",
-    "У": "узкий специалист",
-}
 WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 NO_OPERATOR = "Без оператора (бот, портал)"
 
@@ -66,13 +59,6 @@ def build_report(
         sla=sla_report(facts, mo.deadlines, mo.zone, now),
         load=doctor_load(facts, mo.zone),
     )
-
-
-def profile(letter: str | None) -> str:
-    """«Т — терапевт» for a profile letter."""
-    if letter is None:
-        return "—"
-    return f"{letter} — {PROFILES[letter]}" if letter in PROFILES else letter
 
 
 def percent(part: float | None) -> float | None:
@@ -208,13 +194,13 @@ def tables(report: Report) -> list[Table]:
             "shortage",
             "Нехватка профиля",
             ("Требуемый профиль", "Направлений", "Не по профилю", "Доля, %", "Направлены"),
-            _mismatch_rows(q.shortage, lambda k: (profile(k),)),  # type: ignore[arg-type]
+            _mismatch_rows(q.shortage, lambda k: (names.profile(k),)),  # type: ignore[arg-type]
         ),
         Table(
             "sent_needed",
             "Направлен ≠ факт",
             ("Направленный профиль", "Карт", "Требовался другой", "Доля, %", "Требовались"),
-            _mismatch_rows(q.by_sent, lambda k: (profile(k),)),  # type: ignore[arg-type]
+            _mismatch_rows(q.by_sent, lambda k: (names.profile(k),)),  # type: ignore[arg-type]
         ),
         Table(
             "percentiles",
@@ -283,7 +269,7 @@ def tables(report: Report) -> list[Table]:
             [
                 (
                     names.doctors.get(d.doctor_id, f"№ {d.doctor_id}"),
-                    profile(names.doctor_letters.get(d.doctor_id)),
+                    names.profile(names.doctor_letters.get(d.doctor_id)),
                     d.calls,
                     d.served,
                     d.days,

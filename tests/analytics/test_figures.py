@@ -67,8 +67,8 @@ def test_weak_operator_stands_out(case: StoredCase) -> None:
     logins = _invert(case.stored.operator_ids)
     worst = rows[0]
     assert logins[worst.key] == "month-op3"  # type: ignore[index]
-    assert worst.rate is not None and worst.rate > 0.2
-    assert all(m.rate is not None and m.rate < 0.2 for m in rows[1:] if m.key is not None)
+    others = [m.rate for m in rows[1:] if m.key is not None and m.rate is not None]
+    assert worst.rate is not None and worst.rate > 1.4 * (sum(others) / len(others))
 
 
 def test_reason_vs_postfactum_per_branch_equals_hand_count(case: StoredCase) -> None:
@@ -86,8 +86,8 @@ def test_reason_vs_postfactum_per_branch_equals_hand_count(case: StoredCase) -> 
     }
     assert got == dict(expected)
     rates = {branch: mismatched / total for (branch, _), (total, mismatched) in expected.items()}
-    assert rates["adult.pressure"] > 2 * rates["adult.fever"]
-    assert rates["child.rash"] > 2 * rates["child.fever"]
+    assert rates["adult_pressure_high"] > 2 * rates["adult_fever_home"]
+    assert rates["child_rash_home"] > 2 * rates["child_fever"]
 
 
 def test_shortage_reason_vs_sent_by_profile_equals_hand_count(case: StoredCase) -> None:

@@ -50,7 +50,7 @@ def test_analytics_page_shows_tables_and_charts_to_the_head(head: TestClient, mo
     assert f'<td>Вызовов за период</td><td class="num">{len(month.calls)}</td>' in html
     for title in ("Повод ≠ факт по операторам", "Нехватка профилей", "Сроки по дням"):
         assert title in html
-    assert "Оператор Третий (демо)" in html and "adult.pressure" in html
+    assert "Оператор Третий (демо)" in html and "adult_fever_home" in html
     for name in CHARTS:
         assert f'id="chart-{name}" src="/desk/analytics/charts/{name}.png?{WEEK_HTML}' in html
     assert 'id="nav-analytics"' in html
