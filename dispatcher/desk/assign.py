@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from dispatcher.desk import access_log
-from dispatcher.desk.dispatch_suggest import Proposal, check_override, propose
+from dispatcher.desk.dispatch_suggest import Proposal, check_override, propose, record_dispatch
 from dispatcher.desk.doctor_board import DoctorOption, check_available, doctor_options
 from dispatcher.desk.forms_web import (
     OperatorDep,
@@ -23,7 +23,7 @@ from dispatcher.desk.forms_web import (
 from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.services.lifecycle import CallLifecycle
 from dispatcher.storage.references import MoContext
-from dispatcher.storage.service_cards import load_card, save_sent
+from dispatcher.storage.service_cards import load_card
 from intake_core.call import Call
 from intake_core.errors import IllegalTransition, ValidationFailed
 from intake_core.patient import describe_age
@@ -119,9 +119,9 @@ def assign_doctor(
             check_override(dispatch, doctor_id, day, override_reason)
             CallLifecycle(session, actor_of(user)).assign(call_id, doctor_id, day)
             if dispatch:
-                letter = dispatch.letters.get(doctor_id)
-                reason = override_reason.strip() or None
-                save_sent(session, call_id, doctor_id, letter, user.id, reason, now)
+                record_dispatch(
+                    session, dispatch, call_id, doctor_id, user.id, override_reason, now
+                )
     except ValidationFailed as exc:
         message = "; ".join(e.message for e in exc.errors)
         return _render(request, services, user, call_id, error=message, status_code=422)

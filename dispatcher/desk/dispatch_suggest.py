@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from dispatcher.desk.doctor_board import DoctorOption
 from dispatcher.services.dispatch_rules import DispatchRules
 from dispatcher.storage import tables
-from dispatcher.storage.service_cards import live_states
+from dispatcher.storage.service_cards import live_states, save_sent, set_state
 from intake_core.doctor_state import DoctorState
 from intake_core.errors import FieldError, ValidationFailed
 from intake_core.questionnaire import Urgency
@@ -175,3 +175,20 @@ def check_override(proposal: Proposal | None, doctor_id: int, day: date, reason:
                 )
             ]
         )
+
+
+def record_dispatch(
+    session: Session,
+    proposal: Proposal,
+    call_id: int,
+    doctor_id: int,
+    user_id: int,
+    override_reason: str,
+    now: datetime,
+) -> None:
+    """The sent letter on the card; a doctor recalled («ОТЗОВИТЕ») is on the way to this call."""
+    reason = override_reason.strip() or None
+    save_sent(session, call_id, doctor_id, proposal.letters.get(doctor_id), user_id, reason, now)
+    recalled = proposal.suggestion.verdict is Verdict.RECALL and proposal.doctor is not None
+    if recalled and proposal.doctor is not None and proposal.doctor.id == doctor_id:
+        set_state(session, doctor_id, DoctorState.ON_THE_WAY, call_id, now)

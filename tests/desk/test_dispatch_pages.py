@@ -256,6 +256,17 @@ def test_assign_dialog_recalls_a_doctor_from_a_routine_call(desk: TestClient, db
     with db.session() as session:
         number = session.scalar(select(tables.CallRow.number).where(tables.CallRow.id == routine))
     assert f"едет на вызов № {number}" in dialog
+    today = dialog.split('id="evac-confirm"')[1].split('name="day" value="')[1].split('"')[0]
+    recalled = desk.post(
+        f"/desk/calls/{urgent}/assign",
+        data={"doctor_id": str(doctor_id(db, "D002")), "day": today, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert recalled.status_code == 303
+    assert _card(db, urgent).sent_letter == "Т"
+    with db.session() as session:
+        state = session.get(DoctorState, doctor_id(db, "D002"))
+        assert state is not None and (state.state, state.call_id) == ("on_the_way", urgent)
 
 
 def test_doctor_records_the_trip_and_post_factum_letter(desk: TestClient, db: Database) -> None:
