@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bots.app import BotRunner, build_bot, build_context, build_dispatcher, settle_heap
+from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run, settle_heap
 from bots.keyboards import PatientPick
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
@@ -157,7 +157,7 @@ def main() -> int:
     client = redis.Redis.from_url(REDIS_URL)
     try:
         upgrade(url)
-        results = asyncio.run(_run(url, client))
+        results = run(_run(url, client))  # the bot's own loop (uvloop), as `python -m bots`
     finally:
         client.close()
         if pg_name:

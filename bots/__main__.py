@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from bots.app import BotRunner, build_bot, build_context, build_dispatcher, settle_heap
+from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run, settle_heap
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
@@ -31,7 +30,7 @@ def main() -> int:
     bot = build_bot(bot_settings)
     runner = BotRunner(bot, build_dispatcher(ctx, settings.redis_url), ctx, settings.redis_url)
     settle_heap()
-    asyncio.run(runner.run())
+    run(runner.run())
     db.dispose()
     return 0
 

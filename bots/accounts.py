@@ -75,11 +75,6 @@ class Accounts:
             )
             return [_person(row) for row in rows]
 
-    def patient(self, user_id: int, patient_id: int) -> Person | None:
-        with self.db.session() as session:
-            row = session.get(LinkedPatient, patient_id)
-            return _person(row) if row is not None and row.user_id == user_id else None
-
     def find_in_registry(
         self,
         birth_date: date,

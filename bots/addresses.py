@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from intake_core.analysis import TextAnalyzer
 from intake_core.patient import AgeCategory
 
 MAX_SAVED = 5
+SERVED_TTL = 60.0
 
 
 class AddressBook:
@@ -32,13 +34,20 @@ class AddressBook:
         self.analyzer = analyzer
         self.directory = directory
         self.clock = clock
+        self._served: tuple[float, list[MoContext]] | None = None
 
     def _contexts(self) -> list[MoContext]:
+        """The served MOs, read again at most every SERVED_TTL seconds (they change rarely)."""
+        now = time.monotonic()
+        if self._served is not None and now - self._served[0] < SERVED_TTL:
+            return self._served[1]
         with self.db.session() as session:
             contexts = [
                 self.directory.by_code(session, c) for c in self.directory.served_codes(session)
             ]
-        return [c for c in contexts if c is not None]
+        served = [c for c in contexts if c is not None]
+        self._served = (now, served)
+        return served
 
     def parse(self, text: str, category: AgeCategory | None) -> AddressDraft:
         """Parse against each served MO's street catalog; the first MO with a district wins."""
@@ -77,14 +86,10 @@ class AddressBook:
                 .order_by(SavedAddress.used_at.desc())
                 .limit(MAX_SAVED)
             )
-            return [SavedAddressItem(row.id, row.label) for row in rows]
-
-    def load(self, user_id: int, address_id: int) -> AddressDraft | None:
-        with self.db.session() as session:
-            row = session.get(SavedAddress, address_id)
-            if row is None or row.user_id != user_id:
-                return None
-            return AddressDraft.model_validate(row.components)
+            return [
+                SavedAddressItem(row.id, row.label, AddressDraft.model_validate(row.components))
+                for row in rows
+            ]
 
     def remember(self, user_id: int, draft: AddressDraft) -> None:
         """Keep the confirmed address (with entrance, floor, intercom) for the next call."""

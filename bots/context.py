@@ -11,6 +11,7 @@ from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
 from bots.notices import Notices
+from bots.profiles import Profiles
 from bots.settings import BotSettings
 from bots.submission import Submission
 from dispatcher.settings import Settings
@@ -18,7 +19,8 @@ from dispatcher.settings import Settings
 
 @dataclass(slots=True)
 class BotContext:
-    """Wiring only: every service here is plain, synchronous core code run in a thread."""
+    """Wiring only: the services are plain, synchronous code run in a thread; `profiles` is the
+    async cache in front of them."""
 
     settings: Settings
     bot_settings: BotSettings
@@ -27,6 +29,7 @@ class BotContext:
     submission: Submission
     calls: CallBook
     notices: Notices
+    profiles: Profiles
     clock: Callable[[], datetime]
 
     async def deactivate(self, chat_id: int) -> None:

@@ -102,8 +102,11 @@ class AddressDraft(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class SavedAddressItem:
+    """An address the patient confirmed before: its button label and its components."""
+
     id: int
     label: str
+    address: AddressDraft
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
@@ -108,7 +110,7 @@ def patients(people: list[Person]) -> InlineKeyboardMarkup:
     return _rows(buttons)
 
 
-def saved_addresses(items: list[SavedAddressItem]) -> InlineKeyboardMarkup:
+def saved_addresses(items: Sequence[SavedAddressItem]) -> InlineKeyboardMarkup:
     return _rows(
         [
             InlineKeyboardButton(text=i.label, callback_data=AddressPick(address_id=i.id).pack())

@@ -27,6 +27,7 @@ class BotSettings(BaseSettings):
     bot_throttle_window: float = 5.0
     bot_polling_timeout: int = 10
     bot_send_attempts: int = 5  # 429 and 5xx retries per request before giving up
+    bot_cache_ttl: float = 60.0  # seconds a user's phone, people and addresses stay cached
     bot_concurrency: int = 64  # updates handled at once (and the FSM's Redis connections)
 
     @property

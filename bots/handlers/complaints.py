@@ -119,7 +119,7 @@ async def confirm(
         await query.message.answer(texts.CANCELLED_DIALOG, reply_markup=keyboards.menu())
         return
     sender = sender_of(query)
-    phone = await asyncio.to_thread(ctx.accounts.phone, sender.user_id)
+    phone = (await ctx.profiles.get(sender.user_id)).phone
     assert phone and draft.address is not None
     created = await asyncio.to_thread(ctx.submission.submit, draft, phone, sender.chat_id)
     await state.clear()
@@ -128,6 +128,7 @@ async def confirm(
         await query.message.answer(texts.ALREADY_SUBMITTED, reply_markup=keyboards.menu())
         return
     await asyncio.to_thread(ctx.addresses.remember, sender.user_id, draft.address)
+    ctx.profiles.forget(sender.user_id)
     await query.message.answer(texts.SUBMITTED, reply_markup=keyboards.menu())
 
 

@@ -26,7 +26,7 @@ DETAILS = (
 
 async def require_phone(message: Message, ctx: BotContext) -> str | None:
     """The user's shared phone, or a prompt to share it first."""
-    phone = await asyncio.to_thread(ctx.accounts.phone, sender_of(message).user_id)
+    phone = (await ctx.profiles.get(sender_of(message).user_id)).phone
     if not phone:
         await message.answer(texts.NEED_CONTACT)
     return phone
@@ -47,13 +47,13 @@ async def begin_call(
         await ask_address(message, state, ctx, sender)
         return
     if people is None:
-        people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
+        people = list((await ctx.profiles.get(sender.user_id)).people)
     await state.set_state(NewCall.patient)
     await message.answer(texts.WHO, reply_markup=keyboards.patients(people))
 
 
 async def ask_address(message: Message, state: FSMContext, ctx: BotContext, sender: Sender) -> None:
-    saved = await asyncio.to_thread(ctx.addresses.saved, sender.user_id)
+    saved = (await ctx.profiles.get(sender.user_id)).addresses
     await state.set_state(NewCall.address)
     if saved:
         await message.answer(
@@ -152,7 +152,7 @@ async def stop_emergency(
     """Tell the patient first, then record the emergency; no visit is created."""
     await state.clear()
     await message.answer(texts.emergency([f.reason for f in flags]), reply_markup=keyboards.menu())
-    phone = await asyncio.to_thread(ctx.accounts.phone, sender.user_id)
+    phone = (await ctx.profiles.get(sender.user_id)).phone
     try:
         await asyncio.to_thread(
             ctx.submission.record_emergency, draft, phone or "", sender.chat_id, flags

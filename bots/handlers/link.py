@@ -124,6 +124,7 @@ async def _finish(
         draft.birth_date,
         draft.policy_number,
     )
+    ctx.profiles.forget(sender.user_id)
     await message.answer(texts.linked(person.short), reply_markup=keyboards.menu())
     await state.clear()
     if draft.then_call:

@@ -35,7 +35,7 @@ async def new_call(message: Message, state: FSMContext, ctx: BotContext) -> None
         return
     await state.clear()
     sender = sender_of(message)
-    people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
+    people = list((await ctx.profiles.get(sender.user_id)).people)
     if not people:
         await message.answer(texts.NO_PATIENTS)
         await begin_link(message, state, then_call=True)
@@ -55,7 +55,7 @@ async def pick_patient(
     if callback_data.patient_id == 0:
         await begin_link(query.message, state, then_call=True)
         return
-    person = await asyncio.to_thread(ctx.accounts.patient, sender.user_id, callback_data.patient_id)
+    person = await ctx.profiles.person(sender.user_id, callback_data.patient_id)
     draft = await load(state, CallDraft)
     if person is None or draft is None:
         await query.message.answer(texts.STALE_BUTTON)
@@ -87,11 +87,13 @@ async def saved_address(
     assert isinstance(query.message, Message)
     draft = await load(state, CallDraft)
     sender = sender_of(query)
-    address = await asyncio.to_thread(ctx.addresses.load, sender.user_id, callback_data.address_id)
-    if draft is None or address is None:
+    saved = await ctx.profiles.address(sender.user_id, callback_data.address_id)
+    if draft is None or saved is None:
         await query.message.answer(texts.STALE_BUTTON)
         return
-    address = await asyncio.to_thread(ctx.addresses.rematch, address, _category(ctx, draft.patient))
+    address = await asyncio.to_thread(
+        ctx.addresses.rematch, saved.address, _category(ctx, draft.patient)
+    )
     await show_address(query.message, state, draft.model_copy(update={"address": address}))
 
 

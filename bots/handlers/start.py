@@ -19,7 +19,7 @@ from intake_core.phones import InvalidPhone
 async def start(message: Message, state: FSMContext, ctx: BotContext) -> None:
     await state.clear()
     sender = sender_of(message)
-    phone = await asyncio.to_thread(ctx.accounts.phone, sender.user_id)
+    phone = (await ctx.profiles.get(sender.user_id)).phone
     if phone:
         await message.answer(texts.WELCOME, reply_markup=keyboards.menu())
         return
@@ -41,9 +41,11 @@ async def contact(message: Message, state: FSMContext, ctx: BotContext) -> None:
     except (InvalidPhone, ValueError):
         await message.answer(texts.BAD_PHONE, reply_markup=keyboards.contact())
         return
+    finally:
+        ctx.profiles.forget(sender.user_id)
     await state.clear()
     await message.answer(texts.CONTACT_SAVED, reply_markup=keyboards.menu())
-    people = await asyncio.to_thread(ctx.accounts.patients, sender.user_id)
+    people = (await ctx.profiles.get(sender.user_id)).people
     if not people:
         await state.set_state(Linking.method)
         await save(state, LinkDraft())
