@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     month.add_argument("--month", help="YYYY-MM (default: the previous month)")
     month.add_argument("--calls-per-day", type=int, default=200)
     month.add_argument("--seed", type=int, default=2026)
+    check = commands.add_parser(
+        "check-tables", help="check the questionnaire and substitution table (YAML) of an MO"
+    )
+    check.add_argument("--questionnaire", type=Path, help="default: DISPATCH_QUESTIONNAIRE_PATH")
+    check.add_argument("--substitution", type=Path, help="default: DISPATCH_SUBSTITUTION_PATH")
     run = commands.add_parser("run", help="start web, worker and embedded Redis (make run)")
     run.add_argument("--no-demo", action="store_true", help="do not load the demo MO")
     return parser
@@ -52,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         from dispatcher.launcher import run
 
         return run(settings, demo=not args.no_demo)
+    if args.command == "check-tables":
+        return _check_tables(settings, args.questionnaire, args.substitution)
     if args.command == "migrate":
         upgrade(settings.database_url)
         print("Миграции применены")
@@ -93,6 +100,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         db.dispose()
+    return 0
+
+
+def _check_tables(settings: Settings, questionnaire: Path | None, table: Path | None) -> int:
+    from dispatcher.services.dispatch_rules import describe_rules, load_rules
+
+    overrides = {
+        "dispatch_questionnaire_path": questionnaire or settings.dispatch_questionnaire_path,
+        "dispatch_substitution_path": table or settings.dispatch_substitution_path,
+    }
+    try:
+        rules = load_rules(settings.model_copy(update=overrides))
+    except DomainError as exc:
+        print(f"Ошибка: {exc.message}", file=sys.stderr)
+        return 2
+    print("\n".join(describe_rules(rules)))
     return 0
 
 

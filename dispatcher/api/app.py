@@ -26,6 +26,7 @@ from dispatcher.desk import analytics_web, forms_routes
 from dispatcher.metrics import HTTP_LATENCY
 from dispatcher.redis_server import connect
 from dispatcher.services.accounts import login
+from dispatcher.services.dispatch_rules import load_rules
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 
@@ -81,6 +82,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.dispatch_rules = load_rules(settings)  # issue 8: a bad MO table refuses to start
     errors.install(app)
     app.include_router(intake.router)
     app.include_router(calls.router)

@@ -40,3 +40,16 @@ def load_rules(settings: Settings) -> DispatchRules:
     if problems:
         raise SubstitutionTableError("", problems)
     return DispatchRules(questionnaire, table, profiles)
+
+
+def describe_rules(rules: DispatchRules) -> list[str]:
+    """What `python -m dispatcher check-tables` prints for tables that passed every check."""
+    q, table = rules.questionnaire, rules.table
+    columns = sum(len(c) for c in table.cards.values())
+    return [
+        f"Опросник «{q.title}» ({q.id}, версия {q.version}): вопросов {len(q.questions)}, "
+        f"путей {len(q.paths())}, итогов {len(q.outcomes)}, выходов на 103/112 {len(q.exits)}; "
+        "каждый путь заканчивается итогом или выходом",
+        f"Таблица подмен, версия {table.version}: карт {len(table.cards)} "
+        f"({', '.join(table.cards)}), колонок {columns}",
+    ]
