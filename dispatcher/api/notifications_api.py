@@ -3,7 +3,7 @@ patients' SMS opt-out, MO quiet hours."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -13,7 +13,7 @@ from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.services import Services
 from dispatcher.notify import deliveries, preferences
-from dispatcher.notify.deliveries import Backoff, Deliveries
+from dispatcher.notify.deliveries import Deliveries
 from dispatcher.notify.jobs import NotifyQueue
 from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
@@ -37,14 +37,9 @@ class QuietHoursBody(BaseModel):
 
 def retry_dead_letter(services: Services, delivery_id: int, mo_ids: Any) -> None:
     """«Повторить»: a dead letter back to the queue (the desk's button calls this)."""
-    settings = services.settings
-    machine = Deliveries(
-        services.db,
-        Backoff(settings.notify_backoff_base, settings.notify_backoff_cap, 1),
-        timedelta(seconds=settings.notify_send_lease),
-    )
+    machine = Deliveries.configured(services.db, services.settings)
     machine.retry(delivery_id, datetime.now(UTC), mo_ids)
-    NotifyQueue(services.redis, settings.notify_queue).enqueue(delivery_id)
+    NotifyQueue(services.redis, services.settings.notify_queue).enqueue(delivery_id)
 
 
 @router.get("/api/v1/calls/{call_id}/notifications")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.notify import preferences
 from dispatcher.notify.templates import DELIVERY_STATE_LABELS, INTERRUPTED
+from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.notify_tables import NotifyDelivery, NotifySmsPart, NotifySubscription
@@ -163,6 +164,19 @@ class Deliveries:
             raise NotFound("Уведомление не найдено")
         return row
 
+    @classmethod
+    def configured(cls, db: Database, settings: Settings) -> Deliveries:
+        """The state machine with the installation's backoff, lease and default quiet hours."""
+        backoff = Backoff(
+            settings.notify_backoff_base, settings.notify_backoff_cap, settings.notify_max_attempts
+        )
+        return cls(
+            db,
+            backoff,
+            timedelta(seconds=settings.notify_send_lease),
+            (settings.notify_quiet_start, settings.notify_quiet_end),
+        )
+
     def _quiet_until(self, session: Session, row: NotifyDelivery, now: datetime) -> datetime | None:
         """The end of the MO's quiet hours when a non-urgent SMS falls into them."""
         if row.urgent or row.channel != Channel.SMS.value or row.mo_id is None:
@@ -231,14 +245,15 @@ class Deliveries:
                 row.due_at = now + self.backoff.delay(row.attempts)
             return row.state
 
-    def receipt(self, message_id: str, stat: str, now: datetime) -> bool:
-        """A delivery receipt of the SMS center; False when the message id is not known yet."""
+    def receipt(self, message_id: str, stat: str, now: datetime) -> str | None:
+        """A delivery receipt of the SMS center or provider (SMPP `stat` names): the delivery's
+        state after it, or None when the message id is not known (yet)."""
         with self.db.session() as session:
             part = session.scalar(
                 select(NotifySmsPart).where(NotifySmsPart.message_id == message_id)
             )
             if part is None:
-                return False
+                return None
             part.state = stat
             part.updated_at = now
             session.flush()
@@ -253,7 +268,7 @@ class Deliveries:
                 row.delivered_at = now
             elif stat in RECEIPT_FINAL_BAD:
                 self._set(row, DeliveryState.UNDELIVERED, now, f"Оператор: {stat}")
-            return True
+            return row.state
 
     def retry(self, delivery_id: int, now: datetime, mo_ids: Collection[int] | None) -> int:
         """«Повторить» a dead letter: back to the queue with a fresh count of attempts."""

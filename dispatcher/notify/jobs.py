@@ -6,12 +6,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import redis
 from rq import Queue
 
-from dispatcher.notify.deliveries import Backoff, Channel, Claim, Deliveries, utcnow
+from dispatcher.notify.deliveries import Channel, Claim, Deliveries, utcnow
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.sms import SmsGateway
 from dispatcher.notify.webhooks import WebhookSender
@@ -60,15 +60,7 @@ class NotifyContext:
         sms: SmsGateway | None,
         clock: Callable[[], datetime] = utcnow,
     ) -> NotifyContext:
-        backoff = Backoff(
-            settings.notify_backoff_base, settings.notify_backoff_cap, settings.notify_max_attempts
-        )
-        deliveries = Deliveries(
-            db,
-            backoff,
-            timedelta(seconds=settings.notify_send_lease),
-            (settings.notify_quiet_start, settings.notify_quiet_end),
-        )
+        deliveries = Deliveries.configured(db, settings)
         return cls(settings, db, deliveries, sms, WebhookSender(settings.webhook_timeout), clock)
 
 

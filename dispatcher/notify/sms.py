@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from intake_core.phones import mask_phone
 
 log = logging.getLogger(__name__)
 
-ReceiptSink = Callable[[str, str, datetime], bool]
+ReceiptSink = Callable[[str, str, datetime], str | None]  # → the delivery's state, None: unknown
 
 
 class SmsGateway(Protocol):
@@ -76,7 +77,7 @@ class SmppGateway:
             found = await asyncio.to_thread(
                 self.sink, receipt.message_id, receipt.stat, datetime.now(UTC)
             )
-            if found:
+            if found is not None:
                 return
             await asyncio.sleep(0.1)
         log.warning("SMPP receipt for unknown message %s", receipt.message_id)
@@ -122,8 +123,30 @@ class SmppGateway:
         self._loop.close()
 
 
+class ReportStatus(enum.StrEnum):
+    """A delivery report's status as an HTTP provider posts it back."""
+
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    ENROUTE = "enroute"
+
+    @property
+    def stat(self) -> str:
+        """The SMPP receipt `stat` of the same meaning: one state machine for both gateways."""
+        return {
+            ReportStatus.DELIVERED: "DELIVRD",
+            ReportStatus.UNDELIVERED: "UNDELIV",
+            ReportStatus.REJECTED: "REJECTD",
+            ReportStatus.EXPIRED: "EXPIRED",
+            ReportStatus.ENROUTE: "ENROUTE",
+        }[self]
+
+
 class HttpSmsGateway:
-    """A provider that offers only HTTP: POST {to, text, reference} → {"id": …} per message."""
+    """A provider that offers only HTTP: POST {to, text, reference} → {"id": …} per message;
+    its delivery reports come back to `POST /api/v1/sms/reports` as {id, status}."""
 
     def __init__(self, url: str, token: str, timeout: float = 10.0) -> None:
         self.url = url
@@ -142,7 +165,11 @@ class HttpSmsGateway:
             raise SendFailed(f"SMS-шлюз ответил {response.status_code}")
         if response.status_code >= 400:
             raise SendFailed(f"SMS-шлюз отклонил сообщение: {response.status_code}", True)
-        return [str(response.json().get("id", ""))]
+        try:
+            message_id = str(response.json().get("id") or "")
+        except (ValueError, AttributeError):
+            message_id = ""  # accepted, but its reports cannot be matched
+        return [message_id] if message_id else []
 
     def close(self) -> None:
         self.client.close()

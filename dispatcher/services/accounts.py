@@ -32,6 +32,7 @@ SCOPES = {
     "portal": "региональный портал: вызовы из личного кабинета пациента",
     "webhooks": "подписки на статусы вызовов (вебхуки)",
     "phone-calls": "журнал телефонных звонков (GET /api/v1/phone-calls)",
+    "sms_reports": "SMS-провайдер: отчёты о доставке (POST /api/v1/sms/reports)",
 }
 ROLE_SCOPES = {
     "agent": ["intake", "calls:read", "calls:write"],

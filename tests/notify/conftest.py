@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,9 +12,11 @@ from typing import Any
 
 import pytest
 import redis
+import uvicorn
 from rq import SimpleWorker
 from sqlalchemy import delete, select
 
+from dispatcher.api.app import create_app
 from dispatcher.notify import jobs, webhooks
 from dispatcher.notify.events import EventConsumer
 from dispatcher.notify.sms import SmppGateway
@@ -70,6 +74,24 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def live_api(settings: Settings, db: Database, redis_client: redis.Redis) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for peers that call us back."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    app = create_app(settings, db, redis_client, run_relay=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="notify-live-api", daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started or not thread.is_alive(), timeout=10)
+    assert server.started, "the live API did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 def make_call(

@@ -144,3 +144,14 @@ def test_pipeline_dead_letter_retry_sends_it(
     pipeline.queue.enqueue(dead.id)
     pipeline.drain()
     assert pipeline.deliveries()[0].state == "sent" and len(receiver.events) == 1
+
+
+def test_pipeline_smpp_undelivered_receipt_marks_the_message_undelivered(
+    pipeline: Pipeline, db: Database, smsc: Smsc
+) -> None:
+    smsc.receipt_stat = "UNDELIV"
+    make_call(db)
+    pipeline.run()
+    assert wait_for(lambda: pipeline.deliveries(channel="sms")[0].state == "undelivered")
+    (delivery,) = pipeline.deliveries(channel="sms")
+    assert delivery.last_error == "Оператор: UNDELIV" and delivery.delivered_at is None
