@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.desk import access_log
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
     CallNotFound,
@@ -93,6 +94,7 @@ def service_card(
         mo = mo_context(services, session, user)
         call = load_call(session, user, call_id)
         card = load_card(session, call_id)
+        access_log.record(session, user, "call", call_id)
     return page(
         request,
         "service_card.html",

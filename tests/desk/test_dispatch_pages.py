@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from dispatcher.desk.doctor_accounts import link_doctor
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
+from dispatcher.storage.desk_tables import AccessLogEntry
 from dispatcher.storage.dispatch_tables import CallServiceCard, DoctorState
 from tests.desk.conftest import http_login, make_user
 from tests.desk.forms_calls import assign, doctor_id, store_demo_call
@@ -167,6 +168,11 @@ def test_reason_dialog_codes_a_stored_call_and_refuses_foreign_answers(
     _code(desk, csrf, call_id, ADULT_FEVER)
     page = desk.get(f"/desk/calls/{call_id}/service-card").text
     assert 'id="dispatch-code"' in page and "60Т··" in page
+    with db.session() as session:
+        opened = session.scalars(
+            select(AccessLogEntry.object_id).where(AccessLogEntry.outcome == "opened")
+        ).all()
+    assert opened.count(call_id) >= 3  # the card twice, the questionnaire once
     assert _card(db, call_id).reason_code == "60Т"
 
 
