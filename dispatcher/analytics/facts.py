@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatcher.analytics.records import CallFact, CardFact, Names, Period
@@ -16,6 +16,7 @@ from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.errors import NotFound
 from intake_core.overdue import Deadlines
 from intake_core.profile import load_profiles
+from intake_core.status import Action
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,13 @@ def utc_bounds(period: Period, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
     """Calls created in the period (MO local days), each with its card's letters if any."""
-    call, card = tables.CallRow, CallServiceCard
+    call, card, history = tables.CallRow, CallServiceCard, tables.CallHistory
     start, end = utc_bounds(period, mo.zone)
+    first_assigned = (
+        select(func.min(history.at))
+        .where(history.call_id == call.id, history.action == Action.ASSIGN.value)
+        .scalar_subquery()
+    )
     rows = session.execute(
         select(
             call.id,
@@ -73,6 +79,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
             card.reason_letter,
             card.sent_letter,
             card.postfactum_letter,
+            first_assigned,
         )
         .outerjoin(card, card.call_id == call.id)
         .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
@@ -100,6 +107,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
                 sent_letter=r[15],
                 postfactum_letter=r[16],
             ),
+            first_assigned_at=r[17],
         )
         for r in rows
     ]

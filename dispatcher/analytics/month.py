@@ -140,6 +140,7 @@ OPERATORS = (
     MonthOperator("month-op4", "Регистратор Четвёртый (демо)", "registry", 0.05, Source.REGISTRY),
     MonthOperator("month-op5", "Регистратор Пятый (демо)", "registry", 0.06, Source.REGISTRY),
 )
+REASSIGNED = 0.04  # calls given to another doctor after the first assignment
 SELF_CODING_ERROR = 0.08  # patients on the portal or in the bot choose the branch themselves
 
 
@@ -173,7 +174,11 @@ class MonthCard:
 
 @dataclass(frozen=True, slots=True)
 class MonthCall:
-    """One generated call; `real_branch` is what the questionnaire should have given."""
+    """One generated call; `real_branch` is what the questionnaire should have given.
+
+    `assigned_at` is the last assignment (what the call row keeps); `first_assigned_at` the
+    first one, earlier when the call was reassigned.
+    """
 
     index: int
     department_code: str
@@ -183,6 +188,7 @@ class MonthCall:
     status: CallStatus
     created_at: datetime
     assigned_at: datetime | None
+    first_assigned_at: datetime | None
     served_at: datetime | None
     doctor_code: str | None
     result: str | None
@@ -335,6 +341,10 @@ class _Generator:
         forgotten = fate > 0.99 and (self.now - created) < timedelta(days=2)
         if assigned is not None and (assigned > self.now or forgotten):
             status, assigned = CallStatus.NEW, None  # still waiting, late by `now`
+        first_assigned = assigned
+        if assigned is not None and rng.random() < REASSIGNED:
+            later = assigned + timedelta(minutes=rng.uniform(20, 180))
+            assigned = later if later < self.now else assigned
         if assigned is not None:
             served = assigned + self.serve_delay(assigned)
             if fate < 0.05:
@@ -364,6 +374,7 @@ class _Generator:
             status=status,
             created_at=created,
             assigned_at=assigned,
+            first_assigned_at=first_assigned,
             served_at=served,
             doctor_code=doctor.code if doctor is not None else None,
             result=_choice(rng, RESULTS) if status is CallStatus.SERVED else None,

@@ -222,8 +222,10 @@ def _history_rows(call: MonthCall, call_id: int) -> list[dict[str, Any]]:
     rows: list[tuple[datetime, str, CallStatus | None, CallStatus]] = [
         (call.created_at, "create", None, CallStatus.NEW)
     ]
-    if call.assigned_at is not None:
-        rows.append((call.assigned_at, "assign", CallStatus.NEW, CallStatus.ACTIVE))
+    if call.first_assigned_at is not None:
+        rows.append((call.first_assigned_at, "assign", CallStatus.NEW, CallStatus.ACTIVE))
+    if call.assigned_at is not None and call.assigned_at != call.first_assigned_at:
+        rows.append((call.assigned_at, "assign", CallStatus.ACTIVE, CallStatus.ACTIVE))
     if call.served_at is not None:
         rows.append((call.served_at, "serve", CallStatus.ACTIVE, CallStatus.SERVED))
     if call.status in (CallStatus.CANCELLED, CallStatus.TRANSFERRED):

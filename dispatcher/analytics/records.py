@@ -30,9 +30,15 @@ class CallFact:
     district_id: int | None
     doctor_id: int | None
     created_at: datetime
-    assigned_at: datetime | None
+    assigned_at: datetime | None  # the last assignment: the serve deadline runs from it
     served_at: datetime | None
     card: CardFact | None = None
+    first_assigned_at: datetime | None = None  # from the history; None: `assigned_at`
+
+    @property
+    def assigned_first(self) -> datetime | None:
+        """When the call first got a doctor: the end of «time to assign»."""
+        return self.first_assigned_at or self.assigned_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """Deadlines kept: time to assign and to serve, overall and per department, district, day, channel.
 
 The limits are the MO's own (`Deadlines`, 30 minutes and 24 hours by default), the same that
-make a call «Просроченный». A call counts for «time to assign» once it is assigned, or while it
-is still unassigned past the limit (then as late); likewise for «time to serve» after its
-assignment. Calls cancelled or transferred before a time point do not count for it.
+make a call «Просроченный». «Time to assign» runs from creation to the first assignment (from
+the call history); «time to serve» from the last assignment to service, since a reassignment
+restarts the serve deadline as it does for the flag. A call counts once it reaches the time
+point, or while it is still open past the limit (then as late); calls cancelled or
+transferred before a time point do not count for it.
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ class Timing:
 def timing(fact: CallFact, deadlines: Deadlines, now: datetime) -> Timing:
     status = CallStatus(fact.status)
     assign = serve = None
-    if fact.assigned_at is not None:
-        assign = (fact.assigned_at - fact.created_at) / timedelta(minutes=1)
-        if fact.served_at is not None:
-            serve = (fact.served_at - fact.assigned_at) / timedelta(hours=1)
+    first = fact.assigned_first
+    if first is not None:
+        assign = (first - fact.created_at) / timedelta(minutes=1)
+    if fact.assigned_at is not None and fact.served_at is not None:
+        serve = (fact.served_at - fact.assigned_at) / timedelta(hours=1)
     overdue = deadlines.is_overdue(status, fact.created_at, fact.assigned_at, now)
     return Timing(
         assign_minutes=assign,
