@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bots.dto import Person
@@ -16,6 +16,13 @@ from dispatcher.storage.database import Database
 from intake_core.phones import mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
+
+
+REGISTRY_SCAN = 500  # cards born on one date looked at for a name; far more than a registry has
+
+
+def _name_key(value: str | None) -> str:
+    return " ".join((value or "").split()).casefold().replace("ё", "е")
 
 
 def _person(row: LinkedPatient) -> Person:
@@ -82,27 +89,25 @@ class Accounts:
         last_name: str | None = None,
         first_name: str | None = None,
     ) -> tables.PatientRecord | None:
-        """The polyclinic's card of this person, found by policy or by name, with the birth date."""
+        """The polyclinic's card of this person, found by policy or by name, with the birth date.
+
+        Names match whatever the case and «е» for «ё» («Петр» finds «Пётр»), as people type them.
+        """
+        if not policy_number and not (last_name and first_name):
+            return None
         with self.db.session() as session:
             query = select(tables.PatientRecord).where(
                 tables.PatientRecord.birth_date == birth_date
             )
             if policy_number:
                 query = query.where(tables.PatientRecord.policy_number == policy_number)
-            elif last_name and first_name:
-                query = query.where(
-                    or_(
-                        tables.PatientRecord.last_name == last_name,
-                        tables.PatientRecord.last_name == last_name.replace("е", "ё"),
-                    ),
-                    tables.PatientRecord.first_name == first_name,
-                )
-            else:
-                return None
-            record = session.scalars(query.limit(1)).first()
-            if record is not None:
-                session.expunge(record)
-            return record
+            wanted = (_name_key(last_name), _name_key(first_name))
+            for record in session.scalars(query.limit(REGISTRY_SCAN)):
+                found = (_name_key(record.last_name), _name_key(record.first_name))
+                if policy_number or found == wanted:
+                    session.expunge(record)
+                    return record
+        return None
 
     def link(
         self,

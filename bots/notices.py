@@ -40,7 +40,7 @@ class Notices:
     def for_event(self, event: dict[str, Any]) -> list[Notice]:
         kind = event.get("type")
         with self.db.session() as session:
-            if kind in {"call.merged", "intake.emergency"}:
+            if kind in {"call.merged", "intake.emergency", "intake.rejected"}:
                 return self._intake_notice(session, event)
             if kind == "call.status_changed":
                 return self._status_notices(session, event)
@@ -53,6 +53,8 @@ class Notices:
         chat = int(intake.payload["channel_ref"])
         if event["type"] == "call.merged":
             text = texts.merged(int(event["call_number"]))
+        elif event["type"] == "intake.rejected":
+            text = texts.rejected([e.get("message", "") for e in intake.errors or []])
         else:
             reasons = [f.get("reason", "") for f in intake.red_flags or []]
             text = texts.emergency(reasons or ["признаки неотложного состояния"])

@@ -287,8 +287,15 @@ def transferred(number: int, mo_name: str, new_number: int | None) -> str:
     return text
 
 
-def rejected(reasons: str) -> str:
-    return f"Вызов не принят: {reasons}. Оформите вызов снова: /call"
+def rejected(reasons: list[str]) -> str:
+    """The spine refused the intake: why, in its own words, and what to do next."""
+    lines = "\n".join(f"• {r}" for r in dict.fromkeys(r for r in reasons if r))
+    return (
+        "К сожалению, поликлиника не смогла принять вызов — врач по этой заявке не придёт.\n"
+        + (f"Причина:\n{lines}\n" if lines else "")
+        + "\nПроверьте данные и оформите вызов снова: /call. Если не получается — позвоните "
+        "в регистратуру поликлиники. При угрозе жизни звоните 103 или 112."
+    )
 
 
 MENU_BUTTONS = (MENU_CALL, MENU_MY, MENU_LINK, MENU_HELP)

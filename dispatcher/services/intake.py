@@ -164,6 +164,18 @@ class IntakeProcessor:
             state = self._process(session, intake, now)
             intake.state = state.value
             intake.processed_at = datetime.now(UTC)
+            if state is IntakeState.REJECTED:
+                # the channel tells its patient why (the reasons are in the intake's errors)
+                emit(
+                    session,
+                    "intake.rejected",
+                    {
+                        "type": "intake.rejected",
+                        "intake_id": intake.id,
+                        "source": intake.payload.get("source"),
+                        "at": now.isoformat(),
+                    },
+                )
             return state
 
     def _process(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
