@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bots.keyboards import CancelPick
 from dispatcher.storage import tables
 from intake_core.status import CallStatus
 from tests.bots.dialogs import complaints, make_call, onboard, safety_all_no, up_to_complaints
@@ -123,3 +124,36 @@ async def test_bot_reads_the_cutoff_notice_when_past_13(
     summary = await chat.expect("Проверьте вызов")
     await chat.press("Подтвердить", summary)
     await chat.expect("Заявка отправлена")
+
+
+async def test_bot_cancel_command_leaves_a_dialog_midway(bot: BotHarness) -> None:
+    chat = bot.chat(7005)
+    await onboard(chat)
+    await chat.send("/call")
+    await chat.expect("Кого вызываем врача?")
+    await chat.press("Тестов П. И.")
+    await chat.expect("Адрес, куда прийти врачу")
+    await chat.send("/cancel")
+    await chat.expect("Хорошо, отменено")
+    await chat.send("Химки, ул. Молодежная, д. 10, кв. 5")  # no longer read as the address
+    await chat.expect("Выберите действие в меню")
+    await chat.send("/cancel")
+    await chat.expect("Сейчас нечего отменять")
+    assert not [m for m in chat.messages() if "Это верно?" in m]
+
+
+async def test_bot_refuses_to_cancel_a_call_of_another_account(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    owner = bot.chat(7006)
+    await onboard(owner)
+    await make_call(owner)
+    worker.drain()
+    await owner.expect("Вызов принят")
+    [call] = _calls(bot)
+    stranger = bot.chat(7007)
+    await onboard(stranger, phone="+79000000177")
+    await bot.fake.callback(7007, CancelPick(call_id=call.id).pack(), 1)  # a forged button
+    await stranger.expect("Вызов не найден")
+    [after] = _calls(bot)
+    assert after.status == CallStatus.NEW.value

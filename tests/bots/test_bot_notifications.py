@@ -149,3 +149,32 @@ async def test_bot_throttles_a_flood_from_one_chat(bot: BotHarness) -> None:
     helps = [m for m in chat.messages() if m.startswith("Команды:")]
     warnings = [m for m in chat.messages() if m.startswith("Слишком много")]
     assert (len(helps), len(warnings)) == (5, 1)
+
+
+async def test_bot_notifies_a_cancel_by_the_operator_and_a_transfer_with_the_new_number(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(8007)
+    await onboard(chat, phone="+79000000171")
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    call = _only_call(bot)
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).transfer(call.id, "DEMO-KRASNOGORSK", "по прописке")
+    await bot.relay_events()
+    moved = await chat.expect(f"Вызов № {call.number} передан в другую поликлинику")
+    with bot.db.session() as session:
+        copy = session.scalars(
+            select(tables.CallRow).where(tables.CallRow.origin_call_id == call.id)
+        ).one()
+    assert "Красногорская поликлиника (демо)" in moved.text
+    assert f"Новый номер вызова: {copy.number}" in moved.text
+    with bot.db.session() as session:
+        CallLifecycle(session, OPERATOR).cancel(copy.id, "пациент госпитализирован")
+    await bot.relay_events()
+    cancelled = await chat.expect(f"Вызов № {copy.number} отменён")
+    assert "госпитализирован" not in cancelled.text  # the operator's reason may be medical
+    await chat.send("/my")
+    listing = await chat.expect("Ваши вызовы:")
+    assert f"№ {copy.number}" in listing.text and "Отменён" in listing.text
