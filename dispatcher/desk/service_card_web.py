@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.desk import access_log
+from dispatcher.desk.auth import OPERATORS
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
     CallNotFound,
@@ -37,7 +38,7 @@ from dispatcher.storage.service_cards import (
 from intake_core.call import Call, ServiceResult
 from intake_core.doctor_state import DoctorState
 from intake_core.errors import FieldError, ValidationFailed
-from intake_core.service_card import ServiceRecord
+from intake_core.service_card import ServiceCard, ServiceRecord
 from intake_core.status import CallStatus
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
@@ -85,26 +86,121 @@ def record_completion(
     set_state(session, doctor_id, DoctorState.FREE, None, now)
 
 
-@router.get("/calls/{call_id}/service-card")
-def service_card(
-    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep, rules: RulesDep
+def _render_card(
+    request: Request,
+    services: ServicesDep,
+    user: DeskUserDep,
+    rules: DispatchRules,
+    call_id: int,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
-    """«Карта обслуживания вызова»: reason code with the answers, who was sent, the result."""
     with services.db.session() as session:
         mo = mo_context(services, session, user)
         call = load_call(session, user, call_id)
         card = load_card(session, call_id)
         access_log.record(session, user, "call", call_id)
+    operator = user.role in OPERATORS
     return page(
         request,
         "service_card.html",
+        status_code=status_code,
         user=user,
         call=call,
         card=card,
         zone=mo.zone,
         profiles=rules.profiles,
-        can_code=user.role in {"agent", "registry", "dispatcher", "admin"},
+        results=list(ServiceResult),
+        can_code=operator,
+        can_record=operator and card is not None and call.status is CallStatus.SERVED,
+        values=values or _card_values(card, call, mo.zone),
+        errors=errors or {},
     )
+
+
+def _card_values(card: ServiceCard | None, call: Call, zone: ZoneInfo) -> dict[str, str]:
+    """The paper card's fields as already stored, for correcting them."""
+    if card is None:
+        return {}
+
+    def clock(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%H:%M") if moment else ""
+
+    result = card.result or (call.service.result if call.service else None)
+    return {
+        "postfactum_letter": card.postfactum_letter or "",
+        "departed_at": clock(card.departed_at),
+        "arrived_at": clock(card.arrived_at),
+        "finished_at": clock(card.finished_at or call.served_at),
+        "result": result.value if result else "",
+        "result_reason": card.result_reason or "",
+        "remarks": card.remarks or "",
+    }
+
+
+@router.get("/calls/{call_id}/service-card")
+def service_card(
+    request: Request, call_id: int, services: ServicesDep, user: DeskUserDep, rules: RulesDep
+) -> Response:
+    """«Карта обслуживания вызова»: reason code with the answers, who was sent, the result."""
+    return _render_card(request, services, user, rules, call_id)
+
+
+@router.post("/calls/{call_id}/service-card")
+def record_paper_card(
+    request: Request,
+    call_id: int,
+    services: ServicesDep,
+    user: OperatorDep,
+    rules: RulesDep,
+    postfactum_letter: Annotated[str, Form(max_length=1)] = "",
+    departed_at: Annotated[str, Form(max_length=5)] = "",
+    arrived_at: Annotated[str, Form(max_length=5)] = "",
+    finished_at: Annotated[str, Form(max_length=5)] = "",
+    result: Annotated[str, Form(max_length=32)] = "",
+    result_reason: Annotated[str, Form(max_length=500)] = "",
+    remarks: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """The staff member who takes the doctors' paper cards enters what the doctor added."""
+    values = {
+        "postfactum_letter": postfactum_letter,
+        "departed_at": departed_at,
+        "arrived_at": arrived_at,
+        "finished_at": finished_at,
+        "result": result,
+        "result_reason": result_reason,
+        "remarks": remarks,
+    }
+    try:
+        with services.db.session() as session:
+            mo = mo_context(services, session, user)
+            call = load_call(session, user, call_id)
+            if call.status is not CallStatus.SERVED or load_card(session, call_id) is None:
+                raise ValidationFailed(
+                    [FieldError("form", "Карту заполняют по обслуженному вызову с кодом повода")]
+                )
+            outcome = next((r for r in ServiceResult if r.value == result), None)
+            if outcome is None:
+                raise ValidationFailed([FieldError("result", "Выберите результат", "required")])
+            served = (call.served_at or datetime.now(UTC)).astimezone(mo.zone).date()
+            record = ServiceRecord(
+                postfactum_letter=postfactum_letter.strip(),
+                departed_at=_clock(departed_at, "departed_at", served, mo.zone),
+                arrived_at=_clock(arrived_at, "arrived_at", served, mo.zone),
+                finished_at=_clock(finished_at, "finished_at", served, mo.zone)
+                or call.served_at
+                or datetime.now(UTC),
+                result=outcome,
+                result_reason=result_reason.strip() or None,
+                remarks=remarks.strip() or None,
+            )
+            record.check(rules.letters, call.received_at)
+            save_service(session, call_id, record, datetime.now(UTC))
+    except ValidationFailed as exc:
+        shown = {e.field: e.message for e in exc.errors}
+        return _render_card(request, services, user, rules, call_id, values, shown, 422)
+    return RedirectResponse(f"/desk/calls/{call_id}/service-card", 303)
 
 
 def _doctor_rows(

@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from dispatcher.desk.doctor_accounts import link_doctor
+from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.desk_tables import AccessLogEntry
 from dispatcher.storage.dispatch_tables import CallServiceCard, DoctorState
+from intake_core.call import ServiceResult
 from tests.desk.conftest import http_login, make_user
 from tests.desk.forms_calls import assign, doctor_id, store_demo_call
 
@@ -336,3 +338,43 @@ def test_doctor_records_the_trip_and_post_factum_letter(desk: TestClient, db: Da
         assert state is not None and (state.state, state.call_id) == ("free", None)
     shown = desk.get(f"/desk/calls/{call_id}/service-card").text
     assert ">60ТТТ<" in shown and "Отказ от госпитализации" in shown
+
+
+def test_operator_enters_the_paper_card_of_a_served_call(desk: TestClient, db: Database) -> None:
+    csrf = _sign_in(desk, db, "kartoteka", "registry")
+    zone = ZoneInfo("Europe/Moscow")
+    midnight = datetime.now(zone).replace(hour=0, minute=1, second=0, microsecond=0)
+    call_id = store_demo_call(db, "Бумажный", house="13", now=midnight.astimezone(UTC))
+    _code(desk, csrf, call_id, ADULT_FEVER)
+    assert 'id="paper-card"' not in desk.get(f"/desk/calls/{call_id}/service-card").text
+    assign(db, call_id, "D002", midnight.date())
+    with db.session() as session:
+        CallLifecycle(session, Actor("тест", None)).serve(
+            call_id, ServiceResult.HOSPITALISED, ["J18.9"], None
+        )
+    page = desk.get(f"/desk/calls/{call_id}/service-card").text
+    assert 'id="paper-card"' in page
+    assert '<option value="hospitalised" selected>' in page  # the doctor's result, prefilled
+    card = {
+        "postfactum_letter": "В",
+        "departed_at": "00:10",
+        "arrived_at": "00:05",
+        "finished_at": "00:40",
+        "result": "hospitalised",
+        "remarks": "Стационар: уточнить диагноз",
+        "csrf_token": csrf,
+    }
+    wrong = desk.post(f"/desk/calls/{call_id}/service-card", data=card)
+    assert wrong.status_code == 422 and "Время прибытия раньше времени выезда" in wrong.text
+    saved = desk.post(
+        f"/desk/calls/{call_id}/service-card",
+        data=card | {"arrived_at": "00:20"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    stored = _card(db, call_id)
+    assert (stored.postfactum_letter, stored.result_code) == ("В", "hospitalised")
+    assert stored.arrived_at is not None
+    assert stored.arrived_at.astimezone(zone).strftime("%H:%M") == "00:20"
+    shown = desk.get(f"/desk/calls/{call_id}/service-card").text
+    assert ">60Т·В<" in shown and "повод определён неверно" in shown
