@@ -67,7 +67,7 @@ def test_browser_questionnaire_codes_the_call_and_the_assign_dialog_follows_the_
     expect(page.locator("#qn-question")).to_have_text(
         "Температура 39 и выше или держится больше 3 дней?"
     )
-    _keys(page, "2")
+    _keys(page, "Tab", "Enter")  # Tab to «Нет», Enter presses it
     expect(page.locator("#qn-code")).to_have_text("60Т")
     expect(page.locator("#qn-outcome")).to_contain_text("В течение дня")
     expect(page.locator("#qn-trail li")).to_have_count(5)
