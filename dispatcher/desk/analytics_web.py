@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -12,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from dispatcher.analytics.charts import CHARTS, chart_png
 from dispatcher.analytics.export import csv_bytes, xlsx_bytes
 from dispatcher.analytics.facts import load_facts, load_names, mo_frame
+from dispatcher.analytics.recent import RecentReports
 from dispatcher.analytics.records import Period
 from dispatcher.analytics.report import Cell, Report, build_report, tables
 from dispatcher.api.services import Services
@@ -23,6 +25,8 @@ router = APIRouter(prefix="/desk/analytics", include_in_schema=False)
 ANALYSTS = ("head", "admin")
 AnalystDep = Annotated[DeskUser, Depends(require_roles(*ANALYSTS))]
 MAX_DAYS = 366
+CACHE_SECONDS = 60.0  # the page's charts, loaded right after it, reuse its report
+_CACHE_LOCK = threading.Lock()
 DEFAULT_DAYS = 30
 TEXTS = {
     "bad_date": "Даты укажите в формате ГГГГ-ММ-ДД",
@@ -67,15 +71,31 @@ def parse_period(first: str | None, last: str | None, today: date) -> Period:
     return Period(start, end)
 
 
+def _recent(request: Request) -> RecentReports:
+    """This app's report cache, made on first use."""
+    with _CACHE_LOCK:
+        cache = getattr(request.app.state, "analytics_reports", None)
+        if cache is None:
+            cache = RecentReports(CACHE_SECONDS)
+            request.app.state.analytics_reports = cache
+    assert isinstance(cache, RecentReports)
+    return cache
+
+
 def _report(request: Request, user: DeskUser) -> Report:
     services: Services = request.app.state.services
     params = request.query_params
     with services.db.session() as session:
         mo = mo_frame(session, user.mo_id)
-        period = parse_period(params.get("first"), params.get("last"), datetime.now(mo.zone).date())
-        facts = load_facts(session, mo, period)
-        names = load_names(session, mo.id)
-    return build_report(facts, names, mo, period, datetime.now(UTC))
+    period = parse_period(params.get("first"), params.get("last"), datetime.now(mo.zone).date())
+
+    def build() -> Report:
+        with services.db.session() as session:
+            facts = load_facts(session, mo, period)
+            names = load_names(session, mo.id)
+        return build_report(facts, names, mo, period, datetime.now(UTC))
+
+    return _recent(request).get((mo, period), build)
 
 
 def cell(value: Cell) -> str:
