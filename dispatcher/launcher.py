@@ -23,6 +23,7 @@ DEMO_USERS = (
     ("operator", "operator-demo", "dispatcher", "Оператор Демонстрационный", "PJSIP/101"),
     ("agent", "agent-demo1", "agent", "Агент Колл-центра", "PJSIP/102"),
     ("doctor", "doctor-demo", "doctor", "Врач Демонстрационный", None),
+    ("head", "head-demo", "head", "Руководитель Демонстрационный", None),  # analytics
 )
 DEMO_MO = "DEMO-KHIMKI"
 DEMO_DOCTOR_CODE = "D001"  # the demo `doctor` user is Демидова А. П. of the demo MO
