@@ -98,3 +98,22 @@ def test_browser_questionnaire_codes_the_call_and_the_assign_dialog_follows_the_
         assert card is not None
         assert (card.reason_code, card.sent_letter, card.override_reason) == ("60Т", "В", None)
         assert card.branch == "adult_fever_home" and len(card.answers) == 5
+
+
+def test_browser_questionnaire_gives_back_the_triage_banner_it_took_over(
+    page: Page, live_server: LiveServer
+) -> None:
+    make_user(live_server.db, "q-agent", "agent")
+    login(page, live_server, "q-agent")
+    page.goto(f"{live_server.url}/desk/calls/new")
+    page.fill("#complaints", "мама потеряла сознание")  # the complaint triage raises the banner
+    expect(page.locator("#emergency-banner")).to_be_visible()
+    expect(page.locator("#btn-save")).to_be_disabled()
+    flags = page.locator("#emergency-flags").inner_text()
+    page.locator(".qn-answer").first.focus()
+    _keys(page, "1", "1")
+    expect(page.locator("#emergency-flags")).to_have_text("Экстренные показания")
+    _keys(page, "Backspace")
+    expect(page.locator("#emergency-banner")).to_be_visible()  # still the triage's
+    expect(page.locator("#emergency-flags")).to_have_text(flags)
+    expect(page.locator("#btn-save")).to_be_disabled()

@@ -37,14 +37,27 @@
       return { steps, at: node(id) };
     }
 
+    // the page's red banner and save buttons are shared with the complaint triage (forms.js):
+    // an exit takes them over, stepping back from it gives them back as they were
+    let held = null;
     function emergency(on, reason) {
       const banner = document.getElementById("emergency-banner");
-      if (banner) {
-        banner.hidden = !on;
-        const flags = document.getElementById("emergency-flags");
-        if (flags && on) flags.textContent = reason;
+      const flags = document.getElementById("emergency-flags");
+      const buttons = Array.from(document.querySelectorAll(".save-btn"));
+      if (on && !held) {
+        held = { hidden: banner ? banner.hidden : true, flags: flags ? flags.textContent : "",
+          disabled: buttons.map((b) => b.disabled) };
+      } else if (!on && held) {
+        if (banner) banner.hidden = held.hidden;
+        if (flags) flags.textContent = held.flags;
+        buttons.forEach((b, i) => { b.disabled = held.disabled[i]; });
+        held = null;
+        return;
       }
-      document.querySelectorAll(".save-btn").forEach((b) => { b.disabled = on; });
+      if (!on) return;
+      if (banner) banner.hidden = false;
+      if (flags) flags.textContent = reason;
+      buttons.forEach((b) => { b.disabled = true; });
     }
 
     function choose(answerId) {
