@@ -60,6 +60,10 @@ def _decimal(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}".replace(".", ",")
 
 
+def _short(text: str, limit: int = 38) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _rates(axes: Axes, rows: list[Mismatch], labels: list[str], limit: int = 12) -> bool:
     rows, labels = rows[:limit], labels[:limit]
     if not rows:
@@ -84,7 +88,10 @@ def _operators(report: Report, axes: Axes) -> bool:
 
 def _branches(report: Report, axes: Axes) -> bool:
     rows = report.quality.by_branch
-    labels = [f"{m.key[1]} ({m.key[2]})" for m in rows]  # type: ignore[index]
+    labels = [
+        _short(f"{m.key[2]} {report.quality.branch_texts.get(m.key) or m.key[1]}")  # type: ignore[index]
+        for m in rows
+    ]
     return _rates(axes, rows, labels)
 
 

@@ -80,6 +80,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
             card.sent_letter,
             card.postfactum_letter,
             first_assigned,
+            card.reason_text,
         )
         .outerjoin(card, card.call_id == call.id)
         .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
@@ -106,6 +107,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
                 reason_letter=r[14],
                 sent_letter=r[15],
                 postfactum_letter=r[16],
+                reason_text=r[18],
             ),
             first_assigned_at=r[17],
         )

@@ -49,6 +49,7 @@ class DispatchQuality:
     by_branch: list[Mismatch]  # key: (questionnaire, branch, reason code)
     shortage: list[Mismatch]  # key: reason letter; `instead`: the letters sent
     by_sent: list[Mismatch]  # key: sent letter; `instead`: the letters needed
+    branch_texts: dict[Hashable, str]  # by_branch key → the reason text
 
 
 def _grouped(
@@ -106,4 +107,5 @@ def dispatch_quality(facts: Iterable[CallFact]) -> DispatchQuality:
         ),
         shortage=_grouped(cards, lambda c: c.reason_letter, _reason_sent),
         by_sent=_grouped(cards, lambda c: c.sent_letter, _sent_needed),
+        branch_texts={(c.questionnaire, c.branch, c.reason_code): c.reason_text for c in cards},
     )

@@ -17,6 +17,7 @@ class CardFact:
     reason_letter: str
     sent_letter: str | None
     postfactum_letter: str | None
+    reason_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,8 +187,8 @@ def tables(report: Report) -> list[Table]:
         Table(
             "branches",
             "Повод ≠ факт по ветвям",
-            ("Опросник", "Ветвь", "Код повода", *mismatch_columns),
-            _mismatch_rows(q.by_branch, lambda k: tuple(k)),  # type: ignore[arg-type]
+            ("Опросник", "Ветвь", "Код повода", "Повод", *mismatch_columns),
+            _mismatch_rows(q.by_branch, lambda k: (*k, q.branch_texts.get(k, ""))),  # type: ignore[misc]
         ),
         Table(
             "shortage",
