@@ -2,9 +2,11 @@
 
 What the analytics should find in it:
 - operator `month-op3` codes the wrong questionnaire branch about one call in five;
-- the branches `adult.pressure` (often needs a specialist) and `child.rash` are weak;
+- the branches `adult_pressure_high`, `adult_back` (often need a specialist), `child_rash_home`
+  and the papers ones (a фельдшер would do) are weak;
 - pediatricians and specialists are short (substitutes sent), more so at weekends;
-- the children's department assigns slower; calls after the 13:00 cutoff wait for the next day.
+- the children's department assigns slower; calls after the 13:00 cutoff wait for the next day;
+- some calls are reassigned (the first assignment ends «time to assign»).
 Only the records are made here; `month_store` writes them into the database.
 """
 
