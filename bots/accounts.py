@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bots.dto import Person
 from dispatcher.storage import tables
@@ -68,19 +69,17 @@ class Accounts:
         log.info("telegram user %s shared phone %s", user_id, mask_phone(phone))
         return phone
 
-    def phone(self, user_id: int) -> str | None:
+    @staticmethod
+    def phone_in(session: Session, user_id: int) -> str | None:
         """The user's phone, or None until they have shared it."""
-        with self.db.session() as session:
-            return session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
+        return session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
 
-    def patients(self, user_id: int) -> list[Person]:
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(LinkedPatient)
-                .where(LinkedPatient.user_id == user_id)
-                .order_by(LinkedPatient.id)
-            )
-            return [_person(row) for row in rows]
+    @staticmethod
+    def patients_in(session: Session, user_id: int) -> list[Person]:
+        rows = session.scalars(
+            select(LinkedPatient).where(LinkedPatient.user_id == user_id).order_by(LinkedPatient.id)
+        )
+        return [_person(row) for row in rows]
 
     def find_in_registry(
         self,

@@ -26,6 +26,7 @@ from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
 from bots.context import BotContext
+from bots.dialog_state import DialogStateMiddleware
 from bots.handlers import complaints, fallback, link, mycalls, newcall, start
 from bots.notices import Notices
 from bots.notifier import Notifier
@@ -141,6 +142,7 @@ def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
         data_ttl=ttl,
     )
     dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
+    dp.update.outer_middleware(DialogStateMiddleware(storage))
     setup(dp, ctx)
     return dp
 

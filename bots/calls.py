@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
 from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
-from dispatcher.storage.bot_tables import SentNotification, TelegramUser
+from dispatcher.storage.bot_tables import SentNotification
 from dispatcher.storage.database import Database
 from intake_core.errors import NotFound
 from intake_core.status import Action, CallStatus
@@ -48,8 +47,8 @@ class CallBook:
         self.clock = clock
 
     @staticmethod
-    def _mine(session: Session, user_id: int, chat_id: int) -> object:
-        phone = session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
+    def _mine(chat_id: int, phone: str | None) -> object:
+        """Calls made from this chat, or for the user's own phone by any channel."""
         from_chat = select(tables.CallChannel.call_id).where(
             tables.CallChannel.kind == TELEGRAM_CHAT,
             tables.CallChannel.value == str(chat_id),
@@ -59,31 +58,31 @@ class CallBook:
             conditions.append(tables.CallRow.phone == phone)
         return or_(*conditions)
 
-    def list_for(self, user_id: int, chat_id: int) -> list[CallSummary]:
+    def list_for(self, chat_id: int, phone: str | None) -> list[CallSummary]:
         with self.db.session() as session:
             rows = session.scalars(
                 select(tables.CallRow)
-                .where(self._mine(session, user_id, chat_id))  # type: ignore[arg-type]
+                .where(self._mine(chat_id, phone))  # type: ignore[arg-type]
                 .order_by(tables.CallRow.created_at.desc())
                 .limit(LIST_LIMIT)
             )
             return [_summary(row) for row in rows]
 
-    def get(self, user_id: int, chat_id: int, call_id: int) -> CallSummary:
+    def get(self, chat_id: int, phone: str | None, call_id: int) -> CallSummary:
         with self.db.session() as session:
             row = session.scalar(
                 select(tables.CallRow).where(
                     tables.CallRow.id == call_id,
-                    self._mine(session, user_id, chat_id),  # type: ignore[arg-type]
+                    self._mine(chat_id, phone),  # type: ignore[arg-type]
                 )
             )
             if row is None:
                 raise NotFound("Вызов не найден")
             return _summary(row)
 
-    def cancel(self, user_id: int, chat_id: int, call_id: int, reason: str) -> CallSummary:
+    def cancel(self, chat_id: int, phone: str | None, call_id: int, reason: str) -> CallSummary:
         """Cancel through the lifecycle as the bot; this chat is not notified of it again."""
-        self.get(user_id, chat_id, call_id)  # only the patient's own calls
+        self.get(chat_id, phone, call_id)  # only the patient's own calls
         now = self.clock()
         with self.db.session() as session:
             row = CallLifecycle(session, Actor(BOT_ACTOR, None), now).cancel(

@@ -55,11 +55,12 @@ class Profiles:
         self._entries: OrderedDict[int, tuple[float, Profile]] = OrderedDict()
 
     def _load(self, user_id: int) -> Profile:
-        return Profile(
-            phone=self.accounts.phone(user_id),
-            people=tuple(self.accounts.patients(user_id)),
-            addresses=tuple(self.addresses.saved(user_id)),
-        )
+        with self.accounts.db.session() as session:  # one session: one connection checkout
+            return Profile(
+                phone=Accounts.phone_in(session, user_id),
+                people=tuple(Accounts.patients_in(session, user_id)),
+                addresses=tuple(AddressBook.saved_in(session, user_id)),
+            )
 
     async def get(self, user_id: int) -> Profile:
         now = self.monotonic()

@@ -18,11 +18,11 @@ from bots.handlers.typed import TYPED
 
 
 async def my_calls(message: Message, state: FSMContext, ctx: BotContext) -> None:
-    if not await require_phone(message, ctx):
+    phone = await require_phone(message, ctx)
+    if not phone:
         return
     await state.clear()
-    sender = sender_of(message)
-    calls = await asyncio.to_thread(ctx.calls.list_for, sender.user_id, sender.chat_id)
+    calls = await asyncio.to_thread(ctx.calls.list_for, sender_of(message).chat_id, phone)
     if not calls:
         await message.answer(texts.NO_CALLS)
         return
@@ -38,9 +38,8 @@ async def pick(
     await query.answer()
     assert isinstance(query.message, Message)
     sender = sender_of(query)
-    call = await asyncio.to_thread(
-        ctx.calls.get, sender.user_id, sender.chat_id, callback_data.call_id
-    )
+    phone = (await ctx.profiles.get(sender.user_id)).phone
+    call = await asyncio.to_thread(ctx.calls.get, sender.chat_id, phone, callback_data.call_id)
     await state.clear()
     await state.set_state(Cancelling.reason)
     await save(state, CancelDraft(call_id=call.id, number=call.number))
@@ -57,9 +56,8 @@ async def _cancel(
         await message.answer(texts.STALE_BUTTON)
         return
     await state.clear()
-    call = await asyncio.to_thread(
-        ctx.calls.cancel, sender.user_id, sender.chat_id, draft.call_id, reason
-    )
+    phone = (await ctx.profiles.get(sender.user_id)).phone
+    call = await asyncio.to_thread(ctx.calls.cancel, sender.chat_id, phone, draft.call_id, reason)
     await message.answer(texts.cancelled_by_patient(call.number), reply_markup=keyboards.menu())
 
 
