@@ -89,7 +89,7 @@ def _operators(report: Report, axes: Axes) -> bool:
 def _branches(report: Report, axes: Axes) -> bool:
     rows = report.quality.by_branch
     labels = [
-        _short(f"{m.key[2]} {report.quality.branch_texts.get(m.key) or m.key[1]}")  # type: ignore[index]
+        _short(f"{m.key[3]} {report.quality.branch_texts.get(m.key) or m.key[2]}")  # type: ignore[index]
         for m in rows
     ]
     return _rates(axes, rows, labels)

@@ -81,6 +81,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
             card.postfactum_letter,
             first_assigned,
             card.reason_text,
+            card.questionnaire_version,
         )
         .outerjoin(card, card.call_id == call.id)
         .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
@@ -108,6 +109,7 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
                 sent_letter=r[15],
                 postfactum_letter=r[16],
                 reason_text=r[18],
+                questionnaire_version=r[19],
             ),
             first_assigned_at=r[17],
         )

@@ -46,7 +46,7 @@ class DispatchQuality:
     coded_vs_sent: Mismatch
     sent_vs_needed: Mismatch
     by_operator: list[Mismatch]  # key: operator id or None (a bot, the portal)
-    by_branch: list[Mismatch]  # key: (questionnaire, branch, reason code)
+    by_branch: list[Mismatch]  # key: branch_key()
     shortage: list[Mismatch]  # key: reason letter; `instead`: the letters sent
     by_sent: list[Mismatch]  # key: sent letter; `instead`: the letters needed
     branch_texts: dict[Hashable, str]  # by_branch key → the reason text
@@ -90,6 +90,11 @@ def _sent_needed(card: CardFact) -> tuple[str | None, str | None]:
     return card.sent_letter, card.postfactum_letter
 
 
+def branch_key(card: CardFact) -> tuple[str, str, str, str]:
+    """A questionnaire branch per version, so an edited tree is judged apart from the old."""
+    return card.questionnaire, card.questionnaire_version, card.branch, card.reason_code
+
+
 def dispatch_quality(facts: Iterable[CallFact]) -> DispatchQuality:
     """Mismatch rates over the cards of the given calls (calls without a card are skipped)."""
     cards = [fact.card for fact in facts if fact.card is not None]
@@ -102,10 +107,8 @@ def dispatch_quality(facts: Iterable[CallFact]) -> DispatchQuality:
         coded_vs_sent=_total(cards, _reason_sent),
         sent_vs_needed=_total(cards, _sent_needed),
         by_operator=_grouped(cards, lambda c: c.operator_id, _reason_needed),
-        by_branch=_grouped(
-            cards, lambda c: (c.questionnaire, c.branch, c.reason_code), _reason_needed
-        ),
+        by_branch=_grouped(cards, branch_key, _reason_needed),
         shortage=_grouped(cards, lambda c: c.reason_letter, _reason_sent),
         by_sent=_grouped(cards, lambda c: c.sent_letter, _sent_needed),
-        branch_texts={(c.questionnaire, c.branch, c.reason_code): c.reason_text for c in cards},
+        branch_texts={branch_key(c): c.reason_text for c in cards},
     )

@@ -18,6 +18,7 @@ class CardFact:
     sent_letter: str | None
     postfactum_letter: str | None
     reason_text: str = ""
+    questionnaire_version: str = ""
 
 
 @dataclass(frozen=True, slots=True)

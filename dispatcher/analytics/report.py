@@ -187,7 +187,7 @@ def tables(report: Report) -> list[Table]:
         Table(
             "branches",
             "Повод ≠ факт по ветвям",
-            ("Опросник", "Ветвь", "Код повода", "Повод", *mismatch_columns),
+            ("Опросник", "Версия", "Ветвь", "Код повода", "Повод", *mismatch_columns),
             _mismatch_rows(q.by_branch, lambda k: (*k, q.branch_texts.get(k, ""))),  # type: ignore[misc]
         ),
         Table(

@@ -64,7 +64,7 @@ def test_cards_from_the_dispatch_services_feed_the_report(db: Database) -> None:
     assert (q.coded_vs_needed.total, q.coded_vs_needed.mismatched) == (1, 1)
     assert [(m.key, m.total, m.mismatched) for m in q.by_operator] == [(operator.id, 1, 1)]
     assert [(m.key, m.rate) for m in q.by_branch] == [
-        (("home_visit", "adult_pressure_high", "64Т"), 1.0)
+        (("home_visit", questionnaire.version, "adult_pressure_high", "64Т"), 1.0)
     ]
     assert [(m.key, m.total, m.mismatched, dict(m.instead)) for m in q.shortage] == [
         ("Т", 2, 1, {"В": 1})

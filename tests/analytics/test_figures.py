@@ -83,10 +83,12 @@ def test_reason_vs_postfactum_per_branch_equals_hand_count(case: StoredCase) -> 
             expected[key][0] += 1
             expected[key][1] += card.postfactum_letter != card.branch.letter
     got = {
-        (m.key[1], m.key[2]): [m.total, m.mismatched]  # type: ignore[index]
+        (m.key[2], m.key[3]): [m.total, m.mismatched]  # type: ignore[index]
         for m in case.report().quality.by_branch
     }
     assert got == dict(expected)
+    versions = {m.key[:2] for m in case.report().quality.by_branch}  # type: ignore[index]
+    assert versions == {(case.month.questionnaire_id, case.month.questionnaire_version)}
     rates = {branch: mismatched / total for (branch, _), (total, mismatched) in expected.items()}
     assert rates["adult_pressure_high"] > 2 * rates["adult_fever_home"]
     assert rates["child_rash_home"] > 2 * rates["child_fever"]
