@@ -83,6 +83,7 @@ class Claim:
     body: str
     attempt: int
     subscription_id: int | None
+    webhook: tuple[str, str] | None = None  # the subscription's (url, secret); None: SMS or gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +209,11 @@ class Deliveries:
             row.attempts += 1
             self._set(row, DeliveryState.SENDING, now)
             row.due_at = now + self.lease
+            webhook = None
+            if row.channel == Channel.WEBHOOK.value:
+                subscription = session.get(NotifySubscription, row.subscription_id or 0)
+                if subscription is not None and subscription.active:
+                    webhook = (subscription.url, subscription.secret)
             return Claim(
                 row.id,
                 row.event_id,
@@ -216,6 +222,7 @@ class Deliveries:
                 row.body,
                 row.attempts,
                 row.subscription_id,
+                webhook,
             )
 
     def succeed(self, delivery_id: int, now: datetime, message_ids: Sequence[str] = ()) -> None:

@@ -76,8 +76,7 @@ class EventConsumer:
             return 0
         with self.db.session() as session:
             ids = record(session, plan(session, event_id, event), self.clock())
-        for delivery_id in ids:
-            self.queue.enqueue(delivery_id)
+        self.queue.enqueue_many(ids)
         return len(ids)
 
     def consume(self, block_ms: int = 1000, count: int = 100) -> ConsumeResult:
@@ -113,8 +112,7 @@ class EventConsumer:
     def sweep(self, now: datetime | None = None) -> int:
         """Enqueue deliveries whose time has come: retries, quiet hours over, lost jobs."""
         ids = self.deliveries.due(now or self.clock(), QUEUED_GRACE)
-        for delivery_id in ids:
-            self.queue.enqueue(delivery_id)
+        self.queue.enqueue_many(ids)
         return len(ids)
 
     def run_forever(self, stop: threading.Event, sweep_every: float = 1.0) -> None:

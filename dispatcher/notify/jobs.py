@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +17,6 @@ from dispatcher.notify.sms import SmsGateway
 from dispatcher.notify.webhooks import WebhookSender
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
-from dispatcher.storage.notify_tables import NotifySubscription
 from intake_core.phones import mask_phone
 
 log = logging.getLogger(__name__)
@@ -32,12 +31,23 @@ class NotifyQueue:
         self.queue = Queue(name, connection=connection)
 
     def enqueue(self, delivery_id: int) -> None:
-        self.queue.enqueue(
-            DELIVER,
-            delivery_id,
-            job_id=f"notify-{delivery_id}-{uuid.uuid4().hex[:8]}",
-            result_ttl=300,
-            failure_ttl=7 * 24 * 3600,
+        self.enqueue_many([delivery_id])
+
+    def enqueue_many(self, delivery_ids: Sequence[int]) -> None:
+        """One job per delivery, all written in one round trip to Redis."""
+        if not delivery_ids:
+            return
+        self.queue.enqueue_many(
+            [
+                Queue.prepare_data(
+                    DELIVER,
+                    (delivery_id,),
+                    job_id=f"notify-{delivery_id}-{uuid.uuid4().hex[:8]}",
+                    result_ttl=300,
+                    failure_ttl=7 * 24 * 3600,
+                )
+                for delivery_id in delivery_ids
+            ]
         )
 
 
@@ -77,11 +87,9 @@ def _send(context: NotifyContext, claim: Claim) -> list[str]:
         if context.sms is None:
             raise SendFailed("SMS-шлюз не настроен (SMS_GATEWAY)")
         return context.sms.send(claim.recipient, claim.body, claim.id)
-    with context.db.session() as session:
-        subscription = session.get(NotifySubscription, claim.subscription_id or 0)
-        if subscription is None or not subscription.active:
-            raise SendFailed("Подписка удалена или отключена", permanent=True)
-        url, secret = subscription.url, subscription.secret
+    if claim.webhook is None:
+        raise SendFailed("Подписка удалена или отключена", permanent=True)
+    url, secret = claim.webhook
     context.webhooks.send(url, secret, claim.body, f"{claim.event_id}:{claim.subscription_id}")
     return []
 

@@ -85,9 +85,8 @@ class SmppGateway:
     async def _submit(self, phone: str, text: str, reference: int) -> list[str]:
         session = await self._ensure()
         segments = segment(text, reference)
-        ids = []
-        for part in segments.parts:
-            message = ShortMessage(
+        messages = [
+            ShortMessage(
                 source_addr=self.source_addr,
                 destination_addr=phone.lstrip("+"),
                 short_message=part,
@@ -95,8 +94,11 @@ class SmppGateway:
                 esm_class=segments.esm_class,
                 registered_delivery=1,
             )
-            ids.append(await session.submit(message))
-        return ids
+            for part in segments.parts
+        ]
+        # one part after another: when the SMS center refuses a part (throttling), the later
+        # ones are not sent, so a retry does not deliver them twice
+        return [await session.submit(message) for message in messages]
 
     def connect(self) -> None:
         """Bind now (the notify process binds at start to receive receipts)."""

@@ -155,3 +155,17 @@ def test_pipeline_smpp_undelivered_receipt_marks_the_message_undelivered(
     assert wait_for(lambda: pipeline.deliveries(channel="sms")[0].state == "undelivered")
     (delivery,) = pipeline.deliveries(channel="sms")
     assert delivery.last_error == "Оператор: UNDELIV" and delivery.delivered_at is None
+
+
+def test_pipeline_receipt_arriving_before_the_next_parts_response_is_kept(
+    pipeline: Pipeline, db: Database, smsc: Smsc
+) -> None:
+    # the first part's receipt comes before the second part is answered, so before the send
+    # is recorded: it must neither block the session nor be dropped as unknown
+    smsc.receipt_delay = 0.0
+    make_call(db)
+    pipeline.run()
+    assert len(smsc.submitted) == 2
+    assert wait_for(lambda: pipeline.deliveries(channel="sms")[0].state == "delivered", 15)
+    (delivery,) = pipeline.deliveries(channel="sms")
+    assert delivery.attempts == 1

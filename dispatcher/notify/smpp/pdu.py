@@ -59,10 +59,13 @@ class Status(enum.IntEnum):
     BIND_FAILED = 0x0D
     INVALID_PASSWORD = 0x0E
     THROTTLED = 0x58
+    TEMPORARY_APP_ERROR = 0x64  # ESME_RX_T_APPN: the ESME cannot take a deliver_sm now
 
 
 # statuses worth a later retry; anything else will not get better by repeating
-TRANSIENT = frozenset({Status.SYSTEM_ERROR, Status.THROTTLED, 0x14, 0x45, 0x64})
+TRANSIENT = frozenset(
+    {Status.SYSTEM_ERROR, Status.THROTTLED, 0x14, 0x45, Status.TEMPORARY_APP_ERROR}
+)
 
 
 class PduError(ValueError):

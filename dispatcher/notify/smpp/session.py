@@ -66,6 +66,7 @@ class SmppSession:
         self._pending: dict[int, asyncio.Future[Pdu]] = {}
         self._writer: asyncio.StreamWriter | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._receipts: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self.bound = False
 
@@ -97,12 +98,14 @@ class SmppSession:
             with contextlib.suppress(Exception):
                 await self._request(Command.UNBIND)
         self.bound = False
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._receipts]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
+        self._receipts.clear()
         if self._writer is not None:
             self._writer.close()
             with contextlib.suppress(Exception):
@@ -166,12 +169,26 @@ class SmppSession:
             receipt = parse_receipt(ShortMessage.parse(pdu.body))
         except PduError:
             receipt = None
-        await self._send(Pdu(Command.DELIVER_SM_RESP, 0, pdu.sequence, b"\x00"))
-        if receipt is not None and self.on_receipt is not None:
-            try:
-                await self.on_receipt(receipt)
-            except Exception:
-                log.exception("SMPP receipt handler failed for %s", receipt.message_id)
+        if receipt is None or self.on_receipt is None:
+            await self._send(Pdu(Command.DELIVER_SM_RESP, 0, pdu.sequence, b"\x00"))
+            return
+        # handled apart from the read loop: a receipt may wait for the commit of the very send
+        # whose next submit_sm_resp is behind it in the stream
+        task = asyncio.create_task(self._receipt(receipt, pdu.sequence))
+        self._receipts.add(task)
+        task.add_done_callback(self._receipts.discard)
+
+    async def _receipt(self, receipt: Receipt, sequence: int) -> None:
+        """Record the receipt, then acknowledge it; a failure asks the SMS center to resend."""
+        assert self.on_receipt is not None
+        status = Status.OK
+        try:
+            await self.on_receipt(receipt)
+        except Exception:
+            log.exception("SMPP receipt handler failed for %s", receipt.message_id)
+            status = Status.TEMPORARY_APP_ERROR
+        with contextlib.suppress(ConnectionError):
+            await self._send(Pdu(Command.DELIVER_SM_RESP, status, sequence, b"\x00"))
 
     async def _enquire_loop(self) -> None:
         while self.alive:
