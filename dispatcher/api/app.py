@@ -24,6 +24,7 @@ from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
 from dispatcher.desk import analytics_web, forms_routes
 from dispatcher.metrics import HTTP_LATENCY
+from dispatcher.phone import desk as phone_desk
 from dispatcher.redis_server import connect
 from dispatcher.services.accounts import login
 from dispatcher.services.dispatch_rules import load_rules
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
     app.include_router(analytics_web.router)  # analytics for the head of the MO (issue 8)
     app.include_router(phone_calls.router)  # telephony: tracked phone calls (issue 5)
+    app.include_router(phone_desk.router)  # telephony desk pages: card → form, call-backs, 112
     bot_webhook.install(app)  # telegram bot webhook (issue 6), only when configured
     desk.setup(app)  # desk shell: login, desk, call card, admin, live updates (issue 4)
 

@@ -28,6 +28,7 @@ from dispatcher.desk.patient_search import search_patients
 from dispatcher.desk.questionnaire_web import RulesDep, record_reason, walk_answers
 from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
+from dispatcher.storage.phone_calls import link_intake_call
 from intake_core.call import Source
 from intake_core.errors import ValidationFailed
 from intake_core.intake import parse_birth_date
@@ -136,6 +137,8 @@ def save_new_call(
             call_id, number, merged = stored.row.id, stored.row.number, stored.merged
             if walk is not None and not merged:
                 record_reason(session, rules, call_id, walk, user.id)
+            if form.linkedid:  # opened from the caller's card: keep the telephony Linkedid
+                link_intake_call(session, form.linkedid, call_id, datetime.now(UTC))
     except ValidationFailed as exc:
         return _render_form(
             request, services, user, form, errors=field_errors(exc.errors), status_code=422

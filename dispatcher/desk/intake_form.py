@@ -60,6 +60,7 @@ class NewCallForm(BaseModel):
     caller_phone: str = ""
     notes: str = ""
     reason_answers: str = ""  # the reason-code questionnaire's answer ids, JSON (issue 8)
+    linkedid: str = ""  # the phone call the form was opened from (the caller's card)
     next: Literal["save", "assign", "transfer"] = "save"
 
     def to_request(self, mo_code: str) -> IntakeRequest:

@@ -95,6 +95,7 @@
 
   function onEvent(event) {
     if (event.type === "hello") return;
+    if (event.type === "caller_card") { if (window.showCallerCard) window.showCallerCard(event); return; }
     if (event.type === "resync") { if (desk) refreshAll(); return; }
     if (!event.call_id) return;
     if (desk) { refreshRow(event.call_id); refreshBoard(); return; }
