@@ -81,6 +81,8 @@ def run(settings: Settings, demo: bool = True) -> int:
         subprocess.Popen([python, "worker.py"], env=env),
         subprocess.Popen([python, "-m", "dispatcher.notify"], env=env),  # SMS and webhooks
     ]
+    if settings.ami_host:  # the AMI listener (issue 5): caller cards, call-backs, 112
+        processes.append(subprocess.Popen([python, "-m", "telephony"], env=env))
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"\nДиспетчер вызовов запущен: {url}\n"
