@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,18 +16,22 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from dispatcher.api.services import Services
-from dispatcher.desk.auth import AdminDep, DeskUser
+from dispatcher.desk.auth import AdminDep, DeskUser, session_store
 from dispatcher.desk.board import short_name
 from dispatcher.desk.templating import render
 from dispatcher.services import accounts
 from dispatcher.services.reference_import import FILES, import_directory
 from dispatcher.storage import tables
-from intake_core.errors import DomainError, ValidationFailed
+from intake_core.errors import DomainError, NotFound, ValidationFailed
 
 router = APIRouter(prefix="/desk/admin", include_in_schema=False)
 
 SAVED = {
     "user": "Пользователь создан",
+    "edited": "Изменения сохранены",
+    "password": "Пароль изменён; пользователь выведен из системы на всех устройствах",
+    "deactivated": "Пользователь отключён: вход запрещён, его сеансы завершены",
+    "activated": "Пользователь снова может входить в систему",
     "settings": "Настройки МО сохранены",
     "import": "Справочники загружены",
 }
@@ -72,6 +77,7 @@ def create_user(
     full_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
+    interface: Annotated[str, Form()] = "",
 ) -> Response:
     """A new user of the admin's own MO."""
     services = _services(request)
@@ -79,7 +85,13 @@ def create_user(
     try:
         with services.db.session() as session:
             accounts.create_user(
-                session, login.strip(), password, role, user.mo_code, full_name.strip() or None
+                session,
+                login.strip(),
+                password,
+                role,
+                user.mo_code,
+                full_name.strip() or None,
+                interface.strip() or None,
             )
     except ValidationFailed as exc:
         error = "; ".join(e.message for e in exc.errors)
@@ -89,10 +101,140 @@ def create_user(
         return RedirectResponse("/desk/admin?done=user", 303)
     with services.db.session() as session:
         users = _users(session, user)
-    form = {"login": login, "full_name": full_name, "role": role}
+    form = {"login": login, "full_name": full_name, "role": role, "interface": interface}
     return _page(
         request, user, "admin.html", 422, users=users, roles=accounts.ROLES, form=form, error=error
     )
+
+
+def _member(session: Session, admin: DeskUser, user_id: int) -> tables.User:
+    """A user of the admin's own MO; another MO's reads as absent."""
+    member = session.get(tables.User, user_id)
+    if member is None or member.mo_id != admin.mo_id:
+        raise NotFound("Пользователь не найден")
+    return member
+
+
+def _user_page(
+    request: Request,
+    admin: DeskUser,
+    user_id: int,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response:
+    with _services(request).db.session() as session:
+        try:
+            member = _member(session, admin, user_id)
+        except NotFound as exc:
+            return render(
+                request, "error.html", status_code=404, user=admin, title=exc.message, message=""
+            )
+        shown = form or {
+            "full_name": member.full_name or "",
+            "role": member.role,
+            "interface": member.interface or "",
+        }
+        context = {
+            "member": {
+                "id": member.id,
+                "login": member.login,
+                "active": member.active,
+                "sessions": session_store(request).sessions_of(session, member.id),
+                "is_self": member.id == admin.id,
+            },
+            "form": shown,
+            "roles": accounts.ROLES,
+            "error": error,
+        }
+    return _page(request, admin, "admin_user.html", status_code, **context)
+
+
+@router.get("/users/{user_id:int}")
+def user_page(request: Request, user_id: int, user: AdminDep) -> Response:
+    """One user: name, role, telephony interface, password reset, deactivation."""
+    return _user_page(request, user, user_id)
+
+
+def _change(
+    request: Request,
+    admin: DeskUser,
+    user_id: int,
+    change: Callable[[Session, tables.User], None],
+    done: str,
+    form: dict[str, str],
+) -> Response:
+    """Apply `change(session, member)`; a refusal re-shows the page with the reason."""
+    services = _services(request)
+    error: str | None = None
+    try:
+        with services.db.session() as session:
+            change(session, _member(session, admin, user_id))
+    except NotFound:
+        return _user_page(request, admin, user_id)
+    except ValidationFailed as exc:
+        error = "; ".join(e.message for e in exc.errors)
+    except DomainError as exc:
+        error = exc.message
+    if error is not None:
+        return _user_page(request, admin, user_id, 422, form or None, error)
+    return RedirectResponse(f"/desk/admin/users/{user_id}?done={done}", 303)
+
+
+@router.post("/users/{user_id:int}")
+def edit_user(
+    request: Request,
+    user_id: int,
+    user: AdminDep,
+    full_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    interface: Annotated[str, Form()] = "",
+) -> Response:
+    """Name, role and the telephony interface («PJSIP/102») the caller card pops on."""
+
+    def change(session: Session, member: tables.User) -> None:
+        if member.id == user.id and role != member.role:
+            raise DomainError("Свою роль изменить нельзя: попросите другого администратора")
+        accounts.update_user(session, member, full_name, role, interface)
+
+    form = {"full_name": full_name, "role": role, "interface": interface}
+    return _change(request, user, user_id, change, "edited", form)
+
+
+@router.post("/users/{user_id:int}/password")
+def reset_password(
+    request: Request,
+    user_id: int,
+    user: AdminDep,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """A new password; the user's open sessions end."""
+
+    def change(session: Session, member: tables.User) -> None:
+        accounts.reset_password(session, member, password)
+        session_store(request).end_all(session, member.id)
+
+    return _change(request, user, user_id, change, "password", {})
+
+
+@router.post("/users/{user_id:int}/active")
+def set_active(
+    request: Request,
+    user_id: int,
+    user: AdminDep,
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """Deactivate (login refused, sessions end) or reactivate."""
+    turn_on = active == "1"
+
+    def change(session: Session, member: tables.User) -> None:
+        if member.id == user.id and not turn_on:
+            raise DomainError("Нельзя отключить самого себя")
+        accounts.set_active(session, member, turn_on)
+        if not turn_on:
+            session_store(request).end_all(session, member.id)
+
+    return _change(request, user, user_id, change, "activated" if turn_on else "deactivated", {})
 
 
 @router.get("/doctors")

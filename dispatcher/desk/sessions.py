@@ -88,6 +88,10 @@ class SessionStore:
         if raw is not None:
             session.execute(delete(DeskSession).where(DeskSession.id_hash == self._hash(raw)))
 
+    def end_all(self, session: Session, user_id: int) -> None:
+        """Sign a user out everywhere (deactivated, password reset)."""
+        session.execute(delete(DeskSession).where(DeskSession.user_id == user_id))
+
     def sessions_of(self, session: Session, user_id: int) -> int:
         """How many sessions a user has open (admin page)."""
         return len(session.scalars(select(DeskSession).where(DeskSession.user_id == user_id)).all())

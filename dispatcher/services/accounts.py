@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,8 +32,8 @@ SCOPES = {
     "smp": "служба скорой помощи: передача неотложных вызовов и активов, журнал",
     "portal": "региональный портал: вызовы из личного кабинета пациента",
     "webhooks": "подписки на статусы вызовов (вебхуки)",
-    "phone-calls": "журнал телефонных звонков (GET /api/v1/phone-calls)",
     "sms_reports": "SMS-провайдер: отчёты о доставке (POST /api/v1/sms/reports)",
+    "phone-calls": "журнал телефонных звонков (GET /api/v1/phone-calls)",
 }
 ROLE_SCOPES = {
     "agent": ["intake", "calls:read", "calls:write"],
@@ -43,6 +44,9 @@ ROLE_SCOPES = {
     "head": ["calls:read"],
 }
 TOKEN_PREFIX = "hv_"
+# an Asterisk device the operator answers on: technology/resource, «PJSIP/102», «SIP/operator-7»
+INTERFACE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,15}/[A-Za-z0-9_.@-]{1,40}$")
+MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 
 
@@ -85,10 +89,10 @@ def create_user(
 ) -> tables.User:
     if role not in ROLES:
         raise ValidationFailed([FieldError("role", f"Роль: одна из {', '.join(ROLES)}")])
-    if len(password) < 8:
-        raise ValidationFailed([FieldError("password", "Пароль: не короче 8 символов")])
+    _check_password(password)
     if session.scalar(select(tables.User).where(tables.User.login == login)) is not None:
         raise Conflict(f"Пользователь {login} уже существует")
+    interface = _check_interface(session, interface, _mo(session, mo_code).id, None)
     user = tables.User(
         login=login,
         password_hash=_hasher.hash(password),
@@ -175,3 +179,61 @@ def login(session: Session, login_name: str, password: str, ttl: timedelta) -> s
     return create_token(
         session, f"session:{user.login}", ROLE_SCOPES[user.role], [mo.code], user=user, ttl=ttl
     )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            [FieldError("password", f"Пароль: не короче {MIN_PASSWORD} символов", "too_short")]
+        )
+
+
+def _check_interface(
+    session: Session, interface: str | None, mo_id: int, user_id: int | None
+) -> str | None:
+    """A well-formed telephony interface no other active user of the MO answers on, or None."""
+    value = (interface or "").strip()
+    if not value:
+        return None
+    if not INTERFACE.match(value):
+        raise ValidationFailed(
+            [FieldError("interface", "Телефон оператора: в виде PJSIP/102 или SIP/101", "invalid")]
+        )
+    taken = session.scalar(
+        select(tables.User.login).where(
+            tables.User.mo_id == mo_id,
+            tables.User.interface == value,
+            tables.User.active.is_(True),
+            tables.User.id != (user_id or 0),
+        )
+    )
+    if taken is not None:
+        raise Conflict(f"Телефон {value} уже закреплён за пользователем {taken}")
+    return value
+
+
+def update_user(
+    session: Session, user: tables.User, full_name: str | None, role: str, interface: str | None
+) -> None:
+    """Change a user's name, role and telephony interface («PJSIP/102»; empty: none)."""
+    if role not in ROLES:
+        raise ValidationFailed([FieldError("role", f"Роль: одна из {', '.join(ROLES)}")])
+    user.interface = _check_interface(session, interface, user.mo_id, user.id)
+    user.full_name = (full_name or "").strip() or None
+    user.role = role
+    session.flush()
+
+
+def reset_password(session: Session, user: tables.User, password: str) -> None:
+    """Set a new password (argon2); the old one stops working at once."""
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
+    session.flush()
+
+
+def set_active(session: Session, user: tables.User, active: bool) -> None:
+    """Deactivate (no login, no API token works) or reactivate a user; nothing is deleted."""
+    if active and user.interface:
+        user.interface = _check_interface(session, user.interface, user.mo_id, user.id)
+    user.active = active
+    session.flush()
