@@ -253,3 +253,97 @@ def test_browser_emergency_complaint_shows_the_banner_and_blocks_saving(
         after = session.scalar(select(func.count()).select_from(tables.CallRow))
     assert after == before
     _fits(page, "form_emergency_refused")
+
+
+def test_browser_form_by_keyboard_alone(page: Page, live_server: LiveServer) -> None:
+    make_user(live_server.db, "k-reg", "registry")
+    login(page, live_server, "k-reg")
+    page.goto(f"{live_server.url}/desk/calls/new")
+    expect(page.locator("#patient-search")).to_be_focused()
+    order = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("(e => e.id || e.name || e.tagName)(document.activeElement)")
+        order.append(focused)
+        if focused == "btn-save":
+            break
+    expected = [
+        "last_name",
+        "first_name",
+        "middle_name",
+        "birth_date",
+        "sex",
+        "policy_series",
+        "policy_number",
+        "phone",
+        "address",
+        "district_code",
+        "entrance",
+        "floor",
+        "intercom",
+        "private_sector",
+        "complaints",
+        "caller_type",
+        "caller_name",
+        "caller_phone",
+        "notes",
+    ]
+    walked = iter(order)
+    assert all(name in walked for name in expected), order  # in this order, others between
+    assert order.index("private_sector") + 1 == order.index("complaints"), order  # chips skipped
+    assert "btn-save" in order, order
+    page.focus("#last_name")
+    page.keyboard.type("Клавишин")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Пётр")
+    page.focus("#phone")
+    page.keyboard.type("+7 916 000 11 22")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Химки, Юннатов 4, кв 1")
+    page.focus("#complaints")
+    page.keyboard.type("кашель, насморк")
+    page.keyboard.press("Control+Enter")  # saves from the complaint text
+    expect(page.locator("#nc-notice")).to_contain_text("сохранён")
+    expect(page.locator("#patient-search")).to_be_focused()  # ready for the next caller
+    _fits(page, "form_keyboard_saved")
+
+
+def test_browser_roles_and_a_deactivated_user(
+    new_page: Callable[[], Page], live_server: LiveServer
+) -> None:
+    db = live_server.db
+    make_user(db, "r-admin", "admin")
+    make_user(db, "r-vrach", "doctor")
+    with db.session() as session:
+        link_doctor(session, _user_id(db, "r-vrach"), "D001")
+    url = live_server.url
+    doctor = new_page()
+    login(doctor, live_server, "r-vrach")
+    expect(doctor.locator("#doctor-view")).to_be_visible()
+    response = doctor.goto(f"{url}/desk/calls/new")
+    assert response is not None and response.status == 403
+    expect(doctor.locator("#error-message")).to_contain_text("могут операторы")
+    _fits(doctor, "form_doctor_refused_403")
+
+    admin = new_page()
+    login(admin, live_server, "r-admin")
+    admin.goto(f"{url}/desk/admin")
+    _fits(admin, "admin_users")
+    admin.click("#users tr[data-login=r-vrach] a")
+    expect(admin.locator("#user-sessions")).to_have_text("1")
+    admin.fill("#interface", "PJSIP/305")
+    admin.click("#save-user")
+    expect(admin.locator("#notice")).to_have_text("Изменения сохранены")
+    expect(admin.locator("#interface")).to_have_value("PJSIP/305")
+    admin.click("#deactivate")
+    expect(admin.locator("#user-state")).to_have_text("отключён")
+    expect(admin.locator("#user-sessions")).to_have_text("0")
+    _fits(admin, "admin_user_deactivated")
+    doctor.goto(f"{url}/desk/doctor")
+    expect(doctor.locator("h1")).to_have_text("Вход в систему")  # signed out at once
+    login(doctor, live_server, "r-vrach")
+    expect(doctor.locator("#login-error")).to_have_text("Неверный логин или пароль")
+    admin.click("#activate")
+    expect(admin.locator("#user-state")).to_have_text("активен")
+    login(doctor, live_server, "r-vrach")
+    expect(doctor.locator("#doctor-view")).to_be_visible()

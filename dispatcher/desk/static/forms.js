@@ -67,6 +67,14 @@
     form.querySelector("#" + name).addEventListener("input", () => autoFilled.delete(name));
   });
 
+  // Ctrl+Enter saves from anywhere in the form, the complaint text included (not in an emergency)
+  form.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault();
+    const save = document.getElementById("btn-save");
+    if (!save.disabled) form.requestSubmit(save);
+  });
+
   const parseAddress = debounce(async () => {
     const box = document.getElementById("address-parsed");
     if (!address.value.trim()) { box.replaceChildren(); return; }
