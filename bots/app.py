@@ -31,6 +31,7 @@ from bots.handlers import complaints, fallback, link, mycalls, newcall, start
 from bots.notices import Notices
 from bots.notifier import Notifier
 from bots.profiles import Profiles
+from bots.reads import Reads
 from bots.sender import HeldResponseTypes, RetryMiddleware
 from bots.settings import BotSettings
 from bots.submission import Submission, ensure_client
@@ -96,17 +97,17 @@ def build_context(
     directory = MoDirectory()
     queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
     client_id = ensure_client(db, bot_settings.bot_client_name)
-    accounts = Accounts(db, clock)
-    addresses = AddressBook(db, analyzer, directory, clock)
+    reads = Reads(db)
     return BotContext(
         settings=settings,
         bot_settings=bot_settings,
-        accounts=accounts,
-        addresses=addresses,
+        accounts=Accounts(db, clock),
+        addresses=AddressBook(db, analyzer, directory, clock),
         submission=Submission(db, queue, analyzer, directory, client_id, clock),
         calls=CallBook(db, clock),
         notices=Notices(db),
-        profiles=Profiles(accounts, addresses, bot_settings.bot_cache_ttl),
+        profiles=Profiles(reads, bot_settings.bot_cache_ttl),
+        reads=reads,
         clock=clock,
     )
 
@@ -194,6 +195,7 @@ class BotRunner:
             try:
                 await notifier
             finally:
+                await self.ctx.reads.close()
                 await self.redis.aclose()
                 await self.dp.storage.close()
                 await self.bot.session.close()

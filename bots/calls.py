@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
 from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
@@ -58,33 +59,35 @@ class CallBook:
             conditions.append(tables.CallRow.phone == phone)
         return or_(*conditions)
 
-    def list_for(self, chat_id: int, phone: str | None) -> list[CallSummary]:
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(tables.CallRow)
-                .where(self._mine(chat_id, phone))  # type: ignore[arg-type]
-                .order_by(tables.CallRow.created_at.desc())
-                .limit(LIST_LIMIT)
-            )
-            return [_summary(row) for row in rows]
+    @classmethod
+    def list_in(cls, session: Session, chat_id: int, phone: str | None) -> list[CallSummary]:
+        """The user's latest calls, newest first."""
+        rows = session.scalars(
+            select(tables.CallRow)
+            .where(cls._mine(chat_id, phone))  # type: ignore[arg-type]
+            .order_by(tables.CallRow.created_at.desc())
+            .limit(LIST_LIMIT)
+        )
+        return [_summary(row) for row in rows]
 
-    def get(self, chat_id: int, phone: str | None, call_id: int) -> CallSummary:
-        with self.db.session() as session:
-            row = session.scalar(
-                select(tables.CallRow).where(
-                    tables.CallRow.id == call_id,
-                    self._mine(chat_id, phone),  # type: ignore[arg-type]
-                )
+    @classmethod
+    def get_in(cls, session: Session, chat_id: int, phone: str | None, call_id: int) -> CallSummary:
+        """One of the user's calls; NotFound for anyone else's."""
+        row = session.scalar(
+            select(tables.CallRow).where(
+                tables.CallRow.id == call_id,
+                cls._mine(chat_id, phone),  # type: ignore[arg-type]
             )
-            if row is None:
-                raise NotFound("Вызов не найден")
-            return _summary(row)
+        )
+        if row is None:
+            raise NotFound("Вызов не найден")
+        return _summary(row)
 
     def cancel(self, chat_id: int, phone: str | None, call_id: int, reason: str) -> CallSummary:
         """Cancel through the lifecycle as the bot; this chat is not notified of it again."""
-        self.get(chat_id, phone, call_id)  # only the patient's own calls
         now = self.clock()
         with self.db.session() as session:
+            self.get_in(session, chat_id, phone, call_id)  # only the patient's own calls
             row = CallLifecycle(session, Actor(BOT_ACTOR, None), now).cancel(
                 call_id, f"Отменён пациентом в Telegram: {reason}"
             )

@@ -12,6 +12,7 @@ from bots.addresses import AddressBook
 from bots.calls import CallBook
 from bots.notices import Notices
 from bots.profiles import Profiles
+from bots.reads import Reads
 from bots.settings import BotSettings
 from bots.submission import Submission
 from dispatcher.settings import Settings
@@ -19,8 +20,8 @@ from dispatcher.settings import Settings
 
 @dataclass(slots=True)
 class BotContext:
-    """Wiring only: the services are plain, synchronous code run in a thread; `profiles` is the
-    async cache in front of them."""
+    """Wiring only: the services are plain, synchronous code run in a thread; `reads` runs the
+    per-update reads on the loop and `profiles` caches who each user is."""
 
     settings: Settings
     bot_settings: BotSettings
@@ -30,6 +31,7 @@ class BotContext:
     calls: CallBook
     notices: Notices
     profiles: Profiles
+    reads: Reads
     clock: Callable[[], datetime]
 
     async def deactivate(self, chat_id: int) -> None:

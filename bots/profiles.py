@@ -10,15 +10,17 @@ person or address the cache does not know yet is looked up in the database befor
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.dto import Person, SavedAddressItem
+from bots.reads import Reads
 
 MAX_CACHED = 50_000
 
@@ -39,28 +41,23 @@ class Profile:
 
 
 class Profiles:
-    """Per-process, time-limited cache of profiles, loaded in one thread hop on a miss."""
+    """Per-process, time-limited cache of profiles, loaded in one session on a miss."""
 
     def __init__(
-        self,
-        accounts: Accounts,
-        addresses: AddressBook,
-        ttl: float,
-        monotonic: Callable[[], float] = time.monotonic,
+        self, reads: Reads, ttl: float, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
-        self.accounts = accounts
-        self.addresses = addresses
+        self.reads = reads
         self.ttl = ttl
         self.monotonic = monotonic
         self._entries: OrderedDict[int, tuple[float, Profile]] = OrderedDict()
 
-    def _load(self, user_id: int) -> Profile:
-        with self.accounts.db.session() as session:  # one session: one connection checkout
-            return Profile(
-                phone=Accounts.phone_in(session, user_id),
-                people=tuple(Accounts.patients_in(session, user_id)),
-                addresses=tuple(AddressBook.saved_in(session, user_id)),
-            )
+    @staticmethod
+    def _load(session: Session, user_id: int) -> Profile:
+        return Profile(
+            phone=Accounts.phone_in(session, user_id),
+            people=tuple(Accounts.patients_in(session, user_id)),
+            addresses=tuple(AddressBook.saved_in(session, user_id)),
+        )
 
     async def get(self, user_id: int) -> Profile:
         now = self.monotonic()
@@ -68,7 +65,7 @@ class Profiles:
         if entry is not None and now - entry[0] < self.ttl:
             self._entries.move_to_end(user_id)
             return entry[1]
-        profile = await asyncio.to_thread(self._load, user_id)
+        profile = await self.reads.run(lambda session: self._load(session, user_id))
         self._entries[user_id] = (now, profile)
         self._entries.move_to_end(user_id)
         while len(self._entries) > MAX_CACHED:

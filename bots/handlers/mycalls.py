@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bots import keyboards, texts
+from bots.calls import CallBook
 from bots.context import BotContext
 from bots.draft import CancelDraft, Cancelling, load, save
 from bots.dto import Sender, sender_of
@@ -22,7 +23,8 @@ async def my_calls(message: Message, state: FSMContext, ctx: BotContext) -> None
     if not phone:
         return
     await state.clear()
-    calls = await asyncio.to_thread(ctx.calls.list_for, sender_of(message).chat_id, phone)
+    chat_id = sender_of(message).chat_id
+    calls = await ctx.reads.run(lambda session: CallBook.list_in(session, chat_id, phone))
     if not calls:
         await message.answer(texts.NO_CALLS)
         return
@@ -39,7 +41,9 @@ async def pick(
     assert isinstance(query.message, Message)
     sender = sender_of(query)
     phone = (await ctx.profiles.get(sender.user_id)).phone
-    call = await asyncio.to_thread(ctx.calls.get, sender.chat_id, phone, callback_data.call_id)
+    call = await ctx.reads.run(
+        lambda session: CallBook.get_in(session, sender.chat_id, phone, callback_data.call_id)
+    )
     await state.clear()
     await state.set_state(Cancelling.reason)
     await save(state, CancelDraft(call_id=call.id, number=call.number))

@@ -1,0 +1,58 @@
+"""The bot's per-update reads (a profile, /my): on the event loop with PostgreSQL, not in threads.
+
+A read handed to a worker thread needs the GIL back after each of its round trips (checkout,
+queries, commit), and the event loop, busy with other chats, gives it up only every switch
+interval: under load a 1 ms read took tens of milliseconds and held the update that waited for
+it. With PostgreSQL the same synchronous query code runs through SQLAlchemy's asyncio engine
+(psycopg's async connections, `run_sync` in a greenlet on the loop), so nothing waits for a
+thread. SQLite has no async driver installed here: its reads stay in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
+
+from dispatcher.storage.database import Database
+
+T = TypeVar("T")
+
+
+def _async_url(url: str) -> str | None:
+    for prefix in ("postgresql+psycopg://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return None
+
+
+class Reads:
+    """Runs `read(session)` for a handler; the engine lives on the loop that first uses it."""
+
+    def __init__(self, db: Database, pool_size: int = 10) -> None:
+        self.db = db
+        self.url = _async_url(db.url)
+        self.pool_size = pool_size
+        self._engine: AsyncEngine | None = None
+
+    def _in_thread(self, read: Callable[[Session], T]) -> T:
+        with self.db.session() as session:
+            return read(session)
+
+    async def run(self, read: Callable[[Session], T]) -> T:
+        if self.url is None:
+            return await asyncio.to_thread(self._in_thread, read)
+        if self._engine is None:
+            self._engine = create_async_engine(
+                self.url, pool_size=self.pool_size, max_overflow=self.pool_size, pool_pre_ping=True
+            )
+        async with AsyncSession(self._engine, expire_on_commit=False) as session:
+            return await session.run_sync(read)  # closing rolls the read transaction back
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
