@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import analytics_bench, bot_bench, desk_bench, intake_bench, notify_bench
+from bench import (
+    analytics_bench,
+    bot_bench,
+    desk_bench,
+    intake_bench,
+    notify_bench,
+    screenpop_bench,
+)
 
 
 def main() -> int:
@@ -20,6 +27,7 @@ def main() -> int:
     status |= notify_bench.main()  # issue 7: status events to SMS and webhooks
     status |= desk_bench.main()  # issue 4: live desk sockets
     status |= bot_bench.main()  # issue 6: telegram bot latency
+    status |= screenpop_bench.main()  # issue 5: caller card latency
     status |= analytics_bench.main()  # issue 8: a month of calls for the head's analytics
     return status
 

@@ -37,9 +37,11 @@ async def serve(settings: TelephonySettings, sink: CallSink, redis: Redis) -> No
 async def _main(settings: TelephonySettings, app_settings: Settings) -> None:
     redis = Redis.from_url(settings.redis_url)
     db = Database(app_settings.database_url)
+    sink = DeskCallSink(app_settings, db, redis)
     try:
-        await serve(settings, DeskCallSink(app_settings, db, redis), redis)
+        await serve(settings, sink, redis)
     finally:
+        await sink.aclose()
         db.dispose()
         await redis.aclose()
 

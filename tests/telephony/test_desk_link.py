@@ -119,6 +119,7 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(5)
     tasks: list[asyncio.Task[None]] = []
     clients: list[AsyncRedis] = []
+    sinks: list[DeskCallSink] = []
 
     async def start_listener() -> None:
         tel = fast_settings(
@@ -132,6 +133,7 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
         lock = LeaderLock(client, tel.lock_key, ttl=0.6, renew_interval=0.15, poll_interval=0.05)
         reader = CommandReader(client, tel.commands_stream, "test", tel.commands_block_ms)
         sink = DeskCallSink(link_settings, db, client)
+        sinks.append(sink)
         listener = Listener(tel, sink, lock, commands=reader)
         tasks.append(asyncio.create_task(listener.run()))
         async with asyncio.timeout(5):
@@ -147,6 +149,8 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        for sink in sinks:
+            await sink.aclose()
         await server.close()
         for client in clients:
             await client.aclose()
