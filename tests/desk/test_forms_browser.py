@@ -25,9 +25,11 @@ COMPLAINTS = "темп 38,5 кашель 3 дня"
 
 def _fits(page: Page, name: str) -> None:
     """Nothing runs off the right edge at 1366 px, and the screen is saved as an artifact."""
+    screenshot(page, name)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORT["width"], f"{name}: the page is {width} px wide"
-    screenshot(page, name)
+    bar = page.evaluate("(document.querySelector('.topbar') || {}).offsetHeight || 0")
+    assert bar <= 44, f"{name}: the top bar wraps ({bar} px high)"
 
 
 def _wait_live(page: Page) -> None:
