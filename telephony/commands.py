@@ -17,7 +17,6 @@ from telephony.message import TelephonyError
 log = logging.getLogger(__name__)
 
 GROUP = "listener"
-CALLBACK_PREFIX = "cb-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +29,8 @@ class CallBack:
 
     @property
     def request_id(self) -> str:
-        return f"{CALLBACK_PREFIX}{self.callback_id}"
+        """What goes into the dialplan variable C2C_REQUEST and comes back on the call."""
+        return str(self.callback_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +78,8 @@ def decode(fields: Mapping[bytes | str, bytes | str]) -> Command:
 
 
 def callback_id_of(request_id: str | None) -> int | None:
-    """The call-back entry behind a click-to-call request id (`cb-17` → 17)."""
-    if request_id and request_id.startswith(CALLBACK_PREFIX):
-        tail = request_id.removeprefix(CALLBACK_PREFIX)
-        return int(tail) if tail.isdigit() else None
-    return None
+    """The call-back entry behind a click-to-call request id (`17` → 17)."""
+    return int(request_id) if request_id and request_id.isdigit() else None
 
 
 def describe(command: Command) -> str:

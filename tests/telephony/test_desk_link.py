@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -317,7 +317,7 @@ def test_desk_link_abandoned_call_lands_in_callback_list_and_call_back_originate
     assert pressed.status_code == 303
     originate = pbx.run(pbx.server.wait_for("Originate"))[0]
     assert (originate.get("Channel"), originate.get("Exten")) == ("PJSIP/101", "89261112233")
-    assert originate.get("Variable") == f"C2C_REQUEST=cb-{entry_id}"
+    assert originate.get("Variable") == f"C2C_REQUEST={entry_id}"
     assert "1 из 2" in desk.get("/desk/callbacks").text
 
 
@@ -412,3 +412,99 @@ def test_desk_link_phone_calls_api_contract(desk: TestClient, pbx: Pbx, db: Data
 def _two_agents_ids(db: Database) -> list[str]:
     with db.session() as session:
         return list(session.scalars(select(PhoneCallRow.linkedid)))
+
+
+def test_desk_link_transfer_to_112_sends_blind_transfer_and_records_it(
+    desk: TestClient, socket_of: Callable[[str], Any], pbx: Pbx, db: Database
+) -> None:
+    ws101 = socket_of("agent101")
+    csrf = http_login(desk, "agent101", landing="/desk")
+    pbx.server.play("emergency_transfer")
+    pbx.start()  # type: ignore[attr-defined]
+    linkedid = _next_card(ws101)["linkedid"]
+
+    pressed = desk.post(f"/desk/phone/{linkedid}/transfer-112", headers={"X-CSRF-Token": csrf})
+
+    assert pressed.status_code == 200, pressed.text
+    transfer = pbx.run(pbx.server.wait_for("BlindTransfer"))[0]
+    assert (transfer.get("Channel"), transfer.get("Context"), transfer.get("Exten")) == (
+        "PJSIP/101-00000019",
+        "emergency",
+        "112",
+    )
+    _wait(lambda: (row := _phone_call(db, linkedid)) is not None and row.ended_at is not None)
+    row = _phone_call(db, linkedid)
+    assert row is not None
+    assert (row.transferred_to, row.outcome) == ("112", "answered")
+
+
+def test_desk_link_callback_closes_as_reached_when_patient_answers(
+    desk: TestClient, pbx: Pbx, db: Database
+) -> None:
+    with db.session() as session:  # the recorded click-to-call carries C2C_REQUEST=42
+        session.add(
+            CallbackRow(
+                id=42,
+                linkedid="test-missed-42",
+                phone="+79161234567",
+                called_at=datetime.now(UTC),
+                wait_seconds=20,
+                attempts=0,
+                state="open",
+            )
+        )
+    pbx.server.play("click_to_call")
+    pbx.start()  # type: ignore[attr-defined]
+    csrf = http_login(desk, "agent101", landing="/desk/callbacks")
+
+    desk.post("/desk/callbacks/42/call", data={"csrf_token": csrf})
+
+    originate = pbx.run(pbx.server.wait_for("Originate"))[0]
+    assert (originate.get("Channel"), originate.get("Exten")) == ("PJSIP/101", "89161234567")
+
+    def entry() -> tuple[str, int]:
+        with db.session() as session:
+            row = session.get(CallbackRow, 42)
+            return (row.state, row.attempts) if row else ("", 0)
+
+    _wait(lambda: entry()[0] == "reached")
+    assert entry() == ("reached", 1)
+    outbound = [row for row in _rows(db) if row.direction == "outbound"]
+    assert [(r.caller, r.outcome, r.agent_interface) for r in outbound] == [
+        ("+79161234567", "answered", "PJSIP/101")
+    ]
+
+
+def test_desk_link_restart_mid_call_resyncs_and_keeps_the_call(
+    desk: TestClient, pbx: Pbx, db: Database
+) -> None:
+    # the call rings, the PBX link drops, the agent answers meanwhile; the reconnect's lists
+    # show the bridged call, then the caller hangs up
+    before = pbx.server.play("actions", end=3.2, answer_actions=False)
+    pbx.start()  # type: ignore[attr-defined]
+    pbx.run(_until(before.done))
+    _wait(lambda: _phone_call(db, ACTIONS_CALL) is not None)
+    pbx.server.snapshot(queue_status="act-qs-busy", channels="act-channels")
+    pbx.server.play("actions", start=7.2, end=17.0, answer_actions=False)
+
+    pbx.run(pbx.server.drop())
+
+    _wait(lambda: (row := _phone_call(db, ACTIONS_CALL)) is not None and row.ended_at is not None)
+    rows = [row for row in _rows(db) if row.linkedid == ACTIONS_CALL]
+    assert [(r.caller, r.outcome, r.agent_interface, r.end_reason) for r in rows] == [
+        ("+79057778899", "answered", "PJSIP/101", "caller")
+    ]
+    assert rows[0].answered_at is not None
+
+
+ACTIONS_CALL = "1795354503.29"
+
+
+async def _until(event: asyncio.Event) -> None:
+    async with asyncio.timeout(5):
+        await event.wait()
+
+
+def _rows(db: Database) -> list[PhoneCallRow]:
+    with db.session() as session:
+        return list(session.scalars(select(PhoneCallRow)))
