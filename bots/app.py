@@ -102,7 +102,7 @@ def build_context(
         settings=settings,
         bot_settings=bot_settings,
         accounts=Accounts(db, clock),
-        addresses=AddressBook(db, analyzer, directory, clock),
+        addresses=AddressBook(db, analyzer, directory, clock, reads),
         submission=Submission(db, queue, analyzer, directory, client_id, clock),
         calls=CallBook(db, clock),
         notices=Notices(db),
@@ -168,6 +168,7 @@ class BotRunner:
 
     async def run(self, handle_signals: bool = True) -> None:
         await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+        await self.ctx.addresses.served()  # catalogs and address parsers before the first user
         notifier = asyncio.create_task(self.notifier.run(self.stop))
         try:
             if self.ctx.bot_settings.bot_mode == "webhook":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -68,9 +66,8 @@ async def typed_address(message: Message, state: FSMContext, ctx: BotContext) ->
     draft = await load(state, CallDraft)
     if draft is None:
         return
-    parsed = await asyncio.to_thread(
-        ctx.addresses.parse, message.text or "", _category(ctx, draft.patient)
-    )
+    served = await ctx.addresses.served()
+    parsed = ctx.addresses.parse(message.text or "", _category(ctx, draft.patient), served)
     if not parsed.usable:
         await message.answer(texts.ADDRESS_NOT_UNDERSTOOD)
         return
@@ -91,9 +88,8 @@ async def saved_address(
     if draft is None or saved is None:
         await query.message.answer(texts.STALE_BUTTON)
         return
-    address = await asyncio.to_thread(
-        ctx.addresses.rematch, saved.address, _category(ctx, draft.patient)
-    )
+    served = await ctx.addresses.served()
+    address = ctx.addresses.rematch(saved.address, _category(ctx, draft.patient), served)
     await show_address(query.message, state, draft.model_copy(update={"address": address}))
 
 
@@ -124,7 +120,8 @@ async def address_value(message: Message, state: FSMContext, ctx: BotContext) ->
     changed = draft.address.model_copy(update={draft.editing: None if value == "-" else value})
     if draft.editing == "street":
         changed = changed.model_copy(update={"street_type": None})
-    changed = await asyncio.to_thread(ctx.addresses.rematch, changed, _category(ctx, draft.patient))
+    served = await ctx.addresses.served()
+    changed = ctx.addresses.rematch(changed, _category(ctx, draft.patient), served)
     await show_address(
         message, state, draft.model_copy(update={"address": changed, "editing": None})
     )
