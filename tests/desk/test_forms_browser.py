@@ -32,6 +32,19 @@ def _fits(page: Page, name: str) -> None:
     assert bar <= 44, f"{name}: the top bar wraps ({bar} px high)"
 
 
+def _columns_hold_their_fields(page: Page) -> None:
+    """No input of the form's two columns reaches past its column (they sat over each other)."""
+    spill = page.evaluate(
+        """() => [...document.querySelectorAll('.nc-col')].flatMap(col => {
+            const edge = col.getBoundingClientRect().right + 1;
+            return [...col.querySelectorAll('input, select, textarea')]
+                .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > edge)
+                .map(e => e.id || e.name);
+        })"""
+    )
+    assert spill == [], f"fields past their column: {spill}"
+
+
 def _wait_live(page: Page) -> None:
     expect(page.locator("#live")).to_have_class("live on", timeout=5000)
 
@@ -104,6 +117,7 @@ def test_browser_call_from_the_form_to_the_doctor_and_the_route_sheet(
     symptoms = form.locator("#complaints-parsed [data-part=symptom]")
     expect(symptoms).to_contain_text(["Кашель", "Температура"])  # Russian names, not codes
     expect(form.locator("#emergency-banner")).to_be_hidden()
+    _columns_hold_their_fields(form)
     _fits(form, "form_new_call_filled")
 
     # Enter in a field saves; the other desk shows the call within a second
@@ -349,3 +363,44 @@ def test_browser_roles_and_a_deactivated_user(
     expect(admin.locator("#user-state")).to_have_text("активен")
     login(doctor, live_server, "r-vrach")
     expect(doctor.locator("#doctor-view")).to_be_visible()
+
+
+def test_browser_form_errors_patient_search_and_save_and_assign(
+    page: Page, live_server: LiveServer
+) -> None:
+    make_user(live_server.db, "s-disp", "dispatcher")
+    login(page, live_server, "s-disp")
+    page.goto(f"{live_server.url}/desk/calls/new")
+    page.fill("#birth_date", "31.02.2020")
+    page.click("#btn-save")
+    expect(page.locator("#form-errors")).to_be_visible()
+    for name in ("last_name", "first_name", "address", "phone", "birth_date"):
+        expect(page.locator(f"#err-{name}")).not_to_be_empty()
+        expect(page.locator(f"#{name}")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#birth_date")).to_have_value("31.02.2020")  # what was typed stays
+    _columns_hold_their_fields(page)
+    _fits(page, "form_new_call_errors")
+
+    # a patient of the register fills the form; their calls are listed
+    page.fill("#patient-search", "7716613186091393")
+    found = page.locator("#patient-results .found")
+    expect(found).to_contain_text("Тестов Пётр")
+    found.click()
+    expect(page.locator("#last_name")).to_have_value("Тестов")
+    expect(page.locator("#birth_date")).to_have_value("02.11.1958")
+    expect(page.locator("#address")).to_have_value(re.compile("Юннатов"))
+    for name in ("last_name", "first_name", "address", "phone", "birth_date"):
+        expect(page.locator(f"#err-{name}")).to_be_empty()  # filled, so no longer marked
+    expect(page.locator("#sex input[value=М]")).to_be_checked()
+    radio, label = page.locator("#sex input[value=М]"), page.locator("#sex label").first
+    radio_box, label_box = radio.bounding_box(), label.bounding_box()
+    assert radio_box and label_box and radio_box["width"] < 30, radio_box  # not stretched
+    expect(page.locator("#complaints")).to_be_focused()
+    page.keyboard.type("давление 150/90, слабость")
+    expect(page.locator("#district_code")).to_have_value("T1")
+    _fits(page, "form_patient_found")
+    page.click("#btn-save-assign")
+    expect(page.locator("h1")).to_have_text("Назначение вызова на врача")
+    expect(page.locator("#doctor-table tr[data-doctor]").first).to_have_attribute(
+        "data-doctor", "D001"
+    )

@@ -67,6 +67,17 @@
     form.querySelector("#" + name).addEventListener("input", () => autoFilled.delete(name));
   });
 
+  // A field the server marked wrong is unmarked as soon as it is changed
+  function clearError(input) {
+    const label = input && input.closest(".f.bad");
+    if (!label) return;
+    label.classList.remove("bad");
+    input.removeAttribute("aria-invalid");
+    const message = label.querySelector(".err");
+    if (message) message.textContent = "";
+  }
+  form.addEventListener("input", (event) => clearError(event.target));
+
   // Ctrl+Enter saves from anywhere in the form, the complaint text included (not in an emergency)
   form.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
@@ -166,10 +177,15 @@
         const button = el("button", { type: "button", class: "found" },
           [p.last_name, p.first_name, p.middle_name || ""].join(" ") + (p.birth_date ? ", " + p.birth_date : "") + (p.policy_number ? ", полис " + p.policy_number : ""));
         button.addEventListener("click", () => {
-          PATIENT_FIELDS.forEach((name) => { form.querySelector("#" + name).value = p[name] || ""; });
+          PATIENT_FIELDS.forEach((name) => {
+            const input = form.querySelector("#" + name);
+            input.value = p[name] || "";
+            clearError(input);
+          });
           birth.value = p.birth_date || "";
+          clearError(birth);
           form.querySelectorAll("input[name=sex]").forEach((r) => { r.checked = r.value === p.sex; });
-          if (p.address && !address.value) { address.value = p.address; parseAddress(); }
+          if (p.address && !address.value) { address.value = p.address; clearError(address); parseAddress(); }
           showAge();
           complaints.focus();
         });
