@@ -10,11 +10,12 @@ from pathlib import Path
 
 import redis
 
+from dispatcher.notify.smpp.pdu import segment
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.migrations import upgrade
-from tests.notify.conftest import Pipeline, make_call, subscribe
+from tests.notify.conftest import Pipeline, make_call, subscribe, wait_for
 from tests.notify.receiver import Receiver
 from tests.notify.smsc import Smsc
 
@@ -54,6 +55,14 @@ def main() -> int:
                 + len(pipeline.deliveries(channel="sms", state="delivered")),
                 len(receiver.events),
             )
+            # every SMS center receipt should find its message (none dropped as unknown)
+            wait_for(lambda: len(pipeline.deliveries(channel="sms", state="delivered")) == sms, 10)
+            receipts = len(pipeline.deliveries(channel="sms", state="delivered"))
+            # parts the SMS center took beyond one copy of each message: SMS sent twice
+            expected_parts = sum(
+                len(segment(d.body, d.id).parts) for d in pipeline.deliveries(channel="sms")
+            )
+            extra_parts = len(smsc.submitted) - expected_parts
         finally:
             pipeline.close()
             smsc.close()
@@ -65,8 +74,10 @@ def main() -> int:
     print(f"{'status events':<28}{EVENTS:>10}")
     print(f"{'SMS submitted':<28}{sms:>10}  ({sms / elapsed:,.0f}/s, UCS-2, 2 parts each)")
     print(f"{'webhooks delivered':<28}{hooks:>10}  ({hooks / elapsed:,.0f}/s, signed)")
+    print(f"{'receipts matched':<28}{receipts:>10}  (SMS marked delivered by the SMS center)")
+    print(f"{'duplicate SMS parts':<28}{extra_parts:>10}")
     print(f"{'elapsed, s':<28}{elapsed:>10.2f}")
-    return 0 if sms == hooks == EVENTS else 1
+    return 0 if sms == hooks == receipts == EVENTS and extra_parts == 0 else 1
 
 
 if __name__ == "__main__":
