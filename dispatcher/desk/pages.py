@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.api.services import Services
 from dispatcher.desk import access_log
-from dispatcher.desk.auth import OPERATORS, DeskUser, DeskUserDep
+from dispatcher.desk.auth import OPERATORS, DeskUser, DeskUserDep, RoleForbidden
 from dispatcher.desk.board import (
     BUCKETS,
     DeskFilters,
@@ -256,7 +256,8 @@ def _act(
     request: Request, services: Services, user: DeskUser, call_id: int, action: str, reason: str
 ) -> Response:
     if action not in allowed_actions_for_role(user):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Недостаточно прав для этого действия")
+        message = f"Недостаточно прав: роль «{user.role_label}» не может это сделать"
+        raise RoleForbidden(user, message)
     actor = Actor(user.login, frozenset({user.mo_id}))
     error: str | None = None
     with services.db.session() as session:

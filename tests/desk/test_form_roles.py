@@ -151,3 +151,16 @@ def test_route_sheet_from_the_menu_asks_an_operator_to_pick_a_doctor(
     assert 'id="route-table"' not in page.text
     missing = client.get("/desk/route-sheet?doctor=999999")
     assert missing.status_code == 404 and "Врач не найден" in missing.text
+
+
+def test_call_card_action_refused_for_the_role_with_a_page(
+    client: TestClient, db: Database
+) -> None:
+    csrf = _doctor(client, db, "vrach2")
+    call_id = store_demo_call(db, "Неотменов")
+    refused = client.post(f"/desk/calls/{call_id}/cancel", data={"reason": "x", "csrf_token": csrf})
+    assert refused.status_code == 403
+    assert (
+        "роль «Врач» не может это сделать" in refused.text and 'id="error-message"' in refused.text
+    )
+    assert _status(db, call_id) == "new"
