@@ -40,6 +40,7 @@ class Listener:
         self._running: set[asyncio.Task[None]] = set()
         self.manager: AmiManager | None = None
         self.is_leader = asyncio.Event()
+        self.commands_ready = asyncio.Event()  # the desk's command stream is being read
 
     async def run(self) -> None:
         """Run until cancelled; lead whenever the lock is ours."""
@@ -60,6 +61,7 @@ class Listener:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
                 self.is_leader.clear()
+                self.commands_ready.clear()
                 self.manager = None
                 self._on_manager(None)
                 for task in tasks | self._running:
@@ -71,6 +73,7 @@ class Listener:
 
     async def _serve_commands(self, manager: AmiManager, reader: CommandReader) -> None:
         await reader.setup()
+        self.commands_ready.set()
         while True:
             for command in await reader.next_batch():
                 # An Originate waits for the agent to pick up: commands must not queue behind it.

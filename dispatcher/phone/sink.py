@@ -80,12 +80,18 @@ class DeskCallSink:
         if self._writer is not None:
             await self._writes.join()
 
-    async def aclose(self) -> None:
-        await self.flush()
-        if self._writer is not None:
-            self._writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._writer
+    async def aclose(self, within: float = 5.0) -> None:
+        """Finish what is queued (bounded: a stuck database must not hold the shutdown)."""
+        try:
+            async with asyncio.timeout(within):
+                await self.flush()
+        except TimeoutError:
+            log.warning("%d phone call writes not flushed at shutdown", self._writes.qsize())
+        for task in [*self._pops, *self._lookups.values(), self._writer]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def _default_mo(self) -> int | None:
         """The MO this PBX serves (TELEPHONY_MO_CODE), for calls no agent has answered."""

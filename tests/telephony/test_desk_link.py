@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -22,7 +25,7 @@ from sqlalchemy import delete, select
 from dispatcher.api.app import create_app
 from dispatcher.phone.sink import DeskCallSink
 from dispatcher.services import accounts
-from dispatcher.settings import Settings
+from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.telephony_tables import CallbackRow, PhoneCallRow
@@ -140,6 +143,7 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
             await listener.is_leader.wait()
             assert listener.manager is not None
             await listener.manager.ready.wait()
+            await listener.commands_ready.wait()
 
     pbx = Pbx(loop, server, link_settings)
     pbx.start = lambda: pbx.run(start_listener())  # type: ignore[attr-defined]
@@ -155,7 +159,7 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
         for client in clients:
             await client.aclose()
 
-    asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(20)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
@@ -186,6 +190,11 @@ def _wait(predicate: Callable[[], bool], within: float = 10.0) -> None:
 def _phone_call(db: Database, linkedid: str) -> PhoneCallRow | None:
     with db.session() as session:
         return session.scalar(select(PhoneCallRow).where(PhoneCallRow.linkedid == linkedid))
+
+
+def _ended(db: Database, linkedid: str) -> bool:
+    row = _phone_call(db, linkedid)
+    return row is not None and row.ended_at is not None
 
 
 def _sentinel(redis_client: redis.Redis, settings: Settings, interface: str) -> str:
@@ -223,7 +232,7 @@ def test_desk_link_pops_card_only_on_answering_agents_socket(
     # 102's socket got nothing before a card addressed to it
     marker = _sentinel(redis_client, pbx.settings, "PJSIP/102")
     assert _next_card(ws102)["linkedid"] == marker
-    _wait(lambda: (row := _phone_call(db, "1795354378.0")) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, "1795354378.0"))
     row = _phone_call(db, "1795354378.0")
     assert row is not None
     assert (row.outcome, row.agent_interface, row.caller, row.hold_seconds) == (
@@ -269,7 +278,7 @@ def test_desk_link_new_call_from_card_keeps_linkedid_and_shows_phone_origin(
     )
     assert saved.status_code == 303, saved.text
     call_id = int(saved.headers["location"].rsplit("call=", 1)[1])
-    _wait(lambda: (row := _phone_call(db, "1795354378.0")) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, "1795354378.0"))
     row = _phone_call(db, "1795354378.0")
     assert row is not None and row.intake_call_id == call_id
     page = desk.get(f"/desk/calls/{call_id}")
@@ -299,7 +308,7 @@ def test_desk_link_abandoned_call_lands_in_callback_list_and_call_back_originate
 ) -> None:
     pbx.server.play("abandoned_call")
     pbx.start()  # type: ignore[attr-defined]
-    _wait(lambda: (row := _phone_call(db, "1795354396.4")) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, "1795354396.4"))
     http_login(desk, "agent101", landing="/desk/callbacks")
 
     page = desk.get("/desk/callbacks")
@@ -327,7 +336,7 @@ def test_desk_link_callback_given_up_after_attempts_when_originate_fails(
     pbx.server.play("abandoned_call")
     pbx.server.lists["Originate"] = pbx.server.actions.replies("act-orig-fail")
     pbx.start()  # type: ignore[attr-defined]
-    _wait(lambda: (row := _phone_call(db, "1795354396.4")) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, "1795354396.4"))
     csrf = http_login(desk, "agent101", landing="/desk/callbacks")
     with db.session() as session:
         entry = session.scalar(select(CallbackRow).where(CallbackRow.linkedid == "1795354396.4"))
@@ -351,15 +360,7 @@ def test_desk_link_callback_given_up_after_attempts_when_originate_fails(
 def test_desk_link_phone_calls_api_contract(desk: TestClient, pbx: Pbx, db: Database) -> None:
     pbx.server.play("two_agents")
     pbx.start()  # type: ignore[attr-defined]
-    _wait(
-        lambda: (
-            all(
-                (row := _phone_call(db, linkedid)) is not None and row.ended_at is not None
-                for linkedid in _two_agents_ids(db)
-            )
-            and len(_two_agents_ids(db)) == 2
-        )
-    )
+    _wait(lambda: len(ids := _two_agents_ids(db)) == 2 and all(_ended(db, i) for i in ids))
     with db.session() as session:
         token = accounts.create_token(session, "crm", ["phone-calls"], [])
         other = accounts.create_token(session, "portal", ["calls:read"], [])
@@ -432,7 +433,7 @@ def test_desk_link_transfer_to_112_sends_blind_transfer_and_records_it(
         "emergency",
         "112",
     )
-    _wait(lambda: (row := _phone_call(db, linkedid)) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, linkedid))
     row = _phone_call(db, linkedid)
     assert row is not None
     assert (row.transferred_to, row.outcome) == ("112", "answered")
@@ -489,7 +490,7 @@ def test_desk_link_restart_mid_call_resyncs_and_keeps_the_call(
 
     pbx.run(pbx.server.drop())
 
-    _wait(lambda: (row := _phone_call(db, ACTIONS_CALL)) is not None and row.ended_at is not None)
+    _wait(lambda: _ended(db, ACTIONS_CALL))
     rows = [row for row in _rows(db) if row.linkedid == ACTIONS_CALL]
     assert [(r.caller, r.outcome, r.agent_interface, r.end_reason) for r in rows] == [
         ("+79057778899", "answered", "PJSIP/101", "caller")
@@ -508,3 +509,47 @@ async def _until(event: asyncio.Event) -> None:
 def _rows(db: Database) -> list[PhoneCallRow]:
     with db.session() as session:
         return list(session.scalars(select(PhoneCallRow)))
+
+
+def test_desk_link_telephony_process_from_environment_pops_card(
+    desk: TestClient,
+    socket_of: Callable[[str], Any],
+    pbx: Pbx,
+    db: Database,
+    redis_url: str,
+) -> None:
+    ws101 = socket_of("agent101")
+    pbx.server.play("answered_call")
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "AMI_HOST": "127.0.0.1",
+        "AMI_PORT": str(pbx.server.port),
+        "AMI_USER": "intake",
+        "AMI_SECRET": "intake-secret",
+        "DATABASE_URL": db.url,
+        "REDIS_URL": redis_url,
+        "PHONE_CARDS_CHANNEL": pbx.settings.phone_cards_channel,
+        "TELEPHONY_COMMANDS_STREAM": pbx.settings.telephony_commands_stream,
+        "TELEPHONY_PBX_ID": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "telephony"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        card = _next_card(ws101)
+
+        assert (card["linkedid"], card["phone"], card["interface"]) == (
+            "1795354378.0",
+            CALLER,
+            "PJSIP/101",
+        )
+        _wait(lambda: _ended(db, "1795354378.0"))
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=10)
+    assert CALLER not in errors.decode(), "the listener logged a phone number in clear"
