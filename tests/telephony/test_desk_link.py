@@ -152,14 +152,19 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
     async def stop() -> None:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        # each step bounded: a loaded machine must not turn a slow close into a hung test
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await asyncio.gather(*tasks, return_exceptions=True)
         for sink in sinks:
             await sink.aclose()
-        await server.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5):
+                await server.close()
         for client in clients:
             await client.aclose()
 
-    asyncio.run_coroutine_threadsafe(stop(), loop).result(20)
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(30)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
