@@ -46,6 +46,7 @@ class Smsc:
     stall_after: int | None = None  # answer this many submit_sm, then hold the next one
     stalled: threading.Event = field(default_factory=threading.Event)  # it is being held
     receipt_stat: str = "DELIVRD"
+    receipt_answers: list[int] = field(default_factory=list)  # deliver_sm_resp statuses
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -152,8 +153,10 @@ class Smsc:
                     self.unbinds += 1
                     await self._send(writer, Pdu(Command.UNBIND_RESP, 0, pdu.sequence))
                     break
+                elif pdu.command == Command.DELIVER_SM_RESP:
+                    self.receipt_answers.append(pdu.status)
                 elif pdu.is_response:
-                    continue  # deliver_sm_resp
+                    continue
                 else:
                     await self._send(writer, Pdu(Command.GENERIC_NACK, 0x03, pdu.sequence))
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import redis
 from sqlalchemy import select
 
 from dispatcher.notify import preferences
 from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.smpp.pdu import Status
+from dispatcher.notify.sms import SmppGateway
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
@@ -169,3 +172,27 @@ def test_pipeline_receipt_arriving_before_the_next_parts_response_is_kept(
     assert wait_for(lambda: pipeline.deliveries(channel="sms")[0].state == "delivered", 15)
     (delivery,) = pipeline.deliveries(channel="sms")
     assert delivery.attempts == 1
+
+
+@pytest.mark.parametrize(("recorded", "answer"), [(True, Status.OK), (False, 0x64)])
+def test_pipeline_smpp_receipt_acknowledged_only_once_recorded(
+    smsc: Smsc, recorded: bool, answer: int
+) -> None:
+    # a receipt that could not be recorded (database down) is refused with ESME_RX_T_APPN,
+    # so that the SMS center delivers it again instead of it being lost
+    seen: list[tuple[str, str]] = []
+
+    def sink(message_id: str, stat: str, _: datetime) -> str | None:
+        seen.append((message_id, stat))
+        if not recorded:
+            raise RuntimeError("database unavailable")
+        return "delivered"
+
+    gateway = SmppGateway("127.0.0.1", smsc.port, "dispatcher", smsc.password, "POLYCLINIC", sink)
+    try:
+        (message_id,) = gateway.send("+79161234567", "Test", 7)
+        assert wait_for(lambda: len(smsc.receipt_answers) == 1)
+    finally:
+        gateway.close()
+    assert seen == [(message_id, "DELIVRD")]
+    assert smsc.receipt_answers == [answer]
