@@ -188,12 +188,15 @@ async def _pop(
 async def _echo_floor(samples: int) -> list[float]:
     """Write a line to a loopback echo server and read it back: the machine's socket floor."""
 
+    served = asyncio.Event()
+
     async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
             while line := await reader.readline():
                 writer.write(line)
                 await writer.drain()
         writer.close()
+        served.set()
 
     server = await asyncio.start_server(echo, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -206,6 +209,8 @@ async def _echo_floor(samples: int) -> list[float]:
         await reader.readline()
         delays.append(time.perf_counter() - started)
     writer.close()
+    await writer.wait_closed()
+    await served.wait()  # the echo side saw EOF and finished
     server.close()
     await server.wait_closed()
     return delays

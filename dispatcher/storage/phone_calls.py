@@ -240,18 +240,19 @@ def record_ended(
     talk_seconds: int | None,
     unanswered: bool,
 ) -> PhoneCall | None:
-    """Close the call; an inbound call that ended unanswered joins the call-back list."""
+    """Close the call; unanswered it is abandoned, and an inbound one joins the call-back list."""
     row = _row(session, linkedid)
     if row is None:
         return None
     row.ended_at = row.ended_at or at
     row.end_reason = reason
     row.talk_seconds = talk_seconds if talk_seconds is not None else row.talk_seconds
-    if unanswered and row.direction == "inbound" and row.outcome == Outcome.IN_PROGRESS.value:
-        row.outcome = Outcome.ABANDONED.value
-        wait = int((at - row.started_at).total_seconds())
-        row.hold_seconds = row.hold_seconds if row.hold_seconds is not None else wait
-        _open_callback(session, row, row.hold_seconds)
+    if unanswered and row.outcome == Outcome.IN_PROGRESS.value:
+        row.outcome = Outcome.ABANDONED.value  # outbound: the patient did not pick up
+        if row.direction == "inbound":
+            wait = int((at - row.started_at).total_seconds())
+            row.hold_seconds = row.hold_seconds if row.hold_seconds is not None else wait
+            _open_callback(session, row, row.hold_seconds)
     session.flush()
     return _phone_call(row)
 
