@@ -4,9 +4,11 @@ and «Новый вызов» opens the form prefilled (PostgreSQL, a live serve
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
+import redis
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
@@ -29,15 +31,16 @@ from tests.telephony.test_desk_link import CALLER, Pbx, pbx, redis_client  # noq
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Settings, redis_client: redis.Redis) -> Iterator[Settings]:  # noqa: F811
     """The live server's settings with this test's own card channel and command stream."""
     tag = uuid.uuid4().hex[:8]
-    return settings.model_copy(
+    yield settings.model_copy(
         update={
             "phone_cards_channel": f"test-cards-{tag}",
             "telephony_commands_stream": f"test-telephony-commands-{tag}",
         }
     )
+    redis_client.delete(f"test-telephony-commands-{tag}")
 
 
 @pytest.fixture
