@@ -41,7 +41,9 @@ def _doctor(session: Session, user: DoctorDep) -> tables.Doctor:
 
 
 @router.get("/doctor")
-def doctor_calls(request: Request, services: ServicesDep, user: DoctorDep) -> Response:
+def doctor_calls(
+    request: Request, services: ServicesDep, user: DoctorDep, served: int | None = None
+) -> Response:
     with services.db.session() as session:
         doctor = _doctor(session, user)
         mo = mo_context(services, session, user)
@@ -60,6 +62,7 @@ def doctor_calls(request: Request, services: ServicesDep, user: DoctorDep) -> Re
         titles=("Сегодня", "Завтра"),
         live=live,
         zone=mo.zone,
+        notice=f"Вызов № {served} отмечен выполненным" if served else None,
     )
 
 
@@ -167,4 +170,4 @@ def serve_call(
     except IllegalTransition as exc:
         return _render_call(request, services, user, call_id, values, {"form": exc.message}, 409)
     services.relay.relay_pending()  # the desks see the call served now
-    return RedirectResponse("/desk/doctor", 303)
+    return RedirectResponse(f"/desk/doctor?served={call.number}", 303)

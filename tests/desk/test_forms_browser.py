@@ -176,7 +176,7 @@ def test_browser_call_from_the_form_to_the_doctor_and_the_route_sheet(
     doctor.select_option("#result", label="Оставлен дома")
     _fits(doctor, "form_doctor_serve")
     doctor.click("#btn-served")
-    expect(doctor).to_have_url(f"{url}/desk/doctor")
+    expect(doctor.locator("#notice")).to_have_text(f"Вызов № {saved.number} отмечен выполненным")
     expect(desk.locator("#call-status")).to_have_text("Активный")  # the card is not live
     desk.reload()
     expect(desk.locator("#call-status")).to_have_text("Обслуженный")
