@@ -227,7 +227,9 @@ class DeskCallSink:
         self._write(self._ended, event, callback_id)
 
     def _ended(self, event: CallEnded, callback_id: int | None) -> None:
-        unanswered = event.reason == EndReason.UNANSWERED
+        # LOST: it ended while the PBX link was down; never seen answered, it is called back
+        # (a needless call-back is cheaper than a patient nobody rings)
+        unanswered = event.reason in (EndReason.UNANSWERED, EndReason.LOST)
         with self._db.session() as session:
             reason = event.reason.value
             store.record_ended(

@@ -558,3 +558,23 @@ def test_desk_link_telephony_process_from_environment_pops_card(
         process.terminate()
         _, errors = process.communicate(timeout=10)
     assert CALLER not in errors.decode(), "the listener logged a phone number in clear"
+
+
+def test_desk_link_call_lost_while_disconnected_unanswered_is_called_back(
+    desk: TestClient, pbx: Pbx, db: Database
+) -> None:
+    # the caller waits in the queue, the PBX link drops, the caller gives up meanwhile: the
+    # reconnect's lists no longer show the call
+    before = pbx.server.play("abandoned_call", end=4.0, answer_actions=False)
+    pbx.start()  # type: ignore[attr-defined]
+    pbx.run(_until(before.done))
+    _wait(lambda: _phone_call(db, "1795354396.4") is not None)
+
+    pbx.run(pbx.server.drop())
+
+    _wait(lambda: _ended(db, "1795354396.4"))
+    row = _phone_call(db, "1795354396.4")
+    assert row is not None and (row.outcome, row.end_reason) == ("abandoned", "lost")
+    with db.session() as session:
+        entry = session.scalar(select(CallbackRow).where(CallbackRow.linkedid == "1795354396.4"))
+        assert entry is not None and (entry.phone, entry.state) == ("+79261112233", "open")
