@@ -89,6 +89,7 @@ def processes(tmp_path: Path) -> Iterator[tuple[list[NotifyProcess], Path]]:
         process.stop()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("peer", ["smsc", "subscriber"])
 def test_worker_killed_mid_send_loses_nothing_and_never_sends_an_sms_twice(
     peer: str,
