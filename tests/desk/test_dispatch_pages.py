@@ -378,3 +378,26 @@ def test_operator_enters_the_paper_card_of_a_served_call(desk: TestClient, db: D
     assert stored.arrived_at.astimezone(zone).strftime("%H:%M") == "00:20"
     shown = desk.get(f"/desk/calls/{call_id}/service-card").text
     assert ">60Т·В<" in shown and "повод определён неверно" in shown
+
+
+@pytest.mark.parametrize(
+    ("role", "landing", "shown"),
+    [
+        ("agent", "/desk", True),
+        ("registry", "/desk", True),
+        ("dispatcher", "/desk", True),
+        ("admin", "/desk", True),
+        ("head", "/desk", False),
+        ("doctor", "/desk/doctor", False),
+    ],
+)
+def test_menu_links_doctor_states_for_roles_that_set_them(
+    client: TestClient, db: Database, role: str, landing: str, shown: bool
+) -> None:
+    make_user(db, f"menu-{role}", role)
+    http_login(client, f"menu-{role}", landing=landing)
+    html = client.get(landing).text
+    link = '<a href="/desk/doctors/states" id="nav-doctor-states">Состояние врачей</a>'
+    assert (link in html) is shown
+    states = client.get("/desk/doctors/states")
+    assert states.status_code == (200 if shown else 403)
