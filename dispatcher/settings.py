@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     ami_host: str | None = Field(None, validation_alias="AMI_HOST")
     telephony_mo_code: str | None = None  # the MO whose patients call this PBX (call-back list)
     phone_cards_channel: str = "desk:phone-cards"  # caller cards: listener → web processes
+    desk_control_channel: str = "desk:control"  # sign-outs: close a user's desk sockets
     telephony_commands_stream: str = "telephony:commands"  # desk → listener: call back, 112
     callback_max_attempts: int = 3
 

@@ -155,6 +155,7 @@ def settings(
         var_dir=tmp_path,
         queue_name=f"intake-{uuid.uuid4().hex[:8]}",
         events_stream=f"events-{uuid.uuid4().hex[:8]}",
+        desk_control_channel=f"desk-control-{uuid.uuid4().hex[:8]}",
     )
     yield settings
     keys = list(redis_client.scan_iter(f"rq:*{settings.queue_name}*"))

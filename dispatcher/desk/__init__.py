@@ -60,7 +60,9 @@ def setup(app: FastAPI) -> None:
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
     app.add_exception_handler(auth.RoleForbidden, auth.role_forbidden_handler)
     app.add_exception_handler(forms_web.CallNotFound, forms_web.call_not_found_handler)
-    app.state.desk_hub = realtime.LiveHub(app.state.services.redis, settings.phone_cards_channel)
+    app.state.desk_hub = realtime.LiveHub(
+        app.state.services.redis, settings.phone_cards_channel, settings.desk_control_channel
+    )
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(realtime.router)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from dispatcher.api.services import Services
+from dispatcher.desk import realtime
 from dispatcher.desk.auth import AdminDep, DeskUser, session_store
 from dispatcher.desk.board import short_name
 from dispatcher.desk.templating import render
@@ -163,6 +164,7 @@ def _change(
     change: Callable[[Session, tables.User], None],
     done: str,
     form: dict[str, str],
+    ends_sessions: bool = False,
 ) -> Response:
     """Apply `change(session, member)`; a refusal re-shows the page with the reason."""
     services = _services(request)
@@ -178,6 +180,8 @@ def _change(
         error = exc.message
     if error is not None:
         return _user_page(request, admin, user_id, 422, form or None, error)
+    if ends_sessions:
+        realtime.signout(services.redis, user_id, services.settings.desk_control_channel)
     return RedirectResponse(f"/desk/admin/users/{user_id}?done={done}", 303)
 
 
@@ -214,7 +218,7 @@ def reset_password(
         accounts.reset_password(session, member, password)
         session_store(request).end_all(session, member.id)
 
-    return _change(request, user, user_id, change, "password", {})
+    return _change(request, user, user_id, change, "password", {}, ends_sessions=True)
 
 
 @router.post("/users/{user_id:int}/active")
@@ -234,7 +238,8 @@ def set_active(
         if not turn_on:
             session_store(request).end_all(session, member.id)
 
-    return _change(request, user, user_id, change, "activated" if turn_on else "deactivated", {})
+    done = "activated" if turn_on else "deactivated"
+    return _change(request, user, user_id, change, done, {}, ends_sessions=not turn_on)
 
 
 @router.get("/doctors")

@@ -34,6 +34,8 @@ FORWARDED_KEYS = ("type", "call_id", "call_number", "mo_code", "action", "from",
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FOREIGN_ORIGIN = 4403
 CARDS_CHANNEL = "desk:phone-cards"  # caller cards from the AMI listener (issue 5)
+CONTROL_CHANNEL = "desk:control"  # a user switched off or given a new password: close their sockets
+SIGNED_OUT = json.dumps({"type": "signed_out"})
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -44,6 +46,7 @@ class DeskSocket:
 
     mo_code: str
     interface: str | None = None  # the user's phone (users.interface): caller cards go here only
+    user_id: int | None = None
     queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
 
     def offer(self, message: str) -> None:
@@ -74,9 +77,15 @@ def _async_client(client: redis.Redis) -> aioredis.Redis:
 class LiveHub:
     """The process's subscription to `events` and the sockets it feeds, grouped by MO."""
 
-    def __init__(self, client: redis.Redis, cards_channel: str = CARDS_CHANNEL) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        cards_channel: str = CARDS_CHANNEL,
+        control_channel: str = CONTROL_CHANNEL,
+    ) -> None:
         self._sync_client = client
         self._cards_channel = cards_channel
+        self._control_channel = control_channel
         self._sockets: dict[str, set[DeskSocket]] = {}
         self._phones: dict[str, set[DeskSocket]] = {}  # agent interface → its desk sockets
         self._task: asyncio.Task[None] | None = None
@@ -88,12 +97,14 @@ class LiveHub:
     def size(self) -> int:
         return sum(len(group) for group in self._sockets.values())
 
-    async def join(self, mo_code: str, interface: str | None = None) -> DeskSocket:
+    async def join(
+        self, mo_code: str, interface: str | None = None, user_id: int | None = None
+    ) -> DeskSocket:
         """Register a socket; the subscription starts with the first one."""
         if self._task is None:
             self._client = _async_client(self._sync_client)
             self._task = asyncio.create_task(self._listen(), name="desk-live-hub")
-        socket = DeskSocket(mo_code, interface)
+        socket = DeskSocket(mo_code, interface, user_id)
         self._sockets.setdefault(mo_code, set()).add(socket)
         if interface:
             self._phones.setdefault(interface, set()).add(socket)
@@ -136,6 +147,20 @@ class LiveHub:
                 socket.offer(message)
                 self.delivered += 1
 
+    def dispatch_control(self, data: bytes | str) -> None:
+        """A signed-out user's sockets are told so and closed (they would carry nothing new)."""
+        try:
+            notice: dict[str, Any] = json.loads(data)
+        except ValueError:
+            return
+        user_id = notice.get("user_id")
+        if notice.get("type") != "signout" or not isinstance(user_id, int):
+            return
+        for group in self._sockets.values():
+            for socket in group:
+                if socket.user_id == user_id:
+                    socket.offer(SIGNED_OUT)
+
     def _resync_all(self) -> None:
         for group in self._sockets.values():
             for socket in group:
@@ -147,7 +172,9 @@ class LiveHub:
         while True:
             try:
                 async with self._client.pubsub() as pubsub:
-                    await pubsub.subscribe(EVENTS_CHANNEL, self._cards_channel)
+                    await pubsub.subscribe(
+                        EVENTS_CHANNEL, self._cards_channel, self._control_channel
+                    )
                     self._subscribed.set()
                     if not first:  # events may have been missed while away
                         self._resync_all()
@@ -158,6 +185,8 @@ class LiveHub:
                         channel = message["channel"]
                         if channel in (self._cards_channel, self._cards_channel.encode()):
                             self.dispatch_card(message["data"])
+                        elif channel in (self._control_channel, self._control_channel.encode()):
+                            self.dispatch_control(message["data"])
                         else:
                             self.dispatch(message["data"])
             except redis.RedisError as exc:
@@ -188,9 +217,23 @@ def _interface_of(websocket: WebSocket, user_id: int) -> str | None:
         return user.interface if user is not None and user.interface else None
 
 
+def signout(client: redis.Redis, user_id: int, channel: str = CONTROL_CHANNEL) -> None:
+    """Close the user's open desk sockets in every web process (after their sessions ended)."""
+    try:
+        client.publish(channel, json.dumps({"type": "signout", "user_id": user_id}))
+    except (
+        redis.RedisError
+    ) as exc:  # their sockets stay open but carry ids only; pages need a login
+        log.warning("desk: sign-out notice not published (%s)", type(exc).__name__)
+
+
 async def _send(websocket: WebSocket, socket: DeskSocket) -> None:
     while True:
-        await websocket.send_text(await socket.queue.get())
+        message = await socket.queue.get()
+        await websocket.send_text(message)
+        if message == SIGNED_OUT:
+            await websocket.close(code=CLOSE_UNAUTHORIZED)
+            return
 
 
 @router.websocket("/ws")
@@ -206,7 +249,7 @@ async def live(websocket: WebSocket) -> None:
     await websocket.accept()
     hub: LiveHub = websocket.app.state.desk_hub
     interface = await run_in_threadpool(_interface_of, websocket, user.id)
-    socket = await hub.join(user.mo_code, interface)
+    socket = await hub.join(user.mo_code, interface, user.id)
     sender = asyncio.create_task(_send(websocket, socket))
     try:
         await websocket.send_text(json.dumps({"type": "hello", "mo_code": user.mo_code}))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
@@ -184,3 +185,29 @@ def test_admin_sees_only_own_mo_users_and_others_are_refused(
         f"/desk/admin/users/{me}/active", data={"active": "0", "csrf_token": plain_csrf}
     )
     assert refused.status_code == 403 and "только администратору МО" in refused.text
+
+
+@pytest.mark.parametrize("action", ["deactivate", "password"])
+def test_open_live_socket_of_a_signed_out_user_is_closed(
+    client: TestClient, other: TestClient, db: Database, action: str
+) -> None:
+    csrf = _admin(client, db)
+    make_user(db, "watcher", "dispatcher")
+    http_login(other, "watcher", landing="/desk")
+    user_id = _user(db, "watcher").id
+    with other.websocket_connect("/desk/ws") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        if action == "deactivate":
+            path, data = "active", {"active": "0", "csrf_token": csrf}
+        else:
+            path, data = "password", {"password": "new-secret-42", "csrf_token": csrf}
+        done = client.post(f"/desk/admin/users/{user_id}/{path}", data=data, follow_redirects=False)
+        assert done.status_code == 303
+        while ws.receive_json()["type"] != "signed_out":  # skips other tests' shared events
+            pass
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 4401
+    with pytest.raises(WebSocketDisconnect) as again, other.websocket_connect("/desk/ws"):
+        pass
+    assert again.value.code == 4401
