@@ -125,7 +125,11 @@
       delay = 500;
     };
     ws.onmessage = (message) => { try { onEvent(JSON.parse(message.data)); } catch (e) { /* ignore */ } };
-    ws.onclose = () => {
+    ws.onclose = (closed) => {
+      if (closed.code === 4401) { // signed out (or switched off): the pages need a login again
+        location.href = `/desk/login?next=${encodeURIComponent(location.pathname)}`;
+        return;
+      }
       setLive(false, "обновления: нет связи, переподключение…");
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 10000);
