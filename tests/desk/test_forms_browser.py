@@ -364,6 +364,17 @@ def test_browser_roles_and_a_deactivated_user(
     login(doctor, live_server, "r-vrach")
     expect(doctor.locator("#doctor-view")).to_be_visible()
 
+    # an open desk page of a user switched off goes to the login form by itself
+    make_user(db, "r-disp", "dispatcher")
+    desk = new_page()
+    login(desk, live_server, "r-disp")
+    desk.goto(f"{url}/desk")
+    expect(desk.locator("#live")).to_have_text("обновления: в реальном времени")
+    admin.goto(f"{url}/desk/admin/users/{_user_id(db, 'r-disp')}")
+    admin.click("#deactivate")
+    expect(admin.locator("#user-state")).to_have_text("отключён")
+    expect(desk.locator("h1")).to_have_text("Вход в систему")
+
 
 def test_browser_form_errors_patient_search_and_save_and_assign(
     page: Page, live_server: LiveServer
