@@ -22,6 +22,7 @@ from dispatcher.desk.board import (
     one_row,
     rows,
 )
+from dispatcher.desk.call_channels import channel_lines
 from dispatcher.desk.templating import render
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
@@ -216,8 +217,18 @@ def _card_context(
         )
         transferred = target.name if target else call.transferred_to
     deadline = mo.deadlines.deadline(call.status, call.created_at, call.assigned_at)
+    department = None
+    if call.department_code:
+        department = session.scalar(
+            select(tables.Department.name).where(
+                tables.Department.mo_id == user.mo_id,
+                tables.Department.code == call.department_code,
+            )
+        )
     return {
         "call": call,
+        "department": department or call.department_code,
+        "channels": channel_lines(call.channels, call.created_at, mo.zone),
         "zone": mo.zone,
         "age": describe_age(birth, today) if birth else "",
         "actions": allowed_actions(user, call.status),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from dispatcher.storage import tables
+from dispatcher.storage.calls import add_channel
 from dispatcher.storage.database import Database
 from dispatcher.storage.desk_tables import AccessLogEntry
 from intake_core.status import CallStatus
@@ -71,6 +73,36 @@ def test_call_card_shows_fields_history_and_logs_the_opening(
     assert f'href="/desk/calls/{call_id}/assign"' in html
     assert f'href="/desk/calls/{call_id}/transfer"' in html
     assert ("call", call_id, "opened") in _log(db, "desk3")
+
+
+def test_call_card_names_the_department_and_the_channels_in_words(
+    client: TestClient, db: Database
+) -> None:
+    moscow = ZoneInfo("Europe/Moscow")
+    created = datetime(2026, 11, 2, 8, 15, tzinfo=moscow)
+    call_id = store_demo_call(db, "Каналов", now=created.astimezone(UTC))
+    joined = [
+        ("telephony", "1764660900.4711", created),
+        ("telegram_chat", "tg-55501234", created + timedelta(minutes=7)),
+        ("portal_request", "rpgu-7f3a9c", created + timedelta(days=1, hours=2)),
+        ("smp_card", "SMP-0042", created + timedelta(minutes=20)),
+    ]
+    with db.session() as session:
+        for kind, value, at in joined:
+            add_channel(session, call_id, kind, value, at.astimezone(UTC))
+    make_user(db, "desk-channels", "dispatcher")
+    http_login(client, "desk-channels", landing="/desk")
+    html = client.get(f"/desk/calls/{call_id}").text
+    assert '<dd id="department">Взрослое поликлиническое отделение</dd>' in html
+    assert ">ADULT<" not in html
+    channels = html.split('id="channels">', 1)[1].split("</ul>", 1)[0]
+    assert '<span class="phone-origin">поступил по телефону</span> <time>08:15</time>' in channels
+    assert "Telegram <time>08:22</time>" in channels
+    assert "портал <time>03.11.2026 10:15</time>" in channels
+    assert "СМП, карта № SMP-0042 <time>08:35</time>" in channels
+    assert "другой канал <time>08:15</time>" in channels  # the test's own channel kind
+    for technical in ("1764660900.4711", "tg-55501234", "rpgu-7f3a9c", "telegram_chat", "Каналов"):
+        assert technical not in channels
 
 
 def test_another_mos_call_answers_404_and_the_attempt_is_logged(
