@@ -20,6 +20,8 @@ from dispatcher.desk.forms_web import (
     page,
 )
 from dispatcher.services.dispatch_rules import DispatchRules, load_rules
+from dispatcher.services.lifecycle import Actor
+from dispatcher.services.red_flag import RecordedExit, record_exit
 from dispatcher.storage.service_cards import load_card, save_reason
 from intake_core.errors import FieldError, ValidationFailed
 from intake_core.questionnaire import Walk
@@ -83,6 +85,7 @@ def _render(
     error: str | None = None,
     emergency: tuple[str, str] | None = None,
     status_code: int = 200,
+    recorded: RecordedExit | None = None,
 ) -> Response:
     with services.db.session() as session:
         call = load_call(session, user, call_id)
@@ -98,6 +101,7 @@ def _render(
         questionnaire=rules.questionnaire,
         error=error,
         emergency=emergency,
+        recorded=recorded,
     )
 
 
@@ -117,14 +121,22 @@ def code_reason(
     rules: RulesDep,
     answers: Annotated[str, Form()] = "",
 ) -> Response:
-    """Code a call already stored (from the portal, the bot, a phone form without the script)."""
+    """Code a call already stored (from the portal, the bot, a phone form without the script);
+    a red-flag exit is recorded on the call and the operator told so."""
     try:
         walk = walk_answers(rules, answers)
         if walk is None:
             raise ValidationFailed([FieldError("answers", "Пройдите опросник", "required")])
         if walk.exit is not None:
+            with services.db.session() as session:
+                load_call(session, user, call_id)
+                actor = Actor(user.login, frozenset({user.mo_id}))
+                recorded = record_exit(session, call_id, walk.exit, actor, datetime.now(UTC))
+            services.relay.relay_pending()
             flag = (walk.exit.reason, walk.exit.say)
-            return _render(request, services, user, rules, call_id, emergency=flag, status_code=422)
+            return _render(
+                request, services, user, rules, call_id, emergency=flag, recorded=recorded
+            )
         with services.db.session() as session:
             load_call(session, user, call_id)
             record_reason(session, rules, call_id, walk, user.id)

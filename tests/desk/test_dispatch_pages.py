@@ -178,6 +178,55 @@ def test_reason_dialog_codes_a_stored_call_and_refuses_foreign_answers(
     assert _card(db, call_id).reason_code == "60Т"
 
 
+def test_reason_dialog_records_a_red_flag_exit_on_the_stored_call(
+    desk: TestClient, db: Database
+) -> None:
+    csrf = _sign_in(desk, db, "coder", "dispatcher")
+    call_id = store_demo_call(db, "Грудинин", house="13")
+    chest = ["home", "no", "adult", "pain", "chest"]
+    first = desk.post(
+        f"/desk/calls/{call_id}/reason",
+        data={"answers": json.dumps(chest), "csrf_token": csrf},
+    )
+    assert first.status_code == 200
+    assert 'id="emergency-banner" role="alert" >' in first.text  # shown, not hidden
+    assert "Боль в груди" in first.text and "Срочно звоните 103 или 112" in first.text
+    assert 'id="emergency-recorded"' in first.text and "Записано в вызов №" in first.text
+    again = desk.post(
+        f"/desk/calls/{call_id}/reason",
+        data={"answers": json.dumps(chest), "csrf_token": csrf},
+    )
+    assert again.status_code == 200 and "Уже было записано в вызов №" in again.text
+    with db.session() as session:
+        row = session.get(tables.CallRow, call_id)
+        assert row is not None
+        assert row.status == "new" and row.emergency is True
+        assert {
+            "code": "questionnaire:chest_pain_exit",
+            "reason": "Боль в груди",
+        } in row.complaints["red_flags"]
+        history = session.execute(
+            select(tables.CallHistory.action, tables.CallHistory.actor, tables.CallHistory.reason)
+            .where(tables.CallHistory.call_id == call_id)
+            .order_by(tables.CallHistory.id)
+        ).all()
+        events = session.scalars(
+            select(tables.OutboxEvent.payload).where(tables.OutboxEvent.topic == "call.emergency")
+        ).all()
+        assert session.get(CallServiceCard, call_id) is None  # no reason code from an exit
+    flagged = [h for h in history if h.action == "red_flag"]
+    assert len(flagged) == 1 and flagged[0].actor == "coder"
+    assert "Боль в груди" in (flagged[0].reason or "")
+    assert len(events) == 1
+    assert (
+        events[0]["call_id"] == call_id and events[0]["red_flag"] == "questionnaire:chest_pain_exit"
+    )
+    assert "Грудинин" not in str(events[0])  # no personal data in the event
+    card = desk.get(f"/desk/calls/{call_id}").text
+    assert '<dt class="flag">Экстренный признак</dt><dd class="flag">Боль в груди</dd>' in card
+    assert "Опросник: Боль в груди" in card
+
+
 def test_assign_dialog_suggests_by_the_chain_and_keeps_overrides(
     desk: TestClient, db: Database
 ) -> None:

@@ -1,0 +1,84 @@
+"""A questionnaire's red-flag exit on a stored call: kept on the call and emitted, never dropped.
+
+The new call form refuses to save an emergency (the intake records it as `intake.emergency`);
+a call already stored cannot be unsaved, so the exit is written into its complaints and
+history, and `call.emergency` tells the adjacent systems. The status stays as it was: the
+operator transfers the caller to 112 or cancels the call with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatcher.services.events import emit
+from dispatcher.services.lifecycle import Actor, load_for_update
+from dispatcher.storage import tables
+from dispatcher.storage.calls import add_history
+from intake_core.questionnaire import Exit
+from intake_core.status import CallStatus
+
+log = logging.getLogger(__name__)
+
+ACTION = "red_flag"  # call_history.action of a recorded exit (no status change)
+FLAG_PREFIX = "questionnaire:"  # red flag code of an exit, beside the NLP triage's codes
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedExit:
+    """The exit as the call keeps it: when it was recorded, and whether by this request."""
+
+    call_number: int
+    at: datetime
+    new: bool
+
+
+def _history_reason(exit_: Exit) -> str:
+    return f"Опросник: {exit_.reason}. Не вызов врача на дом — сказано звонить 103/112"
+
+
+def record_exit(
+    session: Session, call_id: int, exit_: Exit, actor: Actor, now: datetime
+) -> RecordedExit:
+    """Record the exit once per call: a second run of the same exit finds the first record."""
+    row = load_for_update(session, call_id, actor)
+    complaints = dict(row.complaints or {})
+    flags = list(complaints.get("red_flags") or [])
+    code = FLAG_PREFIX + exit_.id
+    if any(flag.get("code") == code for flag in flags):
+        at = session.scalar(
+            select(tables.CallHistory.at)
+            .where(tables.CallHistory.call_id == row.id, tables.CallHistory.action == ACTION)
+            .where(tables.CallHistory.reason == _history_reason(exit_))
+            .order_by(tables.CallHistory.at)
+        )
+        return RecordedExit(row.number, at or now, new=False)
+    flags.append({"code": code, "reason": exit_.reason})
+    row.complaints = {**complaints, "red_flags": flags, "emergency": True}
+    row.emergency = True
+    row.updated_at = now
+    status = CallStatus(row.status)
+    add_history(session, row.id, now, actor.name, ACTION, status, status, _history_reason(exit_))
+    mo_code = session.scalar(
+        select(tables.MedicalOrganization.code).where(tables.MedicalOrganization.id == row.mo_id)
+    )
+    emit(
+        session,
+        "call.emergency",
+        {
+            "type": "call.emergency",
+            "call_id": row.id,
+            "call_number": row.number,
+            "mo_code": mo_code,
+            "status": row.status,
+            "red_flag": code,
+            "actor": actor.name,
+            "at": now.isoformat(),
+        },
+    )
+    log.warning("call %s: questionnaire exit %s recorded, caller sent to 103/112", row.id, code)
+    return RecordedExit(row.number, now, new=True)
