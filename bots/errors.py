@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
@@ -13,6 +14,13 @@ from bots.context import BotContext
 from intake_core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+def scrubbed(error: BaseException) -> str:
+    """The error's type and stack for the log, without its message: the messages of database
+    and validation errors quote the values (phones, policies, complaint text)."""
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    return f"{type(error).__name__} (message withheld)\n{stack}".rstrip()
 
 
 def _chat_id(event: ErrorEvent) -> int | None:
@@ -35,13 +43,7 @@ async def on_error(event: ErrorEvent, bot: Bot, ctx: BotContext) -> bool:
     if isinstance(error, DomainError):
         text = error.message
     else:
-        # no message text: it may hold complaints or personal data
-        log.error(
-            "update %s failed: %s",
-            event.update.update_id,
-            type(error).__name__,
-            exc_info=(type(error), error, error.__traceback__),
-        )
+        log.error("update %s failed: %s", event.update.update_id, scrubbed(error))
         text = texts.INTERNAL_ERROR
     if chat_id is not None:
         try:

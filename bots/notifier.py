@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 from aiogram import Bot
 from redis.exceptions import RedisError, ResponseError
 
+from bots.errors import scrubbed
 from bots.notices import Notices
 from bots.sender import Delivery, deliver
 
@@ -65,8 +66,8 @@ class Notifier:
             except RedisError as exc:
                 log.warning("notifier: Redis unavailable (%s)", type(exc).__name__)
                 failed = True
-            except Exception:  # a bad event or a database hiccup must not stop notifications
-                log.exception("notifier step failed")
+            except Exception as exc:  # a bad event or a database hiccup must not stop them
+                log.error("notifier step failed: %s", scrubbed(exc))
                 failed = True
             if failed:
                 # back off, then the pending entries are read again

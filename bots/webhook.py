@@ -23,6 +23,7 @@ from aiogram import Bot, Dispatcher
 from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, Request, status
 from sqlalchemy.exc import IntegrityError
 
+from bots.errors import scrubbed
 from bots.notifier import ensure_group
 from bots.settings import BotSettings
 from dispatcher.storage.bot_tables import ProcessedUpdate
@@ -130,7 +131,7 @@ class UpdateFeed:
         try:
             await self.dp.feed_raw_update(self.bot, update)
             await self.client.xack(self.stream, self.group, entry_id)
-        except Exception:  # left pending: handled again after a restart
-            log.exception("webhook update %s failed", update.get("update_id"))
+        except Exception as exc:  # left pending: handled again after a restart
+            log.error("webhook update %s failed: %s", update.get("update_id"), scrubbed(exc))
         finally:
             self.slots.release()
