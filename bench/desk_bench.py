@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
-import psycopg
 import redis
 from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.common import pct, postgres_reachable, scratch_database, web_server
 from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
 from dispatcher.services import accounts
 from dispatcher.services.events import OutboxRelay
@@ -38,7 +35,6 @@ from intake_core.call import CallKind, Complaints, VisitAddress
 from intake_core.intake import Formalized, IntakeRequest, PatientInput, validate
 from intake_core.status import CallStatus
 
-ADMIN_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 STEPS = [int(n) for n in os.environ.get("BENCH_DESK_SESSIONS", "1000,3000,5000").split(",")]
 ROUNDS = int(os.environ.get("BENCH_DESK_ROUNDS", "5"))
@@ -47,17 +43,6 @@ GOAL_SESSIONS, GOAL_P99 = 5000, 1.0
 MO = "DEMO-KHIMKI"
 SECRET = "desk-bench-" + "x" * 32
 CONNECT_BATCH = 200
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _store_call(db: Database) -> int:
@@ -211,18 +196,9 @@ def _fmt(seconds: float) -> str:
 
 
 def main() -> int:
-    try:
-        with psycopg.connect(ADMIN_PG, connect_timeout=2):
-            pass
-    except psycopg.Error:
-        print("desk bench: PostgreSQL is not reachable; skipped", file=sys.stderr)
+    if not postgres_reachable("desk"):
         return 1
-    name = f"hv_bench_desk_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_PG.rsplit('/', 1)[0]}/{name}"
-    server: subprocess.Popen[bytes] | None = None
-    try:
+    with scratch_database("hv_bench_desk") as url:
         upgrade(url)
         db = Database(url)
         with db.session() as session:
@@ -231,50 +207,11 @@ def main() -> int:
         assert doctor_id is not None
         call_id = _store_call(db)
         cookies = _cookies(db, max(STEPS))
-        port = _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "REDIS_URL": REDIS_URL,
-            "SECRET_KEY": SECRET,
-            "LOG_LEVEL": "WARNING",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "dispatcher.asgi:app",
-                "--factory",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--backlog",
-                "4096",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        results = asyncio.run(
-            _run(f"ws://127.0.0.1:{port}/desk/ws", db, cookies, call_id, doctor_id)
-        )
+        env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": SECRET}
+        with web_server(env, ["--backlog", "4096"]) as base:
+            ws_url = base.replace("http://", "ws://") + "/desk/ws"
+            results = asyncio.run(_run(ws_url, db, cookies, call_id, doctor_id))
         db.dispose()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print()
     print(
         f"Desk live updates: one status change to every open desk socket ({os.cpu_count()} cores)"
@@ -287,13 +224,13 @@ def main() -> int:
         cells = (
             str(n),
             f"{connect_s:.1f}",
-            _fmt(_pct(delays, 0.5)),
-            _fmt(_pct(delays, 0.99)),
+            _fmt(pct(delays, 0.5)),
+            _fmt(pct(delays, 0.99)),
             _fmt(max(delays)),
             f"{delivered}/{len(delays)}",
         )
         print(" | ".join(f"{c:>13}" for c in cells))
-        ok = ok or (n >= GOAL_SESSIONS and _pct(delays, 0.99) <= GOAL_P99)
+        ok = ok or (n >= GOAL_SESSIONS and pct(delays, 0.99) <= GOAL_P99)
     print(
         f"seed: {SEED_USERS} concurrent users on a {SEED_CORES}-core server; "
         f"goal: {GOAL_SESSIONS} sessions here with p99 ≤ {GOAL_P99:.0f} s — "

@@ -12,18 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
-import psycopg
 from redis.asyncio import Redis
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.common import pct, postgres_reachable, scratch_database, web_server
 from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
 from dispatcher.phone.sink import DeskCallSink
 from dispatcher.services import accounts
@@ -38,7 +34,6 @@ from telephony.tracker import CallTracker
 from tests.telephony.ami_server import SECRET as AMI_SECRET
 from tests.telephony.ami_server import FakeAmiServer
 
-ADMIN_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 CALLS = int(os.environ.get("BENCH_SCREENPOP_CALLS", "50"))
 ROUNDS = int(os.environ.get("BENCH_SCREENPOP_ROUNDS", "6"))
@@ -47,17 +42,6 @@ GOAL_P99 = 0.020
 RING_SECONDS = float(os.environ.get("BENCH_SCREENPOP_RING", "1.0"))
 MO = "DEMO-KHIMKI"
 SECRET = "screenpop-bench-" + "x" * 32
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _interface(i: int) -> str:
@@ -217,67 +201,27 @@ async def _echo_floor(samples: int) -> list[float]:
 
 
 def main() -> int:
-    try:
-        with psycopg.connect(ADMIN_PG, connect_timeout=2):
-            pass
-    except psycopg.Error:
-        print("screen-pop bench: PostgreSQL is not reachable; skipped", file=sys.stderr)
+    if not postgres_reachable("screen-pop"):
         return 1
-    name = f"hv_bench_pop_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{ADMIN_PG.rsplit('/', 1)[0]}/{name}"
     channel = f"bench-cards-{uuid.uuid4().hex[:6]}"
-    server: subprocess.Popen[bytes] | None = None
-    try:
+    with scratch_database("hv_bench_pop") as url:
         upgrade(url)
         db = Database(url)
         with db.session() as session:
             import_directory(session, PROJECT_ROOT / "demo")
         cookies = _agents(db)
         settings = Settings(database_url=url, redis_url=REDIS_URL, phone_cards_channel=channel)
-        port = _free_port()
         env = {
-            **os.environ,
             "DATABASE_URL": url,
             "REDIS_URL": REDIS_URL,
             "SECRET_KEY": SECRET,
-            "LOG_LEVEL": "WARNING",
             "PHONE_CARDS_CHANNEL": channel,
         }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "dispatcher.asgi:app",
-                "--factory",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        pops = asyncio.run(_pop(f"ws://127.0.0.1:{port}/desk/ws", cookies, settings, db, port))
+        with web_server(env) as base:
+            port = int(base.rsplit(":", 1)[1])
+            pops = asyncio.run(_pop(f"ws://127.0.0.1:{port}/desk/ws", cookies, settings, db, port))
         floor = asyncio.run(_echo_floor(len(pops)))
         db.dispose()
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     print()
     print(
         f"Screen-pop: AgentConnect written → caller card on the agent's socket "
@@ -286,13 +230,13 @@ def main() -> int:
     print(f"{'path':<44}{'samples':>8}{'p50 ms':>9}{'p99 ms':>9}")
     print(
         f"{'AMI → listener → Redis → web → ws':<44}{len(pops):>8}"
-        f"{_pct(pops, 0.5) * 1e3:>9.2f}{_pct(pops, 0.99) * 1e3:>9.2f}"
+        f"{pct(pops, 0.5) * 1e3:>9.2f}{pct(pops, 0.99) * 1e3:>9.2f}"
     )
     print(
         f"{'floor: bare loopback socket echo':<44}{len(floor):>8}"
-        f"{_pct(floor, 0.5) * 1e3:>9.3f}{_pct(floor, 0.99) * 1e3:>9.3f}"
+        f"{pct(floor, 0.5) * 1e3:>9.3f}{pct(floor, 0.99) * 1e3:>9.3f}"
     )
-    p99 = _pct(pops, 0.99)
+    p99 = pct(pops, 0.99)
     verdict = "met" if p99 <= GOAL_P99 else "NOT met"
     print(f"goal p99 ≤ {GOAL_P99 * 1e3:.0f} ms: {verdict} ({p99 * 1e3:.1f} ms)")
     return 0
