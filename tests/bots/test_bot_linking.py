@@ -82,3 +82,18 @@ async def test_bot_holds_several_people_and_plans_a_child_in_the_childrens_distr
     await chat.send("Химки, ул. Молодежная, д. 10, кв. 5")
     card = await chat.expect("Это верно?")
     assert "Участок: Педиатрический участок №1" in card.text
+
+
+async def test_bot_checks_the_policy_number_before_asking_the_birth_date(bot: BotHarness) -> None:
+    chat = bot.chat(5104)
+    await chat.send("/start")
+    await chat.share_contact("+79000000114")
+    await chat.expect("Добавим пациента")
+    await chat.press("По полису")
+    await chat.expect("16 цифр")
+    await chat.send("7716613186091394")  # the check digit is wrong
+    await chat.expect("не сходится контрольная цифра")
+    await chat.send("7716 6131 8609 1393")
+    await chat.expect("Дата рождения")
+    await chat.send("02.11.1958")
+    await chat.expect("Пациент добавлен: Тестов П. И., 02.11.1958")

@@ -48,6 +48,8 @@ async def test_bot_notifies_assigned_and_served_without_medical_text(
     await bot.relay_events()
     assigned = await chat.expect(f"По вызову № {call.number} назначен врач: Демидова А. П.")
     assert f"{call.planned_date:%d.%m.%Y}" in assigned.text
+    if call.planned_date.weekday() < 5:  # her schedule: пн-пт 08:00-20:00
+        assert "с 08:00 по 20:00" in assigned.text
     with bot.db.session() as session:
         CallLifecycle(session, OPERATOR).serve(
             call.id, ServiceResult.LEFT_AT_HOME, ["J06.9"], "ОРВИ, постельный режим"
