@@ -43,7 +43,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dispatcher.desk import admin, auth, forms_web, pages, realtime
+from dispatcher.desk import admin, auth, forms_web, notify_web, pages, realtime
 from dispatcher.desk.sessions import SessionStore
 from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
 
@@ -67,6 +67,7 @@ def setup(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(realtime.router)
     app.include_router(admin.router)
+    app.include_router(notify_web.router)  # dead letters, СМП journal (issue 7)
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
 
 

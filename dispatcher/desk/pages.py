@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from dispatcher.api.services import Services
-from dispatcher.desk import access_log
+from dispatcher.desk import access_log, notify_web
 from dispatcher.desk.auth import OPERATORS, DeskUser, DeskUserDep, RoleForbidden
 from dispatcher.desk.board import (
     BUCKETS,
@@ -229,6 +229,7 @@ def _card_context(
         "call": call,
         "department": department or call.department_code,
         "channels": channel_lines(call.channels, call.created_at, mo.zone),
+        "deliveries": notify_web.card_deliveries(session, call.id),  # SMS and webhooks
         "zone": mo.zone,
         "age": describe_age(birth, today) if birth else "",
         "actions": allowed_actions(user, call.status),
