@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import copy
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from dispatcher.services.intake import Submitted, submit
+from dispatcher.storage import tables
+from dispatcher.storage.database import Database
 from tests.conftest import WorkerRunner, auth
 
 SAMPLE: dict[str, Any] = {
@@ -195,3 +202,24 @@ def test_intake_status_of_another_client_is_not_found(
     intake_id = post(client, intake_token, "mine", SAMPLE).json()["intake_id"]
     response = client.get(f"/api/v1/intake/{intake_id}", headers=auth(operator_token))
     assert response.status_code in (403, 404)
+
+
+def test_concurrent_twins_with_one_key_store_one_intake(db: Database, intake_token: str) -> None:
+    with db.session() as session:
+        client_id = session.scalar(select(tables.ApiClient.id).limit(1))
+    assert client_id is not None
+    barrier = threading.Barrier(6)
+
+    def send(_: int) -> Submitted:
+        barrier.wait()
+        return submit(db, client_id, "DEMO-KHIMKI", "twin", SAMPLE, datetime.now(UTC))
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert len({r.intake_id for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    with db.session() as session:
+        stored = session.scalars(
+            select(tables.Intake).where(tables.Intake.idempotency_key == "twin")
+        ).all()
+    assert [i.id for i in stored] == [results[0].intake_id]

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from dispatcher.services.events import emit
@@ -112,33 +113,41 @@ def submit(
             )
         return Submitted(found.id, created=False)
 
-    with db.session() as session:
-        prior = existing(session)
-        if prior is not None:
-            return prior
     intake_id = str(uuid.uuid4())
-    try:
-        with db.session() as session:
-            session.add(
-                tables.Intake(
-                    id=intake_id,
-                    client_id=client_id,
-                    idempotency_key=idempotency_key,
-                    body_hash=digest,
-                    payload=payload,
-                    mo_codes=mo_codes,
-                    state=IntakeState.QUEUED.value,
-                    received_at=now,
-                )
-            )
-    except IntegrityError:
-        # a concurrent duplicate won the race: answer with its intake
-        with db.session() as session:
-            prior = existing(session)
-        if prior is None:
-            raise
-        return prior
-    return Submitted(intake_id, created=True)
+    row = {
+        "id": intake_id,
+        "client_id": client_id,
+        "idempotency_key": idempotency_key,
+        "body_hash": digest,
+        "payload": payload,
+        "mo_codes": mo_codes,
+        "state": IntakeState.QUEUED.value,
+        "merged": False,
+        "errors": [],
+        "red_flags": [],
+        "attempts": 0,
+        "received_at": now,
+    }
+    with db.session() as session:
+        # one round trip when the key is new; a repeat (or a concurrent twin) inserts nothing
+        insert = _insert_for(session)(tables.Intake).values(row)
+        inserted = session.scalar(
+            insert.on_conflict_do_nothing(
+                index_elements=["client_id", "idempotency_key"]
+            ).returning(tables.Intake.id)
+        )
+        if inserted is not None:
+            return Submitted(intake_id, created=True)
+        prior = existing(session)
+    if prior is None:  # the conflicting row vanished meanwhile: nothing deletes intakes
+        raise DomainError("Заявка не сохранена, повторите запрос")
+    return prior
+
+
+def _insert_for(session: Session) -> Callable[..., Any]:
+    """INSERT … ON CONFLICT for the session's backend (PostgreSQL or SQLite)."""
+    assert session.bind is not None
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 class IntakeProcessor:
