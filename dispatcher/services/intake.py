@@ -169,8 +169,8 @@ class IntakeProcessor:
                 return IntakeState.REJECTED
             if intake.state != IntakeState.QUEUED.value:
                 return IntakeState(intake.state)
-            intake.attempts += 1
             state = self._process(session, intake, now)
+            intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
             intake.state = state.value
             intake.processed_at = datetime.now(UTC)
             if state is IntakeState.REJECTED:
@@ -405,7 +405,9 @@ def store_call(
     session.flush()
     reason = "; ".join(formalized.pending_reasons) or None
     add_history(session, row.id, now, actor, "create", None, formalized.status, reason)
-    add_channel(session, row.id, channel_kind, channel_ref, received_at)
+    session.add(  # a new call has no channels yet: no need to look for this one
+        tables.CallChannel(call_id=row.id, kind=channel_kind, value=channel_ref, at=received_at)
+    )
     emit(
         session,
         "call.created",

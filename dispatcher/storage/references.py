@@ -90,9 +90,11 @@ class MoDirectory:
 
     def __init__(self) -> None:
         self._cache: dict[str, MoContext] = {}
+        self._served: list[str] | None = None
 
     def refresh(self) -> None:
         self._cache.clear()
+        self._served = None
 
     def by_code(self, session: Session, code: str) -> MoContext | None:
         cached = self._cache.get(code)
@@ -108,10 +110,12 @@ class MoDirectory:
         return context
 
     def served_codes(self, session: Session) -> list[str]:
-        return list(
-            session.scalars(
-                select(tables.MedicalOrganization.code)
-                .where(tables.MedicalOrganization.served.is_(True))
-                .order_by(tables.MedicalOrganization.id)
+        if self._served is None:
+            self._served = list(
+                session.scalars(
+                    select(tables.MedicalOrganization.code)
+                    .where(tables.MedicalOrganization.served.is_(True))
+                    .order_by(tables.MedicalOrganization.id)
+                )
             )
-        )
+        return list(self._served)
