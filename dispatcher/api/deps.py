@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -18,7 +18,8 @@ from dispatcher.storage import tables
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """Async on purpose: a plain `def` dependency costs a thread-pool hop per request."""
     services: Services = request.app.state.services
     return services
 
@@ -50,8 +51,8 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require(scope: str) -> Callable[[Principal], Principal]:
-    def check(principal: PrincipalDep) -> Principal:
+def require(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def check(principal: PrincipalDep) -> Principal:  # no I/O: no thread-pool hop
         if scope not in principal.scopes and "admin" not in principal.scopes:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"Нет права доступа «{scope}»")
         return principal
