@@ -48,12 +48,14 @@ class Reads:
         if self._engine is None:
             # no overflow: a burst waits for a pooled connection (a read holds one for about a
             # millisecond) instead of opening and closing connections by the hundred; autocommit:
-            # these are reads only, and BEGIN and ROLLBACK were two of a profile's six round trips
+            # these are reads only, and BEGIN and ROLLBACK were two of a profile's six round
+            # trips; no pre-ping (another round trip per read): after a database restart the
+            # first read fails (the user gets the apology), the pool is invalidated and refilled
             self._engine = create_async_engine(
                 self.url,
                 pool_size=self.pool_size,
                 max_overflow=0,
-                pool_pre_ping=True,
+                pool_recycle=600,
                 isolation_level="AUTOCOMMIT",
             )
         async with AsyncSession(self._engine, expire_on_commit=False) as session:
