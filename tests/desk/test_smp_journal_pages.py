@@ -28,7 +28,7 @@ JOURNAL = "/desk/journal/smp"
 OTHER_MO = "DEMO-KRASNOGORSK"
 
 
-def _smp_call(
+def smp_call(
     db: Database,
     name: str,
     created: datetime,
@@ -73,7 +73,7 @@ def _rows(html: str) -> dict[int, str]:
 def test_smp_journal_lists_the_periods_smp_calls_with_times_and_deadlines(
     client: TestClient, db: Database
 ) -> None:
-    on_time = _smp_call(
+    on_time = smp_call(
         db,
         "Вовремяев",
         DAY.replace(hour=8),
@@ -81,11 +81,11 @@ def test_smp_journal_lists_the_periods_smp_calls_with_times_and_deadlines(
         timedelta(minutes=20),
         timedelta(hours=4, minutes=20),
     )
-    late = _smp_call(db, "Опоздаев", DAY.replace(hour=9), "SMP-1002", timedelta(minutes=45))
-    waiting = _smp_call(db, "Ждунов", DAY.replace(hour=10))
-    registry = _smp_call(db, "Регистров", DAY.replace(hour=11), source="registry")
-    next_day = _smp_call(db, "Завтрашний", DAY.replace(hour=9) + timedelta(days=1))
-    foreign = _smp_call(db, "Чужой", DAY.replace(hour=12), mo_code=OTHER_MO)
+    late = smp_call(db, "Опоздаев", DAY.replace(hour=9), "SMP-1002", timedelta(minutes=45))
+    waiting = smp_call(db, "Ждунов", DAY.replace(hour=10))
+    registry = smp_call(db, "Регистров", DAY.replace(hour=11), source="registry")
+    next_day = smp_call(db, "Завтрашний", DAY.replace(hour=9) + timedelta(days=1))
+    foreign = smp_call(db, "Чужой", DAY.replace(hour=12), mo_code=OTHER_MO)
     make_user(db, "journal-disp", "dispatcher")
     http_login(client, "journal-disp", landing="/desk")
 
@@ -114,7 +114,7 @@ def test_smp_journal_lists_the_periods_smp_calls_with_times_and_deadlines(
 
 
 def test_smp_journal_csv_has_the_pages_rows(client: TestClient, db: Database) -> None:
-    _smp_call(
+    smp_call(
         db,
         "Вовремяев",
         DAY.replace(hour=8),
@@ -122,7 +122,7 @@ def test_smp_journal_csv_has_the_pages_rows(client: TestClient, db: Database) ->
         timedelta(minutes=20),
         timedelta(hours=4, minutes=20),
     )
-    _smp_call(db, "Ждунов", DAY.replace(hour=10))
+    smp_call(db, "Ждунов", DAY.replace(hour=10))
     make_user(db, "journal-csv", "registry")
     http_login(client, "journal-csv", landing="/desk")
     page = client.get(f"{JOURNAL}?first=2026-11-02&last=2026-11-02").text
@@ -138,7 +138,7 @@ def test_smp_journal_csv_has_the_pages_rows(client: TestClient, db: Database) ->
     assert header[:3] == ["Карта СМП", "Вызов №", "Вид"] and header[-1] == "Сроки"
     assert len(rows) == 2
     served = dict(zip(header, rows[0], strict=True))
-    assert served["Карта СМП"] == "SMP-1001" and served["Поступил в СМП"] == "02.11.2026 08:00"
+    assert served["Карта СМП"] == "SMP-1001" and served["Поступил"] == "02.11.2026 08:00"
     assert served["Назначен"] == "02.11.2026 08:20" and served["Обслужен"] == "02.11.2026 12:20"
     assert served["Назначение, мин"] == "20" and served["Обслуживание, ч:мин"] == "4:00"
     assert served["Врач"] == "Демидова А. П." and served["Сроки"] == "В срок"
