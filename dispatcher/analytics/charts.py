@@ -7,6 +7,7 @@ several threads never share a figure.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from dispatcher.analytics.outcomes import STAGES
 from dispatcher.analytics.quality import Mismatch
 from dispatcher.analytics.report import (
     NO_OPERATOR,
@@ -21,11 +23,20 @@ from dispatcher.analytics.report import (
     bucket_labels,
     channel_label,
 )
+from intake_core.call import ServiceResult
 
 WIDTH, HEIGHT, DPI = 8.0, 4.0, 100
 BLUE, RED, GREEN, GREY = "#2b6cb0", "#c53030", "#2f855a", "#a0aec0"
 LETTER_COLORS = {"Т": BLUE, "П": GREEN, "В": "#d69e2e", "Ф": "#805ad5", "У": RED}
 NO_DATA = "Нет данных за период"
+RESULT_COLORS = {
+    ServiceResult.LEFT_AT_HOME: GREEN,
+    ServiceResult.HOSPITALISED: BLUE,
+    ServiceResult.HANDED_OVER: "#d69e2e",
+    ServiceResult.REFUSED_HOSPITALISATION: "#805ad5",
+    ServiceResult.NOBODY_HOME: GREY,
+    ServiceResult.DEATH: "#1a202c",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +239,105 @@ def _doctors(report: Report, axes: Axes) -> bool:
     return True
 
 
+def _results(report: Report, axes: Axes) -> bool:
+    """Shares of each result per doctor's profile and per department, stacked to 100 %."""
+    names = report.names
+    rows = [
+        (names.departments.get(r.key, "Без отделения"), r)  # type: ignore[call-overload]
+        for r in report.outcomes.by_department
+    ] + [(names.profile(r.key), r) for r in report.outcomes.by_profile]  # type: ignore[arg-type]
+    rows = [(label, r) for label, r in rows if r.total][:12]
+    if not rows:
+        return False
+    labels = [_short(label, 30) for label, _ in rows][::-1]
+    left = [0.0] * len(rows)
+    for result in ServiceResult:
+        shares = [100 * (r.share(result) or 0.0) for _, r in rows][::-1]
+        axes.barh(labels, shares, left=left, color=RESULT_COLORS[result], label=result.label)
+        left = [a + b for a, b in zip(left, shares, strict=True)]
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("Доля вызовов с результатом, %")
+    axes.tick_params(axis="y", labelsize=8)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return True
+
+
+def _diagnoses(report: Report, axes: Axes) -> bool:
+    d = report.outcomes.diagnoses
+    rows = d.chapters[:10]
+    if not rows:
+        return False
+    labels = [_short(f"{c.number} {c.span} {c.name}", 44) for c, _ in rows][::-1]
+    counts = [count for _, count in rows][::-1]
+    axes.barh(labels, counts, color=BLUE)
+    for y, count in enumerate(counts):
+        share = 100 * count / d.calls_with_codes
+        axes.text(count, y, f" {count} ({_decimal(share)}%)", va="center", fontsize=7)
+    axes.set_xlim(0, max(counts) * 1.25)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.set_xlabel("Вызовов с диагнозом этого класса")
+    return True
+
+
+def _trip(report: Report, axes: Axes) -> bool:
+    """Median minutes of each stage per department (and all), the 90th percentile as a tick."""
+    o = report.outcomes
+    groups = [("Все", o.trip_overall)] + [
+        (report.names.departments.get(t.key, "Без отделения"), t)  # type: ignore[call-overload]
+        for t in o.trip_by_department
+    ]
+    groups = [(label, t) for label, t in groups if t.calls][:6]
+    if not groups:
+        return False
+    width = 0.8 / len(STAGES)
+    colors = (GREY, BLUE, GREEN)
+    for i, ((stage, title), color) in enumerate(zip(STAGES, colors, strict=True)):
+        x = [n + (i - 1) * width for n in range(len(groups))]
+        # a stage nobody recorded (or a zero, which a log axis cannot show) stays empty
+        medians = [t.percentile(stage, 50) or math.nan for _, t in groups]
+        high = [t.percentile(stage, 90) or math.nan for _, t in groups]
+        axes.bar(x, medians, width, color=color, label=f"{title}: медиана")
+        axes.scatter(x, high, marker="_", s=200, color=RED, zorder=3)
+        for xi, value in zip(x, medians, strict=True):
+            if not math.isnan(value):
+                axes.text(xi, value, f"{value:.0f}", ha="center", va="bottom", fontsize=7)
+    axes.scatter([], [], marker="_", s=200, color=RED, label="90-й перцентиль")
+    axes.set_xticks(range(len(groups)), [_short(label, 20) for label, _ in groups], fontsize=8)
+    axes.set_yscale("log")  # waiting for the round takes hours, the road minutes
+    axes.set_ylabel("Минут (логарифмическая шкала)")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return True
+
+
+def _hours(report: Report, axes: Axes) -> bool:
+    rows = report.sla.by_hour
+    if not rows:
+        return False
+    labels = [f"{c.key:02d}" for c in rows]
+    axes.bar(labels, [c.calls for c in rows], color=GREY, label="вызовов")
+    axes.set_xlabel("Час создания вызова (местное время)")
+    axes.set_ylabel("Вызовов")
+    share = axes.twinx()
+    share.plot(
+        labels,
+        [100 * (c.assign_share or 0) for c in rows],
+        color=BLUE,
+        marker=".",
+        label="назначено в срок, %",
+    )
+    share.plot(
+        labels,
+        [100 * (c.serve_share or 0) for c in rows],
+        color=GREEN,
+        marker=".",
+        label="обслужено в срок, %",
+    )
+    share.set_ylim(0, 105)
+    share.set_ylabel("В срок, %")
+    share.legend(fontsize=7, loc="lower left")
+    return True
+
+
 CHARTS = {
     chart.name: chart
     for chart in (
@@ -239,5 +349,9 @@ CHARTS = {
         Chart("days", "Вызовы и сроки по дням", _days),
         Chart("channels", "Сроки по каналам", _channels),
         Chart("doctors", "Нагрузка на врачей", _doctors),
+        Chart("hours", "Вызовы и сроки по часам суток", _hours),
+        Chart("results", "Результаты вызовов по отделениям и профилям", _results),
+        Chart("diagnoses", "Диагнозы по классам МКБ-10", _diagnoses),
+        Chart("trip", "Выезд, путь и осмотр: минуты", _trip),
     )
 }

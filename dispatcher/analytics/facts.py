@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatcher.analytics.records import CallFact, CardFact, Names, Period
+from dispatcher.analytics.records import CallFact, CardFact, Names, Outcome, Period
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.dispatch_tables import CallServiceCard
@@ -82,6 +84,13 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
             first_assigned,
             card.reason_text,
             card.questionnaire_version,
+            call.result,
+            call.diagnoses,
+            card.result_code,
+            card.result_reason,
+            card.departed_at,
+            card.arrived_at,
+            card.finished_at,
         )
         .outerjoin(card, card.call_id == call.id)
         .where(call.mo_id == mo.id, call.created_at >= start, call.created_at < end)
@@ -112,9 +121,26 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
                 questionnaire_version=r[19],
             ),
             first_assigned_at=r[17],
+            outcome=_outcome(r[20:]),
         )
         for r in rows
     ]
+
+
+def _outcome(r: Sequence[Any]) -> Outcome | None:
+    """The served call's result: the card's code wins over the call's (the same when both)."""
+    call_result, diagnoses, card_result, reason, departed, arrived, finished = r
+    result = card_result or call_result
+    if result is None and not diagnoses and finished is None:
+        return None
+    return Outcome(
+        result=result,
+        result_reason=reason,
+        diagnoses=tuple(str(code) for code in diagnoses or ()),
+        departed_at=departed,
+        arrived_at=arrived,
+        finished_at=finished,
+    )
 
 
 def load_names(session: Session, mo_id: int) -> Names:

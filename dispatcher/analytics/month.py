@@ -6,7 +6,11 @@ What the analytics should find in it:
   and the papers ones (a фельдшер would do) are weak;
 - pediatricians and specialists are short (substitutes sent), more so at weekends;
 - the children's department assigns slower; calls after the 13:00 cutoff wait for the next day;
-- some calls are reassigned (the first assignment ends «time to assign»).
+- some calls are reassigned (the first assignment ends «time to assign»);
+- visits end mostly «left at home»; «death» only on the death branch; refusals of
+  hospitalisation carry a reason; diagnoses follow the branch (ICD-10); the three
+  districts' doctors last by code are twice as long on the road (from their own stream,
+  `visit_rng`, so the calls above do not change with it).
 Only the records are made here; `month_store` writes them into the database.
 """
 
@@ -121,7 +125,48 @@ HOURS = (  # local hour of creation and its weight
     (7, 4), (8, 10), (9, 14), (10, 14), (11, 12), (12, 10), (13, 8),
     (14, 7), (15, 6), (16, 5), (17, 4), (18, 3), (19, 2),
 )  # fmt: skip
-RESULTS = (("left_at_home", 0.9), ("hospitalised", 0.06), ("nobody_home", 0.04))
+RESULTS = (
+    ("left_at_home", 0.85),
+    ("hospitalised", 0.05),
+    ("handed_over", 0.03),
+    ("refused_hospitalisation", 0.03),
+    ("nobody_home", 0.04),
+)
+DEATH_BRANCH = "adult_death"  # its visits end in «death»
+REFUSALS = (
+    ("Не с кем оставить детей", 3),
+    ("Уход за больным родственником", 2),
+    ("Не доверяет стационару", 2),
+    ("Лечился в стационаре недавно", 1),
+)
+# ICD-10 codes a branch's visits end with (weights); a visit gets one code, sometimes two
+DIAGNOSES: dict[str, tuple[tuple[str, float], ...]] = {
+    "adult_fever_home": (("J06.9", 6), ("J11.1", 3), ("U07.1", 1)),
+    "adult_fever_high": (("J11.1", 4), ("J18.9", 3), ("J06.9", 3)),
+    "adult_cough": (("J20.9", 5), ("J06.9", 3), ("J44.1", 2)),
+    "adult_pressure_home": (("I10", 6), ("I11.9", 3), ("I67.4", 1)),
+    "adult_pressure_high": (("I11.9", 4), ("I10", 3), ("I67.4", 3)),
+    "adult_back": (("M54.5", 5), ("M54.4", 3), ("M51.1", 2)),
+    "adult_belly_home": (("K29.7", 4), ("K58.9", 3), ("A09", 3)),
+    "adult_headache": (("G44.2", 5), ("I10", 3), ("R51", 2)),
+    "adult_chronic": (("I25.1", 4), ("E11.9", 3), ("J44.9", 3)),
+    "adult_other": (("R53", 5), ("R50.9", 5)),
+    "adult_papers": (("Z76.0", 7), ("Z02.7", 3)),
+    "adult_procedure": (("Z48.0", 6), ("Z51.8", 4)),
+    "adult_specialist": (("G81.9", 4), ("M17.9", 3), ("G20", 3)),
+    "adult_death": (("R99", 1),),
+    "child_fever": (("J06.9", 6), ("B34.9", 2), ("J02.9", 2)),
+    "child_fever_high": (("J11.1", 4), ("J06.9", 4), ("J03.9", 2)),
+    "child_cold": (("J00", 5), ("J06.9", 4), ("J20.9", 1)),
+    "child_belly_home": (("K59.0", 4), ("A08.4", 4), ("K30", 2)),
+    "child_rash_home": (("B01.9", 4), ("L50.9", 4), ("B09", 2)),
+    "child_patronage": (("Z00.1", 1),),
+    "child_other": (("R50.9", 5), ("R11", 5)),
+    "child_papers": (("Z02.7", 1),),
+}
+OTHER_DIAGNOSES = (("R69", 1),)
+SECOND_DIAGNOSIS = 0.15
+SLOW_DOCTORS = 3  # doctors (the last of the districts' ones) twice as long on the road
 LAST_NAMES = ("Примеров", "Тестов", "Образцов", "Демонстров", "Условный", "Шаблонов", "Пробный")
 FIRST_NAMES = ("Иван", "Пётр", "Семён", "Олег", "Марк", "Лев", "Глеб", "Ян")
 
@@ -196,6 +241,10 @@ class MonthCall:
     result: str | None
     real_branch: Branch
     card: MonthCard | None
+    result_reason: str | None = None
+    diagnoses: tuple[str, ...] = ()
+    departed_at: datetime | None = None  # the trip of a served call; it ends at `served_at`
+    arrived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +312,8 @@ class _Generator:
         branches: dict[AgeCategory, tuple[Branch, ...]],
     ) -> None:
         self.rng = random.Random(seed)
+        # a stream of its own for the visit's outcome, so the calls stay as they were
+        self.visit_rng = random.Random(seed * 7919 + 1)
         self.branches = branches
         self.zone = zone
         self.districts = districts
@@ -271,6 +322,37 @@ class _Generator:
         self.by_letter: dict[str, list[MonthDoctor]] = {}
         for doctor in self.doctors:
             self.by_letter.setdefault(doctor.letter, []).append(doctor)
+        slow = {d.code for d in self.doctors if d.district_code}
+        slow = set(sorted(slow)[-SLOW_DOCTORS:])
+        self.pace = {d.code: 2.0 if d.code in slow else 1.0 for d in self.doctors}
+
+    def visit(
+        self, branch: Branch, result: str, doctor: MonthDoctor, assigned: datetime, served: datetime
+    ) -> tuple[str | None, tuple[str, ...], datetime, datetime]:
+        """A served call's refusal reason, diagnoses, departure and arrival (ending at service)."""
+        rng = self.visit_rng
+        reason = _choice(rng, REFUSALS) if result == "refused_hospitalisation" else None
+        codes: tuple[str, ...] = ()
+        if result != "nobody_home":
+            weighted = DIAGNOSES.get(branch.id, OTHER_DIAGNOSES)
+            first = _choice(rng, weighted)
+            codes = (first,)
+            others = [(code, w) for code, w in weighted if code != first]
+            if others and rng.random() < SECOND_DIAGNOSIS:
+                codes = (first, _choice(rng, tuple(others)))
+        at_patient = timedelta(minutes=rng.lognormvariate(math.log(25), 0.35))
+        on_road = timedelta(minutes=rng.lognormvariate(math.log(18), 0.45) * self.pace[doctor.code])
+        # departure waits for the doctor's round: whatever the serve delay leaves
+        to_depart = timedelta(minutes=rng.lognormvariate(math.log(40), 0.6))
+        room = served - assigned
+        total = to_depart + on_road + at_patient
+        if total > room:  # a quick call: the stages shrink to fit
+            to_depart, on_road, at_patient = (
+                part * (room / total) for part in (to_depart, on_road, at_patient)
+            )
+        arrived = served - at_patient
+        departed = arrived - on_road
+        return reason, codes, departed, arrived
 
     def created(self, day: date) -> datetime:
         hours, weights = zip(*HOURS, strict=True)
@@ -357,6 +439,17 @@ class _Generator:
         if assigned is not None:
             letter = coded.letter if coded is not None else real.letter
             doctor = self.sent_doctor(letter, weekend, district.code)
+        result = _choice(rng, RESULTS) if status is CallStatus.SERVED else None
+        visit: tuple[str | None, tuple[str, ...], datetime | None, datetime | None] = (
+            None,
+            (),
+            None,
+            None,
+        )
+        if result is not None:
+            assert doctor is not None and assigned is not None and served is not None
+            result = "death" if real.id == DEATH_BRANCH else result
+            visit = self.visit(real, result, doctor, assigned, served)
         card = None
         if coded is not None:
             card = MonthCard(
@@ -379,9 +472,13 @@ class _Generator:
             first_assigned_at=first_assigned,
             served_at=served,
             doctor_code=doctor.code if doctor is not None else None,
-            result=_choice(rng, RESULTS) if status is CallStatus.SERVED else None,
+            result=result,
             real_branch=real,
             card=card,
+            result_reason=visit[0],
+            diagnoses=visit[1],
+            departed_at=visit[2],
+            arrived_at=visit[3],
         )
 
 

@@ -22,6 +22,18 @@ class CardFact:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a visit ended: the result code (card first, else the call), ICD-10 codes, the trip."""
+
+    result: str | None
+    result_reason: str | None = None
+    diagnoses: tuple[str, ...] = ()
+    departed_at: datetime | None = None
+    arrived_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CallFact:
     """One call of the period: where it came from, its time points, its card if coded."""
 
@@ -36,6 +48,7 @@ class CallFact:
     served_at: datetime | None
     card: CardFact | None = None
     first_assigned_at: datetime | None = None  # from the history; None: `assigned_at`
+    outcome: Outcome | None = None  # a served call's result, diagnoses and trip
 
     @property
     def assigned_first(self) -> datetime | None:

@@ -10,10 +10,20 @@ from datetime import date, datetime
 from dispatcher.analytics.distribution import Bucket, Distribution
 from dispatcher.analytics.facts import MoFrame
 from dispatcher.analytics.load import DoctorLoad, doctor_load
+from dispatcher.analytics.outcomes import (
+    STAGES,
+    Diagnoses,
+    ResultCounts,
+    TripTimes,
+    diagnoses,
+    refusal_reasons,
+    results_by,
+    trip_times,
+)
 from dispatcher.analytics.quality import DispatchQuality, Mismatch, dispatch_quality
 from dispatcher.analytics.records import CallFact, Names, Period
 from dispatcher.analytics.sla import Compliance, SlaReport, sla_report
-from intake_core.call import Source
+from intake_core.call import ServiceResult, Source
 
 Cell = str | int | float | None
 
@@ -43,6 +53,39 @@ class Report:
     quality: DispatchQuality
     sla: SlaReport
     load: list[DoctorLoad]
+    outcomes: Outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """The service cards' part: results per group, refusals, diagnoses, trip times."""
+
+    by_department: list[ResultCounts]
+    by_doctor: list[ResultCounts]
+    by_profile: list[ResultCounts]
+    refusals: Counter[str]
+    diagnoses: Diagnoses
+    trip_overall: TripTimes
+    trip_by_department: list[TripTimes]
+    trip_by_doctor: list[TripTimes]
+
+
+def _outcomes(facts: list[CallFact], names: Names) -> Outcomes:
+    def profile(fact: CallFact) -> str | None:
+        letter = names.doctor_letters.get(fact.doctor_id) if fact.doctor_id else None
+        return letter or (fact.card.sent_letter if fact.card else None)
+
+    overall = trip_times(facts, lambda f: "all")
+    return Outcomes(
+        by_department=results_by(facts, lambda f: f.department_id),
+        by_doctor=results_by(facts, lambda f: f.doctor_id),
+        by_profile=results_by(facts, profile),
+        refusals=refusal_reasons(facts),
+        diagnoses=diagnoses(facts),
+        trip_overall=overall[0] if overall else TripTimes("all"),
+        trip_by_department=trip_times(facts, lambda f: f.department_id),
+        trip_by_doctor=trip_times(facts, lambda f: f.doctor_id),
+    )
 
 
 def build_report(
@@ -58,6 +101,7 @@ def build_report(
         quality=dispatch_quality(facts),
         sla=sla_report(facts, mo.deadlines, mo.zone, now),
         load=doctor_load(facts, mo.zone),
+        outcomes=_outcomes(facts, names),
     )
 
 
@@ -91,8 +135,10 @@ def _limits(report: Report) -> tuple[str, str]:
 
 
 def summary_rows(report: Report) -> list[tuple[Cell, ...]]:
-    q, s = report.quality, report.sla
+    q, s, o = report.quality, report.sla, report.outcomes
     assign, serve = _limits(report)
+    served = sum(r.total for r in o.by_department)
+    hospitalised = sum(r.counts[ServiceResult.HOSPITALISED.value] for r in o.by_department)
     return [
         ("Вызовов за период", report.calls),
         ("Карт обслуживания с кодом повода", q.cards),
@@ -105,6 +151,9 @@ def summary_rows(report: Report) -> list[tuple[Cell, ...]]:
         (f"Обслужено в срок ({serve}), %", percent(s.overall.serve_share)),
         ("Медиана времени до назначения, мин", _round(s.assign.percentiles[50])),
         ("Медиана времени до обслуживания, ч", _round(s.serve.percentiles[50])),
+        ("Вызовов с результатом", served),
+        ("Госпитализировано, %", percent(hospitalised / served if served else None)),
+        ("Медиана пути (выезд → прибытие), мин", _round(o.trip_overall.percentile("on_road", 50))),
     ]
 
 
@@ -155,6 +204,129 @@ def _named(names: dict[int, str], missing: str) -> Callable[[Hashable], str]:
         return missing if key is None else names.get(key, f"№ {key}")  # type: ignore[call-overload]
 
     return label
+
+
+def hour_label(hour: int) -> str:
+    return f"{hour:02d}:00–{hour:02d}:59"
+
+
+def _result_rows(
+    rows: list[ResultCounts], label: Callable[[Hashable], tuple[Cell, ...]]
+) -> list[tuple[Cell, ...]]:
+    return [
+        (
+            *label(r.key),
+            r.total,
+            *(r.counts[result.value] for result in ServiceResult),
+            percent(r.share(ServiceResult.HOSPITALISED)),
+        )
+        for r in rows
+    ]
+
+
+RESULT_COLUMNS = (
+    "С результатом",
+    *(result.label for result in ServiceResult),
+    "Госпитализировано, %",
+)
+TRIP_COLUMNS = tuple(
+    f"{title}: {what}, мин"
+    for _, title in STAGES
+    for what in ("вызовов", "медиана", "90-й перцентиль")
+)
+
+
+def _trip_rows(
+    rows: list[TripTimes], label: Callable[[Hashable], tuple[Cell, ...]]
+) -> list[tuple[Cell, ...]]:
+    return [
+        (
+            *label(t.key),
+            *(
+                cell
+                for stage, _ in STAGES
+                for cell in (
+                    len(t.minutes[stage]),
+                    _round(t.percentile(stage, 50)),
+                    _round(t.percentile(stage, 90)),
+                )
+            ),
+        )
+        for t in rows
+    ]
+
+
+def outcome_tables(report: Report) -> list[Table]:
+    """Results, refusals, diagnoses and trip times as tables."""
+    o, names = report.outcomes, report.names
+    department = _named(names.departments, "Без отделения")
+    doctor = _named(names.doctors, "Без врача")
+    d = o.diagnoses
+
+    def doctor_row(key: Hashable) -> tuple[Cell, ...]:
+        letter = names.doctor_letters.get(key) if key is not None else None  # type: ignore[call-overload]
+        return doctor(key), names.profile(letter)
+
+    return [
+        Table(
+            "results_departments",
+            "Результаты по отделениям",
+            ("Отделение", *RESULT_COLUMNS),
+            _result_rows(o.by_department, lambda k: (department(k),)),
+        ),
+        Table(
+            "results_profiles",
+            "Результаты по профилю врача",
+            ("Профиль", *RESULT_COLUMNS),
+            _result_rows(o.by_profile, lambda k: (names.profile(k),)),  # type: ignore[arg-type]
+        ),
+        Table(
+            "results_doctors",
+            "Результаты по врачам",
+            ("Врач", "Профиль", *RESULT_COLUMNS),
+            _result_rows(o.by_doctor, doctor_row),
+        ),
+        Table(
+            "refusals",
+            "Отказы от госпитализации: причины",
+            ("Причина", "Вызовов", "Доля отказов, %"),
+            [
+                (reason, count, percent(count / o.refusals.total()))
+                for reason, count in sorted(o.refusals.items(), key=lambda i: (-i[1], i[0]))
+            ],
+        ),
+        Table(
+            "diagnosis_chapters",
+            "Диагнозы по классам МКБ-10",
+            ("Класс", "Рубрики", "Название", "Вызовов", "Доля вызовов с диагнозом, %"),
+            [
+                (c.number, c.span, c.name, count, percent(count / d.calls_with_codes))
+                for c, count in d.chapters
+            ],
+        ),
+        Table(
+            "diagnosis_top",
+            "Частые диагнозы (рубрики МКБ-10)",
+            ("Рубрика", "Класс", "Вызовов", "Доля вызовов с диагнозом, %"),
+            [
+                (code, c.number if c else "—", count, percent(count / d.calls_with_codes))
+                for code, c, count in d.categories
+            ],
+        ),
+        Table(
+            "trip_departments",
+            "Время выезда, пути и осмотра по отделениям",
+            ("Отделение", *TRIP_COLUMNS),
+            _trip_rows([o.trip_overall], lambda k: ("Все отделения",))
+            + _trip_rows(o.trip_by_department, lambda k: (department(k),)),
+        ),
+        Table(
+            "trip_doctors",
+            "Время выезда, пути и осмотра по врачам",
+            ("Врач", "Профиль", *TRIP_COLUMNS),
+            _trip_rows(o.trip_by_doctor, doctor_row),
+        ),
+    ]
 
 
 def tables(report: Report) -> list[Table]:
@@ -252,6 +424,13 @@ def tables(report: Report) -> list[Table]:
             ("Канал", *sla_columns),
             _compliance_rows(s.by_channel, lambda k: channel_label(str(k))),
         ),
+        Table(
+            "sla_hours",
+            "Вызовы и сроки по часам суток",
+            ("Час создания", *sla_columns),
+            _compliance_rows(s.by_hour, lambda k: hour_label(k)),  # type: ignore[arg-type]
+        ),
+        *outcome_tables(report),
         Table(
             "doctors",
             "Нагрузка на врачей",

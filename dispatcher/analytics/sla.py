@@ -1,4 +1,5 @@
-"""Deadlines kept: time to assign and to serve, overall and per department, district, day, channel.
+"""Deadlines kept: time to assign and to serve, overall and per department, district, day,
+channel and hour of the day.
 
 The limits are the MO's own (`Deadlines`, 30 minutes and 24 hours by default), the same that
 make a call «Просроченный». «Time to assign» runs from creation to the first assignment (from
@@ -108,6 +109,7 @@ class SlaReport:
     by_district: list[Compliance]
     by_day: list[Compliance]
     by_channel: list[Compliance]
+    by_hour: list[Compliance]  # local hour of creation, 0–23, hours without calls left out
 
 
 def _grouped(
@@ -151,4 +153,8 @@ def sla_report(
         by_district=by_count(_grouped(pairs, lambda f: f.district_id, deadlines)),
         by_day=sorted(_grouped(pairs, day, deadlines), key=lambda c: str(c.key)),
         by_channel=by_count(_grouped(pairs, lambda f: f.channel, deadlines)),
+        by_hour=sorted(
+            _grouped(pairs, lambda f: f.created_at.astimezone(zone).hour, deadlines),
+            key=lambda c: c.key,  # type: ignore[arg-type, return-value]
+        ),
     )

@@ -49,6 +49,14 @@ SECTIONS = (  # heading, charts, tables
     ),
     ("Сроки по дням и каналам", ("days", "channels"), ("sla_days", "sla_channels")),
     ("Сроки по отделениям и участкам", (), ("sla_departments", "sla_districts")),
+    ("Вызовы и сроки по часам суток", ("hours",), ("sla_hours",)),
+    (
+        "Результаты вызовов",
+        ("results",),
+        ("results_departments", "results_profiles", "results_doctors", "refusals"),
+    ),
+    ("Диагнозы (МКБ-10)", ("diagnoses",), ("diagnosis_chapters", "diagnosis_top")),
+    ("Выезд, путь и осмотр", ("trip",), ("trip_departments", "trip_doctors")),
     ("Нагрузка на врачей", ("doctors",), ("doctors",)),
 )
 

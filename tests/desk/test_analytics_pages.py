@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ WEEK = "first=2026-10-01&last=2026-10-07"
 WEEK_HTML = WEEK.replace("&", "&amp;")  # as the page writes it
 EMPTY = "first=2025-01-01&last=2025-01-07"
 PAGE = f"/desk/analytics?{WEEK}"
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.fixture
@@ -185,3 +187,71 @@ def test_head_sees_only_the_calls_of_their_own_mo(
     html = client.get(PAGE).text
     assert '<td>Вызовов за период</td><td class="num">0</td>' in html
     assert "Оператор Третий (демо)" not in html
+
+
+def test_page_shows_outcomes_diagnoses_trips_and_hours(head: TestClient, month: Month) -> None:
+    html = head.get(PAGE).text
+    for heading in (
+        "Вызовы и сроки по часам суток",
+        "Результаты вызовов",
+        "Диагнозы (МКБ-10)",
+        "Выезд, путь и осмотр",
+    ):
+        assert f"<h2>{heading}</h2>" in html
+    for name in ("hours", "results", "diagnoses", "trip"):
+        assert f'id="chart-{name}" src="/desk/analytics/charts/{name}.png?{WEEK_HTML}' in html
+    for table in ("sla_hours", "results_departments", "refusals", "diagnosis_top", "trip_doctors"):
+        assert f'id="table-{table}"' in html
+    assert "<td>Взрослое поликлиническое отделение</td>" in html
+
+
+def _csv_rows(head: TestClient, name: str) -> list[list[str]]:
+    response = head.get(f"/desk/analytics/{name}.csv?{WEEK}")
+    assert response.status_code == 200, name
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_outcome_csv_exports_hold_hand_counted_rows(head: TestClient, month: Month) -> None:
+    results = _csv_rows(head, "results_departments")
+    assert results[0][:3] == ["Отделение", "С результатом", "Оставлен дома"]
+    served = Counter(c.department_code for c in month.calls if c.result)
+    left = Counter(c.department_code for c in month.calls if c.result == "left_at_home")
+    got = {row[0]: (int(row[1]), int(row[2])) for row in results[1:]}
+    assert got == {
+        "Взрослое поликлиническое отделение": (served["ADULT"], left["ADULT"]),
+        "Детское поликлиническое отделение": (served["CHILD"], left["CHILD"]),
+    }
+    hours = _csv_rows(head, "sla_hours")
+    created = Counter(c.created_at.astimezone(MOSCOW).hour for c in month.calls)
+    assert {row[0]: int(row[1]) for row in hours[1:]} == {
+        f"{h:02d}:00–{h:02d}:59": n for h, n in created.items()
+    }
+    top = _csv_rows(head, "diagnosis_top")
+    categories: Counter[str] = Counter()
+    for call in month.calls:
+        categories.update({code[:3] for code in call.diagnoses})
+    assert [(row[0], int(row[2])) for row in top[1:]] == sorted(
+        categories.items(), key=lambda item: (-item[1], item[0])
+    )[:20]
+    trips = _csv_rows(head, "trip_doctors")
+    with_trip = Counter(c.doctor_code for c in month.calls if c.card and c.departed_at)
+    assert sorted(int(row[2]) for row in trips[1:]) == sorted(with_trip.values())
+
+
+def test_xlsx_export_has_the_outcome_sheets(head: TestClient, month: Month) -> None:
+    workbook = load_workbook(
+        io.BytesIO(head.get(f"/desk/analytics/export.xlsx?{WEEK}").content), read_only=True
+    )
+    for sheet in (
+        "Вызовы и сроки по часам суток",
+        "Результаты по отделениям",
+        "Результаты по врачам",
+        "Диагнозы по классам МКБ-10",
+    ):
+        assert sheet in workbook.sheetnames, sheet
+    results = list(workbook["Результаты по отделениям"].iter_rows(values_only=True))
+    assert sum(row[1] for row in results[1:]) == sum(1 for c in month.calls if c.result)
+    refused = [c for c in month.calls if c.result == "refused_hospitalisation"]
+    refusals = next(name for name in workbook.sheetnames if name.startswith("Отказы"))
+    reasons = list(workbook[refusals].iter_rows(values_only=True))
+    assert sum(row[1] for row in reasons[1:]) == len(refused)
