@@ -18,7 +18,7 @@ async def _recorded(bot: BotHarness) -> tuple[list[tables.Intake], list[str], in
             intakes = list(session.scalars(select(tables.Intake)))
             topics = [e.topic for e in session.scalars(select(tables.OutboxEvent))]
             calls = len(session.scalars(select(tables.CallRow)).all())
-        if topics:
+        if topics and all(i.state != "queued" for i in intakes):  # one snapshot of both
             break
         await asyncio.sleep(0.05)
     return intakes, topics, calls
