@@ -194,6 +194,14 @@ def dead_letters_page(
     )
 
 
+@router.get(LIST.removeprefix("/desk") + "/count")
+def dead_letters_count(request: Request, user: OperatorDep) -> dict[str, int]:
+    """How many messages of the user's MO wait for «Повторить» (the menu's badge)."""
+    services = _services(request)
+    with services.db.session() as session:
+        return {"count": deliveries.dead_letter_count(session, {user.mo_id})}
+
+
 def _back(target: str) -> str:
     """Back to a desk page only (the call card or the list): no open redirect."""
     if target.startswith("/desk/") and not target.startswith("//"):

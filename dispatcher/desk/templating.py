@@ -16,8 +16,6 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-from dispatcher.desk.notify_menu import dead_letters_waiting
-
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_URL = "/desk/static"
@@ -53,7 +51,6 @@ def _environment() -> Environment:
     env.filters["local"] = _local
     env.filters["symptom"] = symptom_label
     env.globals["static_url"] = STATIC_URL
-    env.globals["dead_letters_waiting"] = dead_letters_waiting  # the menu's count
     return env
 
 
