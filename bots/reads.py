@@ -5,7 +5,9 @@ queries, commit), and the event loop, busy with other chats, gives it up only ev
 interval: under load a 1 ms read took tens of milliseconds and held the update that waited for
 it. With PostgreSQL the same synchronous query code runs through SQLAlchemy's asyncio engine
 (psycopg's async connections, `run_sync` in a greenlet on the loop), so nothing waits for a
-thread. SQLite has no async driver installed here: its reads stay in a thread.
+thread. SQLite has no async driver installed here: its reads stay in a thread, on an engine of
+their own that opens plain (deferred) transactions — the shared engine begins every transaction
+IMMEDIATE, taking the write lock, so the bot's reads queued behind the worker's writes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
 
@@ -37,9 +40,17 @@ class Reads:
         self.url = _async_url(db.url)
         self.pool_size = pool_size
         self._engine: AsyncEngine | None = None
+        self._sqlite: Engine | None = None
+        if db.url.startswith("sqlite") and ":memory:" not in db.url:
+            self._sqlite = create_engine(
+                db.url, connect_args={"check_same_thread": False, "timeout": 30}
+            )
 
     def _in_thread(self, read: Callable[[Session], T]) -> T:
-        with self.db.session() as session:
+        if self._sqlite is None:
+            with self.db.session() as session:
+                return read(session)
+        with Session(self._sqlite) as session:  # WAL: readers never wait for the writer
             return read(session)
 
     async def run(self, read: Callable[[Session], T]) -> T:
@@ -62,6 +73,8 @@ class Reads:
             return await session.run_sync(read)
 
     async def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.dispose()
         if self._engine is not None:
             await self._engine.dispose()
             self._engine = None

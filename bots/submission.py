@@ -94,8 +94,12 @@ class Submission:
         age = age_in_months(birth_date, self.clock().date()) / 12 if birth_date else None
         return list(self.analyzer.complaints(text, age).red_flags)
 
-    def plan(self, mo_code: str | None) -> Plan:
-        mo = self._mo(mo_code)
+    def plan(self, served: list[MoContext], mo_code: str | None) -> Plan:
+        """The visit date by the MO's 13:00 rule (the first served MO when none was matched)."""
+        if mo_code is None and served:
+            mo = served[0]  # served MOs come in the directory's order, as `_mo` takes them
+        else:
+            mo = next((m for m in served if m.code == mo_code), None) or self._mo(mo_code)
         local = mo.local(self.clock())
         return Plan(mo.calendar.planned_date(local), mo.calendar.past_cutoff(local), mo.name)
 

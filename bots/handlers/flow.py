@@ -13,6 +13,7 @@ from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, save
 from bots.dto import Person, Sender, sender_of
+from bots.submission import Plan
 from intake_core.call import RedFlag
 
 log = logging.getLogger(__name__)
@@ -107,12 +108,21 @@ async def ask_safety(message: Message, state: FSMContext, draft: CallDraft) -> N
     await message.answer(question, reply_markup=keyboards.yes_no(draft.safety_step))
 
 
+async def _plan(ctx: BotContext, mo_code: str | None) -> Plan:
+    """On the loop when the MO is one of the served ones already loaded (the usual case)."""
+    served = await ctx.addresses.served()
+    loaded = bool(served) if mo_code is None else any(m.code == mo_code for m in served)
+    if loaded:
+        return ctx.submission.plan(served, mo_code)
+    return await asyncio.to_thread(ctx.submission.plan, served, mo_code)
+
+
 async def after_safety(
     message: Message, state: FSMContext, ctx: BotContext, draft: CallDraft
 ) -> None:
     """The 13:00 notice past the MO's cutoff, then the summary."""
     assert draft.address is not None
-    plan = await asyncio.to_thread(ctx.submission.plan, draft.address.mo_code)
+    plan = await _plan(ctx, draft.address.mo_code)
     await save(state, draft)
     if plan.past_cutoff:
         await state.set_state(NewCall.cutoff)
@@ -126,7 +136,7 @@ async def show_summary(
 ) -> None:
     person, address = draft.patient, draft.address
     assert person is not None and address is not None
-    plan = await asyncio.to_thread(ctx.submission.plan, address.mo_code)
+    plan = await _plan(ctx, address.mo_code)
     await state.set_state(NewCall.summary)
     await message.answer(
         texts.summary(
