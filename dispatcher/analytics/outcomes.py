@@ -84,18 +84,28 @@ def diagnoses(facts: Iterable[CallFact], top: int = TOP_CATEGORIES) -> Diagnoses
     categories: Counter[str] = Counter()
     unreadable: Counter[str] = Counter()
     with_codes = 0
+    read: dict[str, tuple[str | None, str | None]] = {}  # code → (category, class): a few
     for fact in facts:
         codes = fact.outcome.diagnoses if fact.outcome is not None else ()
         if not codes:
             continue
         with_codes += 1
-        heads = {category(code) for code in codes}
+        heads: set[str] = set()
+        classes: set[str] = set()
         for code in codes:
-            if category(code) is None:
+            found = read.get(code)
+            if found is None:
+                head = category(code)
+                group = chapter(head) if head else None
+                found = read[code] = (head, group.number if group else None)
+            if found[0] is None:
                 unreadable[code] += 1
-        heads.discard(None)
-        categories.update(h for h in heads if h is not None)
-        chapters.update({c.number for h in heads if h and (c := chapter(h)) is not None})
+                continue
+            heads.add(found[0])
+            if found[1] is not None:
+                classes.add(found[1])
+        categories.update(heads)
+        chapters.update(classes)
     by_number = {c.number: c for c in CHAPTERS}
     ordered = sorted(categories.items(), key=lambda item: (-item[1], item[0]))[:top]
     return Diagnoses(
@@ -145,15 +155,23 @@ class TripTimes:
         return percentile(sorted(self.minutes[stage]), q)
 
 
-def trip_times(facts: Iterable[CallFact], key: Callable[[CallFact], Hashable]) -> list[TripTimes]:
-    """Stage durations per group; groups without any recorded stage are left out."""
+StagePairs = list[tuple[CallFact, dict[str, float | None]]]
+
+
+def stage_pairs(facts: Iterable[CallFact]) -> StagePairs:
+    """Each call with a recorded stage, beside its stages: computed once, grouped many ways."""
+    pairs = ((fact, trip_stages(fact)) for fact in facts if fact.outcome is not None)
+    return [(f, s) for f, s in pairs if any(v is not None for v in s.values())]
+
+
+def trip_times(pairs: StagePairs, key: Callable[[CallFact], Hashable]) -> list[TripTimes]:
+    """Stage durations per group, the group with most calls first."""
     groups: dict[Hashable, TripTimes] = {}
-    for fact in facts:
-        stages = trip_stages(fact)
-        if all(v is None for v in stages.values()):
-            continue
+    for fact, stages in pairs:
         k = key(fact)
-        group = groups.setdefault(k, TripTimes(k))
+        group = groups.get(k)
+        if group is None:
+            group = groups[k] = TripTimes(k)
         for name, value in stages.items():
             if value is not None:
                 group.minutes[name].append(value)

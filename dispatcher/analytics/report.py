@@ -18,6 +18,7 @@ from dispatcher.analytics.outcomes import (
     diagnoses,
     refusal_reasons,
     results_by,
+    stage_pairs,
     trip_times,
 )
 from dispatcher.analytics.quality import DispatchQuality, Mismatch, dispatch_quality
@@ -75,16 +76,18 @@ def _outcomes(facts: list[CallFact], names: Names) -> Outcomes:
         letter = names.doctor_letters.get(fact.doctor_id) if fact.doctor_id else None
         return letter or (fact.card.sent_letter if fact.card else None)
 
-    overall = trip_times(facts, lambda f: "all")
+    visited = [f for f in facts if f.outcome is not None]
+    stages = stage_pairs(visited)
+    overall = trip_times(stages, lambda f: "all")
     return Outcomes(
-        by_department=results_by(facts, lambda f: f.department_id),
-        by_doctor=results_by(facts, lambda f: f.doctor_id),
-        by_profile=results_by(facts, profile),
-        refusals=refusal_reasons(facts),
-        diagnoses=diagnoses(facts),
+        by_department=results_by(visited, lambda f: f.department_id),
+        by_doctor=results_by(visited, lambda f: f.doctor_id),
+        by_profile=results_by(visited, profile),
+        refusals=refusal_reasons(visited),
+        diagnoses=diagnoses(visited),
         trip_overall=overall[0] if overall else TripTimes("all"),
-        trip_by_department=trip_times(facts, lambda f: f.department_id),
-        trip_by_doctor=trip_times(facts, lambda f: f.doctor_id),
+        trip_by_department=trip_times(stages, lambda f: f.department_id),
+        trip_by_doctor=trip_times(stages, lambda f: f.doctor_id),
     )
 
 

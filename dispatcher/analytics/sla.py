@@ -33,6 +33,8 @@ class Timing:
     assign_late_open: bool
     serve_hours: float | None
     serve_late_open: bool
+    assign_within: bool = False  # within the MO's limit, judged once per call
+    serve_within: bool = False
 
 
 def timing(fact: CallFact, deadlines: Deadlines, now: datetime) -> Timing:
@@ -49,6 +51,8 @@ def timing(fact: CallFact, deadlines: Deadlines, now: datetime) -> Timing:
         assign_late_open=overdue and status in (CallStatus.PENDING, CallStatus.NEW),
         serve_hours=serve,
         serve_late_open=overdue and status is CallStatus.ACTIVE,
+        assign_within=assign is not None and assign <= deadlines.assign / timedelta(minutes=1),
+        serve_within=serve is not None and serve <= deadlines.serve / timedelta(hours=1),
     )
 
 
@@ -79,19 +83,17 @@ class Compliance:
     def serve_percentile(self, q: float) -> float | None:
         return percentile(sorted(self.serve_hours), q)
 
-    def add(self, t: Timing, deadlines: Deadlines) -> None:
+    def add(self, t: Timing) -> None:
         self.calls += 1
-        assign_limit = deadlines.assign / timedelta(minutes=1)
-        serve_limit = deadlines.serve / timedelta(hours=1)
         if t.assign_minutes is not None:
             self.assign_counted += 1
-            self.assign_within += t.assign_minutes <= assign_limit
+            self.assign_within += t.assign_within
             self.assign_minutes.append(t.assign_minutes)
         elif t.assign_late_open:
             self.assign_counted += 1
         if t.serve_hours is not None:
             self.serve_counted += 1
-            self.serve_within += t.serve_hours <= serve_limit
+            self.serve_within += t.serve_within
             self.serve_hours.append(t.serve_hours)
         elif t.serve_late_open:
             self.serve_counted += 1
@@ -115,12 +117,14 @@ class SlaReport:
 def _grouped(
     pairs: list[tuple[CallFact, Timing]],
     key: Callable[[CallFact], Hashable],
-    deadlines: Deadlines,
 ) -> list[Compliance]:
     groups: dict[Hashable, Compliance] = {}
     for fact, t in pairs:
         k = key(fact)
-        groups.setdefault(k, Compliance(k)).add(t, deadlines)
+        group = groups.get(k)
+        if group is None:
+            group = groups[k] = Compliance(k)
+        group.add(t)
     return list(groups.values())
 
 
@@ -131,7 +135,7 @@ def sla_report(
     pairs = [(fact, timing(fact, deadlines, now)) for fact in facts]
     overall = Compliance("all")
     for _, t in pairs:
-        overall.add(t, deadlines)
+        overall.add(t)
 
     def day(fact: CallFact) -> date:
         return fact.created_at.astimezone(zone).date()
@@ -149,12 +153,12 @@ def sla_report(
         serve=distribution(
             (t.serve_hours for _, t in pairs if t.serve_hours is not None), SERVE_EDGES_H
         ),
-        by_department=by_count(_grouped(pairs, lambda f: f.department_id, deadlines)),
-        by_district=by_count(_grouped(pairs, lambda f: f.district_id, deadlines)),
-        by_day=sorted(_grouped(pairs, day, deadlines), key=lambda c: str(c.key)),
-        by_channel=by_count(_grouped(pairs, lambda f: f.channel, deadlines)),
+        by_department=by_count(_grouped(pairs, lambda f: f.department_id)),
+        by_district=by_count(_grouped(pairs, lambda f: f.district_id)),
+        by_day=sorted(_grouped(pairs, day), key=lambda c: str(c.key)),
+        by_channel=by_count(_grouped(pairs, lambda f: f.channel)),
         by_hour=sorted(
-            _grouped(pairs, lambda f: f.created_at.astimezone(zone).hour, deadlines),
+            _grouped(pairs, lambda f: f.created_at.astimezone(zone).hour),
             key=lambda c: c.key,  # type: ignore[arg-type, return-value]
         ),
     )
