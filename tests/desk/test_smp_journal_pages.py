@@ -13,10 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from dispatcher.desk.smp_journal import deadlines
 from dispatcher.services import accounts
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_channel
 from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoDirectory
 from intake_core.status import CallStatus
 from tests.conftest import auth
 from tests.desk.conftest import DEMO_MO, http_login, make_user
@@ -196,3 +198,55 @@ def test_smp_journal_shows_a_handover_from_the_ambulance_api(
     assert f"<time>{received.astimezone(MOSCOW):%d.%m.%Y %H:%M}</time>" in row
     assert "В работе, срок до" in row or "Назначение просрочено" in row
     assert "926" not in row  # no phone in the journal
+
+
+NOON = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+DEADLINE_CASES = [
+    # status, assigned after creation, served after creation, now after creation → label, ok
+    ("new", None, None, timedelta(minutes=10), "В работе, срок до 02.11 15:30", None),
+    ("new", None, None, timedelta(minutes=31), "Назначение просрочено", False),
+    (
+        "active",
+        timedelta(minutes=29),
+        None,
+        timedelta(hours=20),
+        "В работе, срок до 03.11 15:29",
+        None,
+    ),
+    ("active", timedelta(minutes=29), None, timedelta(hours=25), "Обслуживание просрочено", False),
+    ("active", timedelta(minutes=31), None, timedelta(hours=1), "Назначен с опозданием", False),
+    (
+        "served",
+        timedelta(minutes=5),
+        timedelta(hours=25),
+        timedelta(days=2),
+        "Обслужен с опозданием",
+        False,
+    ),
+    ("served", timedelta(minutes=5), timedelta(hours=24), timedelta(days=2), "В срок", True),
+    ("cancelled", None, None, timedelta(hours=3), "Отменён", None),
+    ("transferred", None, None, timedelta(hours=3), "Передан в другую МО", None),
+]
+
+
+@pytest.mark.parametrize(("state", "assigned", "served", "later", "label", "ok"), DEADLINE_CASES)
+def test_smp_journal_deadline_labels(
+    db: Database,
+    state: str,
+    assigned: timedelta | None,
+    served: timedelta | None,
+    later: timedelta,
+    label: str,
+    ok: bool | None,
+) -> None:
+    with db.session() as session:
+        mo = MoDirectory().by_code(session, DEMO_MO)
+    assert mo is not None
+    call = tables.CallRow(
+        status=state,
+        created_at=NOON,
+        assigned_at=NOON + assigned if assigned else None,
+        served_at=NOON + served if served else None,
+    )
+    found = deadlines(call, mo, NOON + later)
+    assert (found.label, found.ok) == (label, ok)
