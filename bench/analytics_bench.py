@@ -1,7 +1,7 @@
 """Analytics on a generated month: store it, then fetch, compute, draw and export, timed.
 
 Runs on SQLite (a temporary file) and on PostgreSQL when reachable (a temporary database).
-The page shows a report and eight charts; the desk keeps a report for a minute, so «one page»
+The page shows a report and its charts (twelve); the desk keeps a report for a minute, so «one page»
 below is one fetch and computation plus every chart, as a browser loads it («uncached»: were
 the period read again for each chart).
 """
