@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dispatcher.desk.smp_journal import deadlines
 from dispatcher.services import accounts
+from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_channel
 from dispatcher.storage.database import Database
@@ -250,3 +251,26 @@ def test_smp_journal_deadline_labels(
     )
     found = deadlines(call, mo, NOON + later)
     assert (found.label, found.ok) == (label, ok)
+
+
+def test_smp_journal_accepted_is_when_an_operator_took_a_pending_call(
+    client: TestClient, db: Database
+) -> None:
+    created = DAY.replace(hour=7, minute=50)
+    call_id = store_demo_call(db, "Непонятнов", street="Несуществующая", now=created)
+    with db.session() as session:
+        row = session.get(tables.CallRow, call_id)
+        assert row is not None and row.status == CallStatus.PENDING.value
+        row.source = "ambulance"
+    make_user(db, "journal-pending", "dispatcher")
+    http_login(client, "journal-pending", landing="/desk")
+    before = _rows(client.get(f"{JOURNAL}?first=2026-11-02&last=2026-11-02").text)[call_id]
+    assert before.count("<time></time>") == 3  # not accepted, assigned or served yet
+    assert "Назначение просрочено" in before
+
+    with db.session() as session:
+        actor = Actor("Оператор", None)
+        CallLifecycle(session, actor, now=DAY.replace(hour=8, minute=25)).accept(call_id)
+    after = _rows(client.get(f"{JOURNAL}?first=2026-11-02&last=2026-11-02").text)[call_id]
+    assert "<time>02.11.2026 07:50</time><" in after  # received
+    assert "<td><time>02.11.2026 08:25</time></td>" in after  # accepted
