@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from dispatcher.storage import tables
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from tests.desk.conftest import VIEWPORT, LiveServer, login, make_user, screenshot
+from tests.desk.forms_calls import store_demo_call
 
 ALWAYS = "пн-вс 00:00-24:00"  # the demo doctors work whenever the test runs
 
@@ -117,3 +118,25 @@ def test_browser_questionnaire_gives_back_the_triage_banner_it_took_over(
     expect(page.locator("#emergency-banner")).to_be_visible()  # still the triage's
     expect(page.locator("#emergency-flags")).to_have_text(flags)
     expect(page.locator("#btn-save")).to_be_disabled()
+
+
+def test_browser_red_flag_exit_on_a_stored_call_is_recorded(
+    page: Page, live_server: LiveServer
+) -> None:
+    db = live_server.db
+    call_id = store_demo_call(db, "Экстренцев", house="13")
+    make_user(db, "q-exit", "dispatcher")
+    login(page, live_server, "q-exit")
+    page.goto(f"{live_server.url}/desk/calls/{call_id}/reason")
+    expect(page.locator("#emergency-banner")).to_be_hidden()
+    page.locator(".qn-answer").first.focus()
+    _keys(page, "1", "1")  # at home; a red flag: yes
+    expect(page.locator("#emergency-banner")).to_be_visible()
+    expect(page.locator("#btn-reason")).to_be_disabled()
+    page.click("#btn-record-exit")
+    expect(page.locator("#emergency-recorded")).to_contain_text("Записано в вызов №")
+    expect(page.locator("#emergency-flags")).to_have_text("Экстренные показания")
+    _fits(page, "dispatch_reason_red_flag_recorded")
+    page.click("#emergency-recorded a")
+    expect(page.locator("dd.flag")).to_have_text("Экстренные показания")
+    expect(page.locator("#history")).to_contain_text("Опросник: Экстренные показания")
