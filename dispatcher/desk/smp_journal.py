@@ -38,6 +38,7 @@ TEXTS = {
 JournalReaderDep = Annotated[DeskUser, Depends(require_roles(*READERS, message=TEXTS["readers"]))]
 MAX_DAYS = 31
 SMP_CARD = "smp_card"
+CREATED_WITHIN = timedelta(days=1)  # from an intake's receipt to its call
 COLUMNS = (
     "Карта СМП",
     "Вызов №",
@@ -201,6 +202,9 @@ def journal(session: Session, mo: MoContext, period: Period, now: datetime) -> l
                 tables.CallRow.source == Source.AMBULANCE.value,
                 tables.CallRow.received_at >= start,
                 tables.CallRow.received_at < end,
+                # created after it was received, within the queue's delay: the indexed column
+                tables.CallRow.created_at >= start,
+                tables.CallRow.created_at < end + CREATED_WITHIN,
             )
         )
     }
