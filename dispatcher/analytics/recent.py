@@ -1,4 +1,4 @@
-"""Reports kept for a short while: a page and its eight charts read the period only once."""
+"""Reports kept for a short while: a page and its charts read the period only once."""
 
 from __future__ import annotations
 
