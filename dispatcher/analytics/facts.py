@@ -128,10 +128,11 @@ def load_facts(session: Session, mo: MoFrame, period: Period) -> list[CallFact]:
 
 
 def _outcome(r: Sequence[Any]) -> Outcome | None:
-    """The served call's result: the card's code wins over the call's (the same when both)."""
+    """The visit so far: the card's result code wins over the call's (the same when both);
+    a doctor on the way already has a departure."""
     call_result, diagnoses, card_result, reason, departed, arrived, finished = r
     result = card_result or call_result
-    if result is None and not diagnoses and finished is None:
+    if result is None and not diagnoses and departed is arrived is finished is None:
         return None
     return Outcome(
         result=result,

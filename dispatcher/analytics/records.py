@@ -48,7 +48,7 @@ class CallFact:
     served_at: datetime | None
     card: CardFact | None = None
     first_assigned_at: datetime | None = None  # from the history; None: `assigned_at`
-    outcome: Outcome | None = None  # a served call's result, diagnoses and trip
+    outcome: Outcome | None = None  # the visit's result, diagnoses and trip, once begun
 
     @property
     def assigned_first(self) -> datetime | None:

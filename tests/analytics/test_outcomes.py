@@ -19,6 +19,7 @@ from dispatcher.analytics.month import DEATH_BRANCH, MonthCall
 from dispatcher.analytics.outcomes import TripTimes
 from dispatcher.analytics.report import tables
 from dispatcher.storage import tables as db_tables
+from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.call import ServiceResult
 from tests.analytics.conftest import StoredCase
 from tests.analytics.test_figures import _as_hand, _hand_sla, _ids
@@ -234,3 +235,28 @@ def test_outcome_tables_name_departments_doctors_and_profiles(case: StoredCase) 
     assert summary["Госпитализировано, %"] == round(100 * hospitalised / len(with_result), 1)
     top = found["diagnosis_top"].rows[0]
     assert top[1] == "X" and isinstance(top[2], int)
+
+
+def test_a_doctor_on_the_way_counts_for_the_departure_stage_only(case: StoredCase) -> None:
+    active = next(c for c in case.month.calls if c.status.value == "active" and c.card is not None)
+    call_id = case.stored.call_ids[active.index]
+    assert active.assigned_at is not None
+    departed = active.assigned_at + timedelta(minutes=17)
+    with case.db.session() as session:
+        card = session.get(CallServiceCard, call_id)
+        assert card is not None
+        card.departed_at = departed
+    try:
+        outcomes = case.report().outcomes
+    finally:
+        with case.db.session() as session:
+            card = session.get(CallServiceCard, call_id)
+            assert card is not None
+            card.departed_at = None
+    before = _hand_trips(case, lambda c: "all")["all"]
+    after = _as_trips([outcomes.trip_overall], lambda k: k)["all"]
+    assert after["to_depart"][0] == before["to_depart"][0] + 1  # type: ignore[index]
+    assert after["on_road"][0] == before["on_road"][0]  # type: ignore[index]
+    assert sum(r.total for r in outcomes.by_department) == sum(
+        1 for c in case.month.calls if c.result
+    )
