@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -14,7 +14,7 @@ from bots.context import BotContext
 from bots.draft import LinkDraft, Linking, load, save
 from bots.dto import Sender, sender_of
 from bots.handlers.flow import begin_call, require_phone
-from bots.handlers.typed import TYPED
+from bots.handlers.typed import TYPED, text_is
 from intake_core.intake import parse_birth_date
 from intake_core.policy import parse_policy
 
@@ -135,7 +135,7 @@ def router() -> Router:
     """The link handlers, registered in the order they must match."""
     router = Router(name="link")
     router.message.register(link, Command("link"))
-    router.message.register(link, F.text == texts.MENU_LINK)
+    router.message.register(link, text_is(texts.MENU_LINK))
     router.callback_query.register(method, Linking.method, keyboards.LinkMethod.filter())
     router.message.register(policy, Linking.policy, TYPED)
     router.message.register(full_name, Linking.full_name, TYPED)

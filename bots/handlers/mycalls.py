@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -15,7 +15,7 @@ from bots.context import BotContext
 from bots.draft import CancelDraft, Cancelling, load, save
 from bots.dto import Sender, sender_of
 from bots.handlers.flow import require_phone
-from bots.handlers.typed import TYPED
+from bots.handlers.typed import TYPED, text_is
 
 
 async def my_calls(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -83,7 +83,7 @@ def router() -> Router:
     """The mycalls handlers, registered in the order they must match."""
     router = Router(name="mycalls")
     router.message.register(my_calls, Command("my"))
-    router.message.register(my_calls, F.text == texts.MENU_MY)
+    router.message.register(my_calls, text_is(texts.MENU_MY))
     router.callback_query.register(pick, keyboards.CancelPick.filter())
     router.callback_query.register(reason_button, Cancelling.reason, keyboards.Reason.filter())
     router.message.register(reason_text, Cancelling.reason, TYPED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -20,7 +20,7 @@ from bots.handlers.flow import (
     show_address,
 )
 from bots.handlers.link import begin_link
-from bots.handlers.typed import TYPED
+from bots.handlers.typed import TYPED, text_is
 from intake_core.patient import AgeCategory, age_category
 
 
@@ -168,7 +168,7 @@ def router() -> Router:
     """The newcall handlers, registered in the order they must match."""
     router = Router(name="newcall")
     router.message.register(new_call, Command("call"))
-    router.message.register(new_call, F.text == texts.MENU_CALL)
+    router.message.register(new_call, text_is(texts.MENU_CALL))
     router.callback_query.register(pick_patient, NewCall.patient, keyboards.PatientPick.filter())
     router.message.register(typed_address, NewCall.address, TYPED)
     router.callback_query.register(saved_address, NewCall.address, keyboards.AddressPick.filter())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -13,6 +13,7 @@ from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import LinkDraft, Linking, Onboarding, save
 from bots.dto import contact_of, sender_of
+from bots.handlers.typed import HAS_CONTACT, text_is
 from intake_core.phones import InvalidPhone
 
 
@@ -74,9 +75,9 @@ def router() -> Router:
     """The start handlers, registered in the order they must match."""
     router = Router(name="start")
     router.message.register(start, CommandStart())
-    router.message.register(contact, F.contact)
+    router.message.register(contact, HAS_CONTACT)
     router.message.register(contact_expected, Onboarding.contact)
     router.message.register(help_, Command("help"))
-    router.message.register(help_, F.text == texts.MENU_HELP)
+    router.message.register(help_, text_is(texts.MENU_HELP))
     router.message.register(cancel, Command("cancel"))
     return router
