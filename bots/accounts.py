@@ -8,7 +8,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bots.dto import Person
 from dispatcher.storage import tables
@@ -26,7 +25,8 @@ def _name_key(value: str | None) -> str:
     return " ".join((value or "").split()).casefold().replace("ё", "е")
 
 
-def _person(row: LinkedPatient) -> Person:
+def person_of(row: LinkedPatient) -> Person:
+    """A linked person as the dialogs use them."""
     return Person(
         id=row.id,
         last_name=row.last_name,
@@ -68,18 +68,6 @@ class Accounts:
                 user.updated_at, user.blocked_at = now, None
         log.info("telegram user %s shared phone %s", user_id, mask_phone(phone))
         return phone
-
-    @staticmethod
-    def phone_in(session: Session, user_id: int) -> str | None:
-        """The user's phone, or None until they have shared it."""
-        return session.scalar(select(TelegramUser.phone).where(TelegramUser.id == user_id))
-
-    @staticmethod
-    def patients_in(session: Session, user_id: int) -> list[Person]:
-        rows = session.scalars(
-            select(LinkedPatient).where(LinkedPatient.user_id == user_id).order_by(LinkedPatient.id)
-        )
-        return [_person(row) for row in rows]
 
     def find_in_registry(
         self,
@@ -132,7 +120,7 @@ class Accounts:
                 )
                 session.add(row)
                 session.flush()
-                return _person(row)
+                return person_of(row)
         except IntegrityError:
             with self.db.session() as session:
                 existing = session.scalars(
@@ -145,7 +133,7 @@ class Accounts:
                 ).one()
                 if policy_number and not existing.policy_number:
                     existing.policy_number = policy_number
-                return _person(existing)
+                return person_of(existing)
 
     def deactivate(self, chat_id: int) -> None:
         """The user blocked the bot: stop sending to this chat until they /start again."""

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bots.dto import ADDRESS_PARTS, AddressDraft, SavedAddressItem
+from bots.dto import ADDRESS_PARTS, AddressDraft
 from bots.reads import Reads
 from dispatcher.storage.bot_tables import SavedAddress
 from dispatcher.storage.database import Database
@@ -96,20 +96,6 @@ class AddressBook:
         return draft.model_copy(
             update={"mo_code": mo.code, "mo_name": mo.name, "district": found.district.name}
         )
-
-    @staticmethod
-    def saved_in(session: Session, user_id: int) -> list[SavedAddressItem]:
-        """The user's most recently used addresses, newest first."""
-        rows = session.scalars(
-            select(SavedAddress)
-            .where(SavedAddress.user_id == user_id)
-            .order_by(SavedAddress.used_at.desc())
-            .limit(MAX_SAVED)
-        )
-        return [
-            SavedAddressItem(row.id, row.label, AddressDraft.model_validate(row.components))
-            for row in rows
-        ]
 
     def remember(self, user_id: int, draft: AddressDraft) -> None:
         """Keep the confirmed address (with entrance, floor, intercom) for the next call."""

@@ -15,12 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.accounts import Accounts
-from bots.addresses import AddressBook
-from bots.dto import Person, SavedAddressItem
+from bots.accounts import person_of
+from bots.addresses import MAX_SAVED
+from bots.dto import AddressDraft, Person, SavedAddressItem
 from bots.reads import Reads
+from dispatcher.storage.bot_tables import LinkedPatient, SavedAddress, TelegramUser
 
 MAX_CACHED = 50_000
 
@@ -53,10 +55,24 @@ class Profiles:
 
     @staticmethod
     def _load(session: Session, user_id: int) -> Profile:
+        """One query, one round trip: the user row joined to their people and addresses."""
+        rows = session.execute(
+            select(TelegramUser.phone, LinkedPatient, SavedAddress)
+            .select_from(TelegramUser)
+            .outerjoin(LinkedPatient, LinkedPatient.user_id == TelegramUser.id)
+            .outerjoin(SavedAddress, SavedAddress.user_id == TelegramUser.id)
+            .where(TelegramUser.id == user_id)
+        ).all()
+        people = {p.id: p for _, p, _ in rows if p is not None}
+        places = {a.id: a for _, _, a in rows if a is not None}
+        recent = sorted(places.values(), key=lambda a: (a.used_at, a.id), reverse=True)
         return Profile(
-            phone=Accounts.phone_in(session, user_id),
-            people=tuple(Accounts.patients_in(session, user_id)),
-            addresses=tuple(AddressBook.saved_in(session, user_id)),
+            phone=rows[0].phone if rows else None,
+            people=tuple(person_of(people[i]) for i in sorted(people)),
+            addresses=tuple(
+                SavedAddressItem(a.id, a.label, AddressDraft.model_validate(a.components))
+                for a in recent[:MAX_SAVED]
+            ),
         )
 
     async def get(self, user_id: int) -> Profile:
