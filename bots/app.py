@@ -25,9 +25,10 @@ from bots import errors
 from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
+from bots.coding import ReasonCoding
 from bots.context import BotContext
 from bots.dialog_state import DialogStateMiddleware
-from bots.handlers import complaints, fallback, link, mycalls, newcall, start
+from bots.handlers import complaints, fallback, link, mycalls, newcall, questionnaire, start
 from bots.notices import Notices
 from bots.notifier import Notifier
 from bots.profiles import Profiles
@@ -41,6 +42,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoDirectory
 from intake_core.analysis import TextAnalyzer
+from intake_core.questionnaire import load_questionnaire
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +100,29 @@ def build_context(
     queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
     client_id = ensure_client(db, bot_settings.bot_client_name)
     reads = Reads(db)
+    coding = (
+        ReasonCoding(
+            load_questionnaire(settings.dispatch_questionnaire_path),
+            db,
+            client,
+            f"fsm:{bot_settings.bot_group}",
+            client_id,
+        )
+        if bot_settings.bot_questionnaire
+        else None
+    )
     return BotContext(
         settings=settings,
         bot_settings=bot_settings,
         accounts=Accounts(db, clock),
         addresses=AddressBook(db, analyzer, directory, clock, reads),
-        submission=Submission(db, queue, analyzer, directory, client_id, clock),
+        submission=Submission(db, queue, analyzer, directory, client_id, clock, coding),
         calls=CallBook(db, clock),
         notices=Notices(db),
         profiles=Profiles(reads, bot_settings.bot_cache_ttl),
         reads=reads,
         clock=clock,
+        coding=coding,
     )
 
 
@@ -125,6 +139,7 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
         newcall.router(),
         link.router(),
         complaints.router(),
+        questionnaire.router(),
         fallback.router(),
     )
 
@@ -164,6 +179,7 @@ class BotRunner:
             ctx.settings.events_stream,
             ctx.bot_settings.bot_group,
             ctx.deactivate,
+            on_event=ctx.coding.apply if ctx.coding else None,
         )
 
     async def run(self, handle_signals: bool = True) -> None:

@@ -10,12 +10,14 @@ from datetime import datetime
 from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
+from bots.coding import ReasonCoding
 from bots.notices import Notices
 from bots.profiles import Profiles
 from bots.reads import Reads
 from bots.settings import BotSettings
 from bots.submission import Submission
 from dispatcher.settings import Settings
+from intake_core.questionnaire import Questionnaire
 
 
 @dataclass(slots=True)
@@ -33,6 +35,11 @@ class BotContext:
     profiles: Profiles
     reads: Reads
     clock: Callable[[], datetime]
+    coding: ReasonCoding | None = None  # None: the MO switched the bot's questionnaire off
+
+    @property
+    def questionnaire(self) -> Questionnaire | None:
+        return self.coding.questionnaire if self.coding else None
 
     async def deactivate(self, chat_id: int) -> None:
         await asyncio.to_thread(self.accounts.deactivate, chat_id)

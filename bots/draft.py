@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 
 from aiogram.fsm.context import FSMContext
@@ -33,6 +33,7 @@ class NewCall(StatesGroup):
     floor = State()
     intercom = State()
     complaints = State()
+    questionnaire = State()
     safety = State()
     cutoff = State()
     summary = State()
@@ -63,6 +64,8 @@ class CallDraft(BaseModel):
     chips: list[int] = Field(default_factory=list)
     free_text: list[str] = Field(default_factory=list)
     safety_step: int = 0
+    answers: list[str] = Field(default_factory=list)  # the questionnaire's answer ids so far
+    coded_at: datetime | None = None  # when the questionnaire reached an outcome
 
     def complaints_text(self, chips: tuple[str, ...]) -> str:
         picked = [chips[i] for i in sorted(self.chips) if 0 <= i < len(chips)]

@@ -14,6 +14,7 @@ from aiogram.types import (
 
 from bots import texts
 from bots.dto import CallSummary, Person, SavedAddressItem
+from intake_core.questionnaire import Question
 
 
 class LinkMethod(CallbackData, prefix="lm"):
@@ -43,6 +44,14 @@ class Chip(CallbackData, prefix="ch"):
 class Answer(CallbackData, prefix="yn"):
     step: int
     yes: bool
+
+
+class Reply(CallbackData, prefix="qa"):
+    """A questionnaire answer: `step` answers were given before it; `index` -1 is «Назад»."""
+
+    key: str  # the start of the draft's key: a button from another dialog is refused
+    step: int
+    index: int
 
 
 class Proceed(CallbackData, prefix="go"):
@@ -168,6 +177,22 @@ def yes_no(step: int) -> InlineKeyboardMarkup:
         ],
         width=2,
     )
+
+
+def question(question: Question, key: str, step: int) -> InlineKeyboardMarkup:
+    """One button per answer, then «Назад»."""
+    buttons = [
+        InlineKeyboardButton(
+            text=answer.text, callback_data=Reply(key=key, step=step, index=index).pack()
+        )
+        for index, answer in enumerate(question.answers)
+    ]
+    buttons.append(
+        InlineKeyboardButton(
+            text=texts.BACK, callback_data=Reply(key=key, step=step, index=-1).pack()
+        )
+    )
+    return _rows(buttons)
 
 
 def proceed() -> InlineKeyboardMarkup:

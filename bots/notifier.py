@@ -48,6 +48,7 @@ class Notifier:
         group: str,
         on_blocked: Callable[[int], Awaitable[None]],
         consumer: str | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.bot = bot
         self.client = client
@@ -56,6 +57,7 @@ class Notifier:
         self.group = group
         self.on_blocked = on_blocked
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        self.on_event = on_event  # synchronous work an event triggers before the notices
         self.retry_delay = 1.0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -108,6 +110,8 @@ class Notifier:
         if raw is None:
             return True
         event = json.loads(raw)
+        if self.on_event is not None:
+            await asyncio.to_thread(self.on_event, event)
         notices = await asyncio.to_thread(self.notices.for_event, event)
         ok = True
         for notice in notices:

@@ -28,6 +28,7 @@ class BotSettings(BaseSettings):
     bot_polling_timeout: int = 10
     bot_send_attempts: int = 5  # 429 and 5xx retries per request before giving up
     bot_cache_ttl: float = 60.0  # seconds a user's phone, people and addresses stay cached
+    bot_questionnaire: bool = True  # the reason-code questionnaire after the complaints
     bot_concurrency: int = 64  # updates handled at once (and the FSM's Redis connections)
 
     @property

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bots.coding import ReasonCoding
 from bots.draft import CallDraft
 from bots.texts import CHIPS
 from dispatcher.queue import IntakeQueue
@@ -72,8 +73,10 @@ class Submission:
         directory: MoDirectory,
         client_id: int,
         clock: Callable[[], datetime],
+        coding: ReasonCoding | None = None,
     ) -> None:
         self.db = db
+        self.coding = coding
         self.queue = queue
         self.analyzer = analyzer
         self.directory = directory
@@ -141,6 +144,8 @@ class Submission:
             self.clock(),
         )
         if submitted.created:
+            if self.coding is not None and draft.coded_at is not None:
+                self.coding.remember(submitted.intake_id, draft.answers, draft.coded_at)
             self.queue.enqueue(submitted.intake_id)
             log.info("telegram intake %s queued", submitted.intake_id)
         return submitted.created

@@ -149,6 +149,23 @@ def complaints_noted(text: str) -> str:
     return f"Записал: {text}\nМожно добавить ещё или нажать «Готово»."
 
 
+QUESTIONNAIRE_INTRO = (
+    "Ответьте, пожалуйста, на несколько вопросов — так мы поймём, какой врач нужен."
+)
+BACK = "« Назад"
+
+
+def question(number: int, text: str, hint: str | None) -> str:
+    lines = [f"Вопрос {number}. {text}"]
+    if hint:
+        lines.append(hint)
+    return "\n".join(lines)
+
+
+def reason_noted(text: str) -> str:
+    return f"Спасибо! Повод вызова: {text}."
+
+
 SAFETY_INTRO = "Несколько коротких вопросов о безопасности."
 YES = "Да"
 NO = "Нет"

@@ -14,6 +14,7 @@ from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
 from bots.dto import sender_of
+from bots.handlers import questionnaire
 from bots.handlers.flow import after_safety, ask_safety, show_summary, stop_emergency
 from bots.handlers.typed import TYPED
 from intake_core.call import RedFlag
@@ -63,8 +64,7 @@ async def complaints_done(query: CallbackQuery, state: FSMContext, ctx: BotConte
     if flags:
         await stop_emergency(query.message, state, ctx, sender_of(query), draft, flags)
         return
-    await query.message.answer(texts.SAFETY_INTRO)
-    await ask_safety(query.message, state, draft.model_copy(update={"safety_step": 0}))
+    await questionnaire.begin(query.message, state, ctx, draft)
 
 
 async def safety_answer(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.bots.harness import ChatDriver
+import asyncio
+
+from sqlalchemy import select
+
+from dispatcher.storage import tables
+from tests.bots.harness import BotHarness, ChatDriver
 
 POLICY = "7716613186091393"  # Тестов Пётр Игоревич, 02.11.1958, in the demo registry
 PHONE = "+79000000102"
@@ -61,7 +66,32 @@ async def complaints(chat: ChatDriver, text: str = "болит горло") -> N
     await chat.press("Готово", noted)
 
 
+# (a fragment of the question, the button pressed): an adult at home with a mild fever
+ADULT_FEVER = (
+    ("Где сейчас находится пациент?", "Дома"),
+    ("Есть ли сейчас что-то из этого", "Нет"),
+    ("Сколько лет пациенту?", "Взрослый"),
+    ("Что беспокоит пациента?", "Температура, простуда"),
+    ("Температура 39 и выше", "Нет"),
+)
+
+
+async def answer_questions(chat: ChatDriver, path: tuple[tuple[str, str], ...]) -> None:
+    for question, answer in path:
+        await chat.expect(question)
+        await chat.press(answer)
+
+
+async def reason_questionnaire(chat: ChatDriver) -> None:
+    """The shipped questionnaire walked to «Температура, ОРВИ у взрослого» (60Т)."""
+    await chat.expect("Ответьте, пожалуйста, на несколько вопросов")
+    await answer_questions(chat, ADULT_FEVER)
+    await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
+
+
 async def safety_all_no(chat: ChatDriver) -> None:
+    """The questionnaire after the complaints, then «Нет» to every safety question."""
+    await reason_questionnaire(chat)
     await chat.expect("Несколько коротких вопросов")
     for question in (
         "Трудно дышать",
@@ -83,3 +113,16 @@ async def make_call(chat: ChatDriver, saved: bool = False) -> None:
     summary = await chat.expect("Проверьте вызов")
     await chat.press("Подтвердить", summary)
     await chat.expect("Заявка отправлена")
+
+
+async def emergency_recorded(bot: BotHarness) -> tuple[list[tables.Intake], list[str], int]:
+    """The stored intakes, events and calls once the emergency is recorded (after the reply)."""
+    for _ in range(100):
+        with bot.db.session() as session:
+            intakes = list(session.scalars(select(tables.Intake)))
+            topics = [e.topic for e in session.scalars(select(tables.OutboxEvent))]
+            calls = len(session.scalars(select(tables.CallRow)).all())
+        if topics and all(i.state != "queued" for i in intakes):  # one snapshot of both
+            break
+        await asyncio.sleep(0.05)
+    return intakes, topics, calls

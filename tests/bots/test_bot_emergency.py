@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import select
-
-from dispatcher.storage import tables
-from tests.bots.dialogs import onboard, up_to_complaints
+from tests.bots.dialogs import emergency_recorded, onboard, reason_questionnaire, up_to_complaints
 from tests.bots.harness import BotHarness
-
-
-async def _recorded(bot: BotHarness) -> tuple[list[tables.Intake], list[str], int]:
-    """The stored intakes, events and calls once the emergency is recorded (after the reply)."""
-    for _ in range(100):
-        with bot.db.session() as session:
-            intakes = list(session.scalars(select(tables.Intake)))
-            topics = [e.topic for e in session.scalars(select(tables.OutboxEvent))]
-            calls = len(session.scalars(select(tables.CallRow)).all())
-        if topics and all(i.state != "queued" for i in intakes):  # one snapshot of both
-            break
-        await asyncio.sleep(0.05)
-    return intakes, topics, calls
 
 
 async def test_bot_stops_and_records_an_emergency_when_a_safety_answer_is_yes(
@@ -32,11 +14,12 @@ async def test_bot_stops_and_records_an_emergency_when_a_safety_answer_is_yes(
     await up_to_complaints(chat)
     await chat.press("Кашель")
     await chat.press("Готово")
+    await reason_questionnaire(chat)
     await chat.expect("Трудно дышать")
     await chat.press("Да")
     stop = await chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
     assert "затруднённое дыхание" in stop.text
-    intakes, topics, calls = await _recorded(bot)
+    intakes, topics, calls = await emergency_recorded(bot)
     assert [i.state for i in intakes] == ["emergency"]
     assert {"code": "bot_breathing", "reason": "затруднённое дыхание"} in intakes[0].red_flags
     assert topics == ["intake.emergency"] and calls == 0
@@ -55,7 +38,7 @@ async def test_bot_stops_an_emergency_found_by_triage_in_the_complaint_text(
     await chat.press("Готово", noted)
     stop = await chat.expect("Срочно звоните 103 или 112")
     assert "Потеря сознания" in stop.text
-    intakes, topics, calls = await _recorded(bot)
+    intakes, topics, calls = await emergency_recorded(bot)
     assert [i.state for i in intakes] == ["emergency"] and topics == ["intake.emergency"]
     assert calls == 0
     assert not [m for m in chat.messages() if "Несколько коротких вопросов" in m]
@@ -70,4 +53,5 @@ async def test_bot_does_not_stop_when_the_complaint_text_negates_a_red_flag(
     await chat.send("кашель, удушья нет")
     noted = await chat.expect("Записал:")
     await chat.press("Готово", noted)
+    await reason_questionnaire(chat)
     await chat.expect("Несколько коротких вопросов")

@@ -1,0 +1,216 @@
+"""The desk's reason-code questionnaire in the bot: buttons, «Назад», red-flag exits, stale taps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from bots import keyboards
+from bots.settings import BotSettings
+from dispatcher.analysis import NlpAnalyzer
+from dispatcher.settings import Settings
+from dispatcher.storage import tables
+from dispatcher.storage.database import Database
+from dispatcher.storage.dispatch_tables import CallServiceCard
+from intake_core.questionnaire import load_questionnaire
+from tests.bots.conftest import running_bot
+from tests.bots.dialogs import (
+    ADULT_FEVER,
+    answer_questions,
+    complaints,
+    emergency_recorded,
+    make_call,
+    onboard,
+    up_to_complaints,
+)
+from tests.bots.fake_telegram import FakeTelegram, Recorded
+from tests.bots.harness import BotHarness, ChatDriver
+from tests.conftest import WorkerRunner
+
+FEVER_PATH = ["home", "no", "adult", "fever", "no"]  # answer ids of ADULT_FEVER in the tree
+
+
+def _desk_transcript() -> list[dict[str, str]]:
+    """What the desk writes into the card for the same answers."""
+    return load_questionnaire().walk(FEVER_PATH).transcript()
+
+
+async def _confirmed_and_accepted(chat: ChatDriver, worker: WorkerRunner) -> None:
+    """The safety questions, the summary confirmed, the worker run, «Вызов принят» received."""
+    await chat.expect("Несколько коротких вопросов")
+    for _ in range(6):
+        await chat.expect("?")
+        await chat.press("Нет")
+    summary = await chat.expect("Проверьте вызов")
+    await chat.press("Подтвердить", summary)
+    await chat.expect("Заявка отправлена")
+    worker.drain()
+    await chat.expect("Вызов принят: Карта вызова №")
+
+
+def _card(bot: BotHarness) -> tuple[CallServiceCard, tables.CallRow]:
+    with bot.db.session() as session:
+        call = session.scalars(select(tables.CallRow)).one()
+        card = session.get(CallServiceCard, call.id)
+        assert card is not None, "the call was stored without the patient's reason code"
+        session.expunge_all()
+    return card, call
+
+
+async def _answers(bot: BotHarness, query: dict[str, Any], count: int) -> list[Recorded]:
+    """The bot's first `count` answerCallbackQuery requests to one callback query id."""
+    found: list[Recorded] = []
+    start = 0
+    while len(found) < count:
+        index, answer = await bot.fake.wait_for(
+            lambda r: (
+                r.method == "answerCallbackQuery"
+                and str(r.params.get("callback_query_id")) == query["callback_query"]["id"]
+            ),
+            start,
+        )
+        found.append(answer)
+        start = index + 1
+    return found
+
+
+async def test_bot_questionnaire_walk_codes_the_stored_call_like_the_desk(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(8101)
+    await onboard(chat)
+    await make_call(chat)  # the questionnaire walked to «Температура, ОРВИ у взрослого»
+    worker.drain()
+    await chat.expect("Вызов принят: Карта вызова №")  # the card is written before the notice
+    card, call = _card(bot)
+    tree = load_questionnaire()
+    assert (card.questionnaire_id, card.questionnaire_version) == (tree.id, tree.version)
+    assert (card.branch, card.reason_code, card.reason_letter) == ("adult_fever_home", "60Т", "Т")
+    assert (card.reason_text, card.urgency) == ("Температура, ОРВИ у взрослого", "routine")
+    assert card.answers == _desk_transcript()
+    assert card.coded_by_user_id is None and card.coded_at is not None
+    assert call.complaints["reason_code"] == "60Т"
+
+
+async def test_bot_questionnaire_back_button_undoes_the_last_answer(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(8102)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await chat.expect("Ответьте, пожалуйста")
+    await answer_questions(chat, ADULT_FEVER[:2])
+    await chat.expect("Вопрос 3. Сколько лет пациенту?")
+    await chat.press("Ребёнок от 1 года до 18 лет")
+    await chat.expect("Вопрос 4. Что беспокоит ребёнка?")
+    await chat.press("Назад")
+    await chat.expect("Вопрос 3. Сколько лет пациенту?")
+    await chat.press("Взрослый")
+    await answer_questions(chat, ADULT_FEVER[3:])
+    await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
+    await _confirmed_and_accepted(chat, worker)
+    card, _ = _card(bot)
+    assert card.answers == _desk_transcript()  # the child's answer was taken back
+    assert card.branch == "adult_fever_home"
+
+
+async def test_bot_questionnaire_back_from_the_first_question_returns_to_complaints(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(8103)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
+    await chat.press("Назад")
+    chips = await chat.expect("Что беспокоит?")
+    await chat.press("Готово", chips)
+    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
+
+
+async def test_bot_questionnaire_red_flag_exit_stops_and_records_the_emergency(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(8104)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await answer_questions(chat, (("Где сейчас находится пациент?", "Дома"),))
+    await chat.expect("Есть ли сейчас что-то из этого")
+    await chat.press("Да")
+    stop = await chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
+    assert "Экстренные показания" in stop.text and "НЕ оформлен" in stop.text
+    intakes, topics, calls = await emergency_recorded(bot)
+    assert [i.state for i in intakes] == ["emergency"]
+    flag = {"code": "questionnaire:red_flag", "reason": "Экстренные показания"}
+    assert flag in intakes[0].red_flags
+    assert topics == ["intake.emergency"] and calls == 0
+    assert not [m for m in chat.messages() if "Несколько коротких вопросов" in m]
+    await chat.send("/help")  # the dialog is over
+    await chat.expect("Команды:")
+
+
+async def test_bot_questionnaire_ignores_a_double_tap_a_redelivery_and_a_foreign_button(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(8105)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    first = await chat.expect("Вопрос 1. Где сейчас находится пациент?")
+    home = next(data for text, data in first.buttons() if text.startswith("Дома"))
+    tap = await bot.fake.callback(chat.user_id, home, 1)
+    again = await bot.fake.callback(chat.user_id, home, 1)  # a double tap
+    await bot.fake.inject({"callback_query": tap["callback_query"]})  # redelivered
+    foreign = keyboards.Reply(key="00000000", step=1, index=0).pack()
+    other = await bot.fake.callback(chat.user_id, foreign, 1)
+    stale = "Эта кнопка уже неактуальна."
+    taken, repeated = await _answers(bot, tap, 2)  # the same query id, delivered twice
+    assert taken.params.get("text") is None and repeated.params.get("text") == stale
+    for query in (again, other):
+        assert [a.params.get("text") for a in await _answers(bot, query, 1)] == [stale]
+    await chat.expect("Вопрос 2. Есть ли сейчас")
+    await chat.press("Нет")
+    await chat.expect("Вопрос 3. Сколько лет пациенту?")
+    asked = [m for m in chat.messages() if m.startswith("Вопрос ")]
+    assert [m.split(".")[0] for m in asked] == ["Вопрос 1", "Вопрос 2", "Вопрос 3"]
+
+
+@pytest.fixture
+async def bot_off(
+    settings: Settings,
+    bot_settings: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_telegram: FakeTelegram,
+    clock_hour: int,
+) -> AsyncIterator[BotHarness]:
+    """The bot of an MO that switched the questionnaire off (BOT_QUESTIONNAIRE=false)."""
+    live = bot_settings.model_copy(
+        update={"telegram_api_url": fake_telegram.base, "bot_questionnaire": False}
+    )
+    async with running_bot(
+        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_hour
+    ) as harness:
+        yield harness
+
+
+async def test_bot_skips_the_questionnaire_when_the_mo_switched_it_off(
+    bot_off: BotHarness,
+    worker: WorkerRunner,
+) -> None:
+    chat = bot_off.chat(8106)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await complaints(chat)
+    await _confirmed_and_accepted(chat, worker)
+    assert not [m for m in chat.messages() if m.startswith("Вопрос ")]
+    with bot_off.db.session() as session:
+        assert session.scalars(select(CallServiceCard)).all() == []
