@@ -44,7 +44,7 @@ class ReasonCoding:
         self.prefix = prefix
         self.client_id = client_id
 
-    def _key(self, intake_id: str) -> str:
+    def key_of(self, intake_id: str) -> str:
         return f"{self.prefix}:coded:{intake_id}"
 
     def remember(self, intake_id: str, answers: list[str], coded_at: datetime) -> None:
@@ -55,7 +55,7 @@ class ReasonCoding:
             "answers": answers,
             "coded_at": coded_at.isoformat(),
         }
-        self.client.set(self._key(intake_id), json.dumps(record), ex=KEEP_SECONDS)
+        self.client.set(self.key_of(intake_id), json.dumps(record), ex=KEEP_SECONDS)
 
     def apply(self, event: dict[str, Any]) -> None:
         """On a call created from one of the bot's intakes, write the remembered reason code."""
@@ -72,13 +72,13 @@ class ReasonCoding:
             )
             if intake_id is None:
                 return
-            raw = self.client.get(self._key(intake_id))
+            raw = self.client.get(self.key_of(intake_id))
             if raw is None:
                 return
             record = json.loads(raw)
             if load_card(session, call_id) is None:  # an operator's coding is not overwritten
                 self._save(session, call_id, record)
-        self.client.delete(self._key(intake_id))
+        self.client.delete(self.key_of(intake_id))
 
     def _save(self, session: Any, call_id: int, record: dict[str, Any]) -> None:
         q = self.questionnaire

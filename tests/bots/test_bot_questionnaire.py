@@ -214,3 +214,30 @@ async def test_bot_skips_the_questionnaire_when_the_mo_switched_it_off(
     assert not [m for m in chat.messages() if m.startswith("Вопрос ")]
     with bot_off.db.session() as session:
         assert session.scalars(select(CallServiceCard)).all() == []
+
+
+async def test_bot_questionnaire_coding_keeps_a_card_already_written_and_runs_once(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(8107)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят: Карта вызова №")
+    card, call = _card(bot)
+    coding = bot.ctx.coding
+    assert coding is not None
+    created = {"type": "call.status_changed", "action": "create", "call_id": call.id}
+    with bot.db.session() as session:
+        intake_id = session.scalars(select(tables.Intake.id)).one()
+    assert coding.client.get(coding.key_of(intake_id)) is None  # taken once the card was written
+    pressure = ["home", "no", "adult", "pressure", "no", "yes"]  # another outcome, 63Т
+    assert load_questionnaire().walk(pressure).outcome is not None
+    coding.remember(intake_id, pressure, bot.ctx.clock())
+    coding.apply(created)  # a redelivered event, or a card an operator wrote meanwhile
+    again, _ = _card(bot)
+    assert (again.reason_code, again.branch, again.coded_at) == (
+        card.reason_code,
+        card.branch,
+        card.coded_at,
+    )
