@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake_core.errors import DomainError, FieldError, ValidationFailed
 from intake_core.yaml_table import TableFileUnreadable, problems_of, read_yaml
@@ -77,33 +77,39 @@ class QuestionnaireError(DomainError):
 # --- the file's shape (pydantic, at the edge) ---
 
 
-class _AnswerSpec(BaseModel):
+class _Spec(BaseModel):
+    """A table file's part: an unknown key is a mistake in the file, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _AnswerSpec(_Spec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=200)
     next: str = Field(min_length=1)
 
 
-class _QuestionSpec(BaseModel):
+class _QuestionSpec(_Spec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=300)
     hint: str | None = None
     answers: list[_AnswerSpec] = Field(min_length=1, max_length=MAX_ANSWERS)
 
 
-class _OutcomeSpec(BaseModel):
+class _OutcomeSpec(_Spec):
     id: str = Field(min_length=1, max_length=60)
     code: str
     text: str = Field(min_length=1, max_length=500)
     urgency: Urgency
 
 
-class _ExitSpec(BaseModel):
+class _ExitSpec(_Spec):
     id: str = Field(min_length=1, max_length=60)
     reason: str = Field(min_length=1, max_length=300)
     say: str = Field(min_length=1, max_length=500)
 
 
-class _QuestionnaireSpec(BaseModel):
+class _QuestionnaireSpec(_Spec):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     version: str = Field(min_length=1, max_length=32)
     title: str

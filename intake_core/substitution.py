@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from intake_core.doctor_state import DoctorState
 from intake_core.errors import DomainError
@@ -37,14 +37,20 @@ class SubstitutionTableError(DomainError):
         self.problems = problems
 
 
-class _ColumnSpec(BaseModel):
+class _Spec(BaseModel):
+    """A table file's part: an unknown key is a mistake in the file, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _ColumnSpec(_Spec):
     column: str = Field(min_length=1, max_length=60)
     urgency: list[Urgency] = Field(min_length=1)
     places: tuple[int, int] | None = None
     chain: list[str] = Field(min_length=1)
 
 
-class _TableSpec(BaseModel):
+class _TableSpec(_Spec):
     version: str = Field(min_length=1, max_length=32)
     letters: list[str] = Field(min_length=1)
     cards: dict[str, list[_ColumnSpec]]

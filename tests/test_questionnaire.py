@@ -189,6 +189,20 @@ def test_questionnaire_bad_tree_is_refused_with_a_clear_message(change: Any, mes
     assert caught.value.message.startswith("Опросник mine.yaml не принят")
 
 
+def test_questionnaire_unquoted_comma_in_an_answer_is_refused() -> None:
+    """YAML reads `{text: Дома, по адресу}` as two keys: the file is refused, not cut short."""
+    data = _small()
+    answer = yaml.safe_load("{id: home, text: Дома, по адресу вызова, next: adult}")
+    assert answer["text"] == "Дома"  # what an unquoted comma does
+    data["questions"][0]["answers"][0] = answer
+    with pytest.raises(QuestionnaireError) as caught:
+        parse_questionnaire(data, "mine.yaml")
+    assert "questions.0.answers.0.по адресу вызова: лишнее поле" in caught.value.message
+    shipped = load_questionnaire()
+    home = [a for q in shipped.questions.values() for a in q.answers if a.id == "home"]
+    assert [a.text for a in home] == ["Дома, по адресу вызова"]
+
+
 def test_questionnaire_unreadable_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("id: [unclosed", encoding="utf-8")
