@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FIXTURES = Path(
-    os.environ.get("AMI_FIXTURES", Path(__file__).resolve().parents[3] / "shared/fixtures/ami")
-)
+# the recordings of a real Asterisk 22 session (synthetic callers), copied from shared/fixtures
+FIXTURES = Path(os.environ.get("AMI_FIXTURES", Path(__file__).resolve().parent / "fixtures/ami"))
 SECRET = "intake-secret"
 EOL = b"\r\n"
 
