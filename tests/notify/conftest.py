@@ -202,7 +202,9 @@ class Pipeline:
                 return total
 
     def drain(self) -> None:
-        SimpleWorker([self.settings.notify_queue], connection=self.client).work(burst=True)
+        SimpleWorker([self.settings.notify_queue], connection=self.client).work(
+            burst=True, logging_level="WARNING"
+        )
 
     def run(self) -> None:
         self.consume()
