@@ -23,6 +23,7 @@ from dispatcher.analytics.report import (
     bucket_labels,
     channel_label,
 )
+from dispatcher.analytics.sla import Compliance
 from intake_core.call import ServiceResult
 
 WIDTH, HEIGHT, DPI = 8.0, 4.0, 100
@@ -159,6 +160,18 @@ def _histogram(report: Report, axes: Axes, serve: bool) -> bool:
     return True
 
 
+def _in_time_shares(axes: Axes, labels: list[str], rows: list[Compliance]) -> None:
+    """Over the bars of calls: the shares assigned and served in time, on a second axis."""
+    share = axes.twinx()
+    assigned = [100 * (c.assign_share or 0) for c in rows]
+    served = [100 * (c.serve_share or 0) for c in rows]
+    share.plot(labels, assigned, color=BLUE, marker=".", label="назначено в срок, %")
+    share.plot(labels, served, color=GREEN, marker=".", label="обслужено в срок, %")
+    share.set_ylim(0, 105)
+    share.set_ylabel("В срок, %")
+    share.legend(fontsize=7, loc="lower left")
+
+
 def _days(report: Report, axes: Axes) -> bool:
     rows = report.sla.by_day
     if not rows:
@@ -167,24 +180,7 @@ def _days(report: Report, axes: Axes) -> bool:
     axes.bar(labels, [c.calls for c in rows], color=GREY, label="вызовов")
     axes.set_ylabel("Вызовов в день")
     axes.tick_params(axis="x", labelsize=7, rotation=90)
-    share = axes.twinx()
-    share.plot(
-        labels,
-        [100 * (c.assign_share or 0) for c in rows],
-        color=BLUE,
-        marker=".",
-        label="назначено в срок, %",
-    )
-    share.plot(
-        labels,
-        [100 * (c.serve_share or 0) for c in rows],
-        color=GREEN,
-        marker=".",
-        label="обслужено в срок, %",
-    )
-    share.set_ylim(0, 105)
-    share.set_ylabel("В срок, %")
-    share.legend(fontsize=7, loc="lower left")
+    _in_time_shares(axes, labels, rows)
     return True
 
 
@@ -317,24 +313,7 @@ def _hours(report: Report, axes: Axes) -> bool:
     axes.bar(labels, [c.calls for c in rows], color=GREY, label="вызовов")
     axes.set_xlabel("Час создания вызова (местное время)")
     axes.set_ylabel("Вызовов")
-    share = axes.twinx()
-    share.plot(
-        labels,
-        [100 * (c.assign_share or 0) for c in rows],
-        color=BLUE,
-        marker=".",
-        label="назначено в срок, %",
-    )
-    share.plot(
-        labels,
-        [100 * (c.serve_share or 0) for c in rows],
-        color=GREEN,
-        marker=".",
-        label="обслужено в срок, %",
-    )
-    share.set_ylim(0, 105)
-    share.set_ylabel("В срок, %")
-    share.legend(fontsize=7, loc="lower left")
+    _in_time_shares(axes, labels, rows)
     return True
 
 
