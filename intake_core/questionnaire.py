@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from intake_core.errors import DomainError, FieldError, ValidationFailed
-from intake_core.yaml_table import TableFileUnreadable, problems_of, read_yaml
+from intake_core.yaml_table import StrictSpec, TableFileUnreadable, problems_of, read_yaml
 
 DEFAULT_QUESTIONNAIRE = Path(__file__).parent / "data" / "questionnaires" / "home_visit.yaml"
 REASON_CODE = re.compile(r"^(?P<place>\d{2})(?P<letter>\w)$")
@@ -77,39 +77,33 @@ class QuestionnaireError(DomainError):
 # --- the file's shape (pydantic, at the edge) ---
 
 
-class _Spec(BaseModel):
-    """A table file's part: an unknown key is a mistake in the file, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class _AnswerSpec(_Spec):
+class _AnswerSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=200)
     next: str = Field(min_length=1)
 
 
-class _QuestionSpec(_Spec):
+class _QuestionSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=300)
     hint: str | None = None
     answers: list[_AnswerSpec] = Field(min_length=1, max_length=MAX_ANSWERS)
 
 
-class _OutcomeSpec(_Spec):
+class _OutcomeSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     code: str
     text: str = Field(min_length=1, max_length=500)
     urgency: Urgency
 
 
-class _ExitSpec(_Spec):
+class _ExitSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     reason: str = Field(min_length=1, max_length=300)
     say: str = Field(min_length=1, max_length=500)
 
 
-class _QuestionnaireSpec(_Spec):
+class _QuestionnaireSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_.-]+$")
     version: str = Field(min_length=1, max_length=32)
     title: str

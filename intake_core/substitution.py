@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from intake_core.doctor_state import DoctorState
 from intake_core.errors import DomainError
 from intake_core.questionnaire import Urgency
-from intake_core.yaml_table import TableFileUnreadable, problems_of, read_yaml
+from intake_core.yaml_table import StrictSpec, TableFileUnreadable, problems_of, read_yaml
 
 DEFAULT_TABLE = Path(__file__).parent / "data" / "substitution.yaml"
 WAIT = "ЖДИТЕ"
@@ -37,20 +37,14 @@ class SubstitutionTableError(DomainError):
         self.problems = problems
 
 
-class _Spec(BaseModel):
-    """A table file's part: an unknown key is a mistake in the file, never ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class _ColumnSpec(_Spec):
+class _ColumnSpec(StrictSpec):
     column: str = Field(min_length=1, max_length=60)
     urgency: list[Urgency] = Field(min_length=1)
     places: tuple[int, int] | None = None
     chain: list[str] = Field(min_length=1)
 
 
-class _TableSpec(_Spec):
+class _TableSpec(StrictSpec):
     version: str = Field(min_length=1, max_length=32)
     letters: list[str] = Field(min_length=1)
     cards: dict[str, list[_ColumnSpec]]

@@ -6,9 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from intake_core.errors import DomainError
+
+
+class StrictSpec(BaseModel):
+    """A part of a table file: an unknown key is a mistake in the file, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 _MESSAGES = {
     "missing": "обязательное поле не заполнено",
