@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 import redis
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
 
 from dispatcher.services import accounts
 from dispatcher.settings import Settings
-from dispatcher.storage import tables
 from dispatcher.storage.database import Database
-from dispatcher.storage.telephony_tables import CallbackRow, PhoneCallRow
 from tests.desk.conftest import (  # noqa: F401  (fixtures)
     DEMO_MO,
     PASSWORD,
@@ -27,7 +23,13 @@ from tests.desk.conftest import (  # noqa: F401  (fixtures)
     page,
     screenshot,
 )
-from tests.telephony.test_desk_link import CALLER, Pbx, pbx, redis_client  # noqa: F401
+from tests.telephony.test_desk_link import (  # noqa: F401
+    CALLER,
+    Pbx,
+    add_known_caller,
+    pbx,
+    redis_client,
+)
 
 
 @pytest.fixture
@@ -51,26 +53,10 @@ def link_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def agent(db: Database) -> str:
     with db.session() as session:
-        session.execute(delete(CallbackRow))
-        session.execute(delete(PhoneCallRow))
         accounts.create_user(
             session, "agent101", PASSWORD, "agent", DEMO_MO, "Иванова Анна", "PJSIP/101"
         )
-        mo_id = session.scalar(
-            select(tables.MedicalOrganization.id).where(tables.MedicalOrganization.code == DEMO_MO)
-        )
-        session.add(
-            tables.PatientRecord(
-                mo_id=mo_id,
-                last_name="Звонкова",
-                first_name="Мария",
-                middle_name="Ивановна",
-                birth_date=date(1950, 3, 8),
-                sex="Ж",
-                phone=CALLER,
-                address="Химки, ул. Молодежная, д. 12, кв. 5",
-            )
-        )
+    add_known_caller(db)
     return "agent101"
 
 

@@ -69,6 +69,28 @@ def _next_card(ws: Any) -> dict[str, Any]:
         assert "phone" not in message and "patients" not in message
 
 
+def add_known_caller(db: Database) -> None:
+    """No phone calls or call-backs yet, and the registry knows the caller of the recordings."""
+    with db.session() as session:
+        session.execute(delete(CallbackRow))
+        session.execute(delete(PhoneCallRow))
+        mo_id = session.scalar(
+            select(tables.MedicalOrganization.id).where(tables.MedicalOrganization.code == DEMO_MO)
+        )
+        session.add(
+            tables.PatientRecord(
+                mo_id=mo_id,
+                last_name="Звонкова",
+                first_name="Мария",
+                middle_name="Ивановна",
+                birth_date=date(1950, 3, 8),
+                sex="Ж",
+                phone=CALLER,
+                address="Химки, ул. Молодежная, д. 12, кв. 5",
+            )
+        )
+
+
 @pytest.fixture
 def link_settings(settings: Settings) -> Settings:
     """Per-test card channel and command stream on the shared Redis."""
@@ -85,27 +107,11 @@ def link_settings(settings: Settings) -> Settings:
 @pytest.fixture
 def desk(link_settings: Settings, db: Database, redis_client: redis.Redis) -> Iterator[TestClient]:
     with db.session() as session:
-        session.execute(delete(CallbackRow))
-        session.execute(delete(PhoneCallRow))
         for login, interface in (("agent101", "PJSIP/101"), ("agent102", "PJSIP/102")):
             accounts.create_user(
                 session, login, PASSWORD, "agent", DEMO_MO, f"Агент {login}", interface
             )
-        mo_id = session.scalar(
-            select(tables.MedicalOrganization.id).where(tables.MedicalOrganization.code == DEMO_MO)
-        )
-        session.add(
-            tables.PatientRecord(
-                mo_id=mo_id,
-                last_name="Звонкова",
-                first_name="Мария",
-                middle_name="Ивановна",
-                birth_date=date(1950, 3, 8),
-                sex="Ж",
-                phone=CALLER,
-                address="Химки, ул. Молодежная, д. 12, кв. 5",
-            )
-        )
+    add_known_caller(db)
     app = create_app(link_settings, db, redis_client, run_relay=False)
     with TestClient(app) as client:
         yield client
