@@ -18,6 +18,7 @@ from dispatcher.analytics.records import Period
 from dispatcher.analytics.report import Cell, Report, build_report, tables
 from dispatcher.api.services import Services
 from dispatcher.desk.auth import DeskUser, require_roles
+from dispatcher.desk.periods import PeriodRejected, check_days, parse_dates
 from dispatcher.desk.templating import render
 
 router = APIRouter(prefix="/desk/analytics", include_in_schema=False)
@@ -29,9 +30,6 @@ CACHE_SECONDS = 60.0  # the page's charts, loaded right after it, reuse its repo
 _CACHE_LOCK = threading.Lock()
 DEFAULT_DAYS = 30
 TEXTS = {
-    "bad_date": "Даты укажите в формате ГГГГ-ММ-ДД",
-    "order": "Начало периода позже его конца",
-    "too_long": f"Период не длиннее {MAX_DAYS} дней",
     "no_table": "Такой таблицы нет",
     "no_chart": "Такого графика нет",
 }
@@ -61,21 +59,12 @@ SECTIONS = (  # heading, charts, tables
 )
 
 
-class PeriodRejected(ValueError):
-    """A date range that cannot be shown; the message is for people."""
-
-
 def parse_period(first: str | None, last: str | None, today: date) -> Period:
     """The requested local days; by default the last 30 days up to today."""
-    try:
-        end = date.fromisoformat(last) if last else today
-        start = date.fromisoformat(first) if first else end - timedelta(days=DEFAULT_DAYS - 1)
-    except ValueError:
-        raise PeriodRejected(TEXTS["bad_date"]) from None
-    if start > end:
-        raise PeriodRejected(TEXTS["order"])
-    if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodRejected(TEXTS["too_long"])
+    first_day, last_day = parse_dates(first, last)
+    end = last_day or today
+    start = first_day or end - timedelta(days=DEFAULT_DAYS - 1)
+    check_days(start, end, MAX_DAYS)
     return Period(start, end)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.api.services import Services
 from dispatcher.desk.auth import OPERATORS, DeskUser, require_roles
+from dispatcher.desk.periods import PeriodRejected, check_days, parse_dates
 from dispatcher.desk.templating import render
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
@@ -30,9 +31,6 @@ READERS = (*sorted(OPERATORS), "head")
 TEXTS = {
     "readers": "Недостаточно прав: журнал передачи вызовов СМП доступен операторам, "
     "диспетчерам, администраторам и руководителю МО",
-    "bad_date": "Даты укажите в формате ГГГГ-ММ-ДД",
-    "order": "Начало периода позже его конца",
-    "too_long": "Период не длиннее 31 дня",
     "no_mo": "Медицинская организация не найдена",
 }
 JournalReaderDep = Annotated[DeskUser, Depends(require_roles(*READERS, message=TEXTS["readers"]))]
@@ -58,10 +56,6 @@ COLUMNS = (
 )
 
 
-class PeriodRejected(ValueError):
-    """A date range the journal cannot show; the message is for people."""
-
-
 @dataclass(frozen=True, slots=True)
 class Period:
     """Local days of the MO, both ends included."""
@@ -77,15 +71,10 @@ class Period:
 
 def parse_period(first: str | None, last: str | None, today: date) -> Period:
     """The requested days; by default today alone."""
-    try:
-        start = date.fromisoformat(first) if first else today
-        end = date.fromisoformat(last) if last else max(start, today)
-    except ValueError:
-        raise PeriodRejected(TEXTS["bad_date"]) from None
-    if start > end:
-        raise PeriodRejected(TEXTS["order"])
-    if (end - start).days + 1 > MAX_DAYS:
-        raise PeriodRejected(TEXTS["too_long"])
+    first_day, last_day = parse_dates(first, last)
+    start = first_day or today
+    end = last_day or max(start, today)
+    check_days(start, end, MAX_DAYS)
     return Period(start, end)
 
 
