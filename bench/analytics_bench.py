@@ -12,15 +12,13 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
 
-import psycopg
-
+from bench.common import postgres_reachable, scratch_database
 from dispatcher.analytics.charts import CHARTS, chart_png
 from dispatcher.analytics.export import xlsx_bytes
 from dispatcher.analytics.facts import load_facts, load_names, mo_frame
@@ -33,7 +31,6 @@ from dispatcher.settings import PROJECT_ROOT
 from dispatcher.storage.database import Database
 from dispatcher.storage.migrations import upgrade
 
-ADMIN_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 CALLS_PER_DAY = int(os.environ.get("BENCH_ANALYTICS_CALLS_PER_DAY", "200"))
 ROUNDS = int(os.environ.get("BENCH_ANALYTICS_ROUNDS", "5"))
 MO = "DEMO-KHIMKI"
@@ -54,24 +51,6 @@ def _timed(action: Callable[[], object], rounds: int = ROUNDS) -> float:
 def _sqlite() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as directory:
         yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
-
-
-@contextmanager
-def _postgres() -> Iterator[str | None]:
-    try:
-        with psycopg.connect(ADMIN_PG, connect_timeout=2):
-            pass
-    except psycopg.Error:
-        yield None
-        return
-    name = f"analytics_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{ADMIN_PG.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _run(label: str, url: str) -> None:
@@ -117,10 +96,8 @@ def main() -> int:
     print(f"Analytics bench: a month at {CALLS_PER_DAY} calls a weekday, median of {ROUNDS} runs")
     with _sqlite() as url:
         _run("SQLite", url)
-    with _postgres() as pg:
-        if pg is None:
-            print("PostgreSQL  unreachable: skipped")
-        else:
+    if postgres_reachable("analytics"):
+        with scratch_database("analytics_bench") as pg:
             _run("PostgreSQL", pg)
     return 0
 
