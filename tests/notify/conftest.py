@@ -35,6 +35,8 @@ from tests.notify.smsc import Smsc
 
 PHONE = "+79161234567"
 COMPLAINT = "Температура 38,5, сильный кашель, боль в горле"
+# A Wednesday morning in Moscow: the demo doctors work, no quiet hours hold the SMS.
+WORKDAY = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -100,9 +102,9 @@ def make_call(
     kind: str = "primary",
     source: str = "portal",
     status: CallStatus = CallStatus.NEW,
+    now: datetime = WORKDAY,
 ) -> int:
     """A stored call and its call.created event, as the intake makes them (no NLP needed)."""
-    now = datetime.now(UTC)
     with db.session() as session:
         mo = session.scalar(
             select(tables.MedicalOrganization).where(tables.MedicalOrganization.code == DEMO_MO)
@@ -150,13 +152,13 @@ def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int
 
 
 class Clock:
-    """The pipeline's time: the real one until a test sets `now`, then that moment."""
+    """The pipeline's time: a fixed working morning until a test sets `now` to another moment."""
 
     def __init__(self) -> None:
-        self.now: datetime | None = None
+        self.now = WORKDAY
 
     def __call__(self) -> datetime:
-        return self.now or datetime.now(UTC)
+        return self.now
 
 
 class Pipeline:
