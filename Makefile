@@ -27,7 +27,11 @@ test: lint
 	@scripts/system-packages test
 	$(BIN)/python -m pytest
 
-bench: setup
+$(VENV)/.bench-installed: $(STAMP) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench: setup $(VENV)/.bench-installed
 	$(BIN)/python -m bench
 
 migrate: setup

@@ -24,11 +24,11 @@ def main() -> int:
     else:
         status |= nlp_bench.main()
     status |= intake_bench.main()
-    status |= notify_bench.main()  # issue 7: status events to SMS and webhooks
-    status |= desk_bench.main()  # issue 4: live desk sockets
-    status |= bot_bench.main()  # issue 6: telegram bot latency
-    status |= screenpop_bench.main()  # issue 5: caller card latency
-    status |= analytics_bench.main()  # issue 8: a month of calls for the head's analytics
+    status |= notify_bench.main()  # status events to SMS and webhooks
+    status |= desk_bench.main()  # live desk sockets
+    status |= bot_bench.main()  # telegram bot latency
+    status |= screenpop_bench.main()  # caller card latency
+    status |= analytics_bench.main()  # a month of calls for the head's analytics
     return status
 
 

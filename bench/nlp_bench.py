@@ -1,4 +1,4 @@
-"""NLP bench: our address and complaint parsers beside natasha's AddrExtractor and a baseline."""
+"""NLP bench on every labelled set: ours beside natasha, address-normalizer and a baseline."""
 
 from __future__ import annotations
 
@@ -94,6 +94,38 @@ BASELINE_RED_FLAGS = frozenset(
         "перекосить",
     }
 )
+# address-normalizer's parts -> our fields (a settlement is our city) and its street type words.
+AN_FIELDS: dict[str, str] = {
+    "region": "region",
+    "district": "district",
+    "city": "city",
+    "settlement": "city",
+    "street": "street",
+    "street_type": "street_type",
+    "house_num": "house",
+    "corpus": "korpus",
+    "structure": "building",
+    "apartment": "flat",
+}
+AN_STREET_TYPES: dict[str, str] = {
+    "ул": "улица",
+    "пр-кт": "проспект",
+    "просп": "проспект",
+    "пр": "проспект",
+    "пер": "переулок",
+    "ш": "шоссе",
+    "б-р": "бульвар",
+    "бул": "бульвар",
+    "пл": "площадь",
+    "пр-д": "проезд",
+    "туп": "тупик",
+    "наб": "набережная",
+    "мкр": "микрорайон",
+    "мкр-н": "микрорайон",
+    "кв-л": "квартал",
+    "ал": "аллея",
+    "тер": "территория",
+}
 NUMBERED_FIELDS = frozenset({"house", "korpus", "building", "flat"})
 _HOUSE_NUMBER = re.compile(r"(\d+(?:/\d+)?)\s*([а-иА-И](?![а-яА-Я]))?")
 _WORD = re.compile(r"[а-яё]+", re.IGNORECASE)
@@ -223,6 +255,7 @@ def score_complaints(
         "temp": temp_ok / len(rows),
         "e_recall": e_tp / (e_tp + e_fn) if e_tp + e_fn else 0.0,
         "e_precision": e_tp / (e_tp + e_fp) if e_tp + e_fp else 0.0,
+        "missed": float(e_fn),
     }
 
 
@@ -242,79 +275,119 @@ def _table(title: str, header: list[str], rows: Iterable[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def address_normalizer_peer() -> Callable[[str], dict[str, Any]] | None:
+    """address-normalizer (PyPI, GPL-3): a bench-only peer, never imported by the product."""
+    try:
+        from address_normalizer import parse  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+
+    def predict(text: str) -> dict[str, Any]:
+        parts: dict[str, Any] = dict(parse(text).as_dict())
+        out: dict[str, Any] = {}
+        for theirs, ours in AN_FIELDS.items():
+            part = parts.get(theirs)
+            if part and ours not in out:
+                value = str(part["value"])
+                out[ours] = _number(value) if ours in NUMBERED_FIELDS else value
+        if "street_type" in out:
+            kind = str(out["street_type"]).lower().rstrip(".")
+            out["street_type"] = AN_STREET_TYPES.get(kind, kind)
+        return out
+
+    return predict
+
+
+def _eval_sets(eval_dir: Path, kind: str) -> list[Path]:
+    """Every labelled set of a kind in the eval folder: synthetic dev first, then real text."""
+    return sorted(eval_dir.glob(f"{kind}_*.jsonl"), key=lambda path: ("real" in path.name, path))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nlp_bench", description=__doc__)
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
     args = parser.parse_args(argv)
     eval_dir: Path = args.eval_dir
     scorer = load_scorer(eval_dir)
-    address_rows = scorer.load_jsonl(str(eval_dir / "address_dev.jsonl"), "gold")
-    complaint_rows = scorer.load_jsonl(str(eval_dir / "complaints_dev.jsonl"), "gold")
 
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from nlp.address import AddressParser
-    from nlp.reference import StreetReference
+    from nlp.pipeline import NlpPipeline
 
     start = time.perf_counter()
-    try:
-        from nlp.pipeline import NlpPipeline
-
-        pipeline: Any = NlpPipeline.load()
-        address_parser: AddressParser = pipeline.address
-    except ImportError as exc:  # the complaints parser is not there yet
-        print(f"NlpPipeline unavailable ({exc}); the address parser is loaded alone")
-        pipeline = None
-        address_parser = AddressParser(MorphVocab(), StreetReference(()))
+    pipeline = NlpPipeline.load()
     load_seconds = time.perf_counter() - start
 
-    ours = timed(address_rows, lambda text: address_parser.parse(text).as_dict())
     peer_morph = MorphVocab()
-    peer = timed(address_rows, natasha_address(AddrExtractor(peer_morph)))
-    rows = []
-    for name, result in (("ours (nlp.address)", ours), ("natasha AddrExtractor", peer)):
-        exact, mean = score_address(scorer, address_rows, result.preds)
-        rows.append(
-            [name, f"{exact:.3f}", f"{mean:.3f}", f"{result.median:.3f}", f"{result.p99:.3f}"]
+    address_peers: list[tuple[str, Callable[[str], dict[str, Any]]]] = [
+        ("ours (nlp.address)", lambda text: pipeline.address.parse(text).as_dict()),
+        ("natasha AddrExtractor", natasha_address(AddrExtractor(peer_morph))),
+    ]
+    normalizer = address_normalizer_peer()
+    if normalizer is None:
+        print("address-normalizer is not installed (requirements-bench.txt): its row is left out")
+    else:
+        address_peers.append(("address-normalizer", normalizer))
+    for path in _eval_sets(eval_dir, "address"):
+        address_rows = scorer.load_jsonl(str(path), "gold")
+        rows = []
+        for name, predict in address_peers:
+            result = timed(address_rows, predict)
+            exact, mean = score_address(scorer, address_rows, result.preds)
+            rows.append(
+                [name, f"{exact:.3f}", f"{mean:.3f}", f"{result.median:.3f}", f"{result.p99:.3f}"]
+            )
+        print(
+            _table(
+                f"Addresses: {path.name}, {len(address_rows)} texts",
+                ["parser", "exact match", "mean field acc", "median ms", "p99 ms"],
+                rows,
+            )
         )
-    print(
-        _table(
-            f"Addresses: {len(address_rows)} dev texts",
-            ["parser", "exact match", "mean field acc", "median ms", "p99 ms"],
-            rows,
-        )
-    )
-    print()
+        print()
 
-    contenders = [("lemma keyword baseline", timed(complaint_rows, lemma_baseline(peer_morph)))]
-    if pipeline is not None:
-        ours_c = timed(complaint_rows, lambda text: pipeline.complaints.parse(text).as_dict())
-        contenders.insert(0, ("ours (nlp.complaints)", ours_c))
-    rows = []
-    for name, result in contenders:
-        m = score_complaints(scorer, complaint_rows, result.preds)
-        rows.append(
-            [
-                name,
-                f"{m['f1']:.3f}",
-                f"{m['temp']:.3f}",
-                f"{m['e_recall']:.3f}",
-                f"{m['e_precision']:.3f}",
-                f"{result.median:.3f}",
-                f"{result.p99:.3f}",
-            ]
+    complaint_peers: list[tuple[str, Callable[[str], dict[str, Any]]]] = [
+        ("ours (nlp.complaints)", lambda text: pipeline.complaints.parse(text).as_dict()),
+        ("lemma keyword baseline", lemma_baseline(peer_morph)),
+    ]
+    for path in _eval_sets(eval_dir, "complaints"):
+        complaint_rows = scorer.load_jsonl(str(path), "gold")
+        emergencies = sum(bool(row["gold"].get("emergency")) for row in complaint_rows)
+        rows = []
+        for name, predict in complaint_peers:
+            result = timed(complaint_rows, predict)
+            m = score_complaints(scorer, complaint_rows, result.preds)
+            rows.append(
+                [
+                    name,
+                    f"{m['f1']:.3f}",
+                    f"{m['temp']:.3f}",
+                    f"{m['e_recall']:.3f}",
+                    f"{m['e_precision']:.3f}",
+                    f"{m['missed']:.0f}",
+                    f"{result.median:.3f}",
+                    f"{result.p99:.3f}",
+                ]
+            )
+        print(
+            _table(
+                f"Complaints: {path.name}, {len(complaint_rows)} texts, {emergencies} emergencies",
+                [
+                    "parser",
+                    "symptom F1",
+                    "temp acc",
+                    "emerg. R",
+                    "emerg. P",
+                    "missed",
+                    "median ms",
+                    "p99 ms",
+                ],
+                rows,
+            )
         )
-    print(
-        _table(
-            f"Complaints: {len(complaint_rows)} dev texts",
-            ["parser", "symptom F1", "temp acc", "emerg. R", "emerg. P", "median ms", "p99 ms"],
-            rows,
-        )
-    )
-    print()
+        print()
     rss_mb = psutil.Process().memory_info().rss / 2**20
-    what = "NlpPipeline.load()" if pipeline is not None else "AddressParser load"
-    print(f"{what}: {load_seconds:.2f} s   process RSS: {rss_mb:.0f} MB")
+    print(f"NlpPipeline.load(): {load_seconds:.2f} s   process RSS: {rss_mb:.0f} MB")
     return 0
 
 
