@@ -17,6 +17,7 @@ from nlp.address_vocab import (
     DISTRICT_TYPE_WORDS,
     HOUSE_LETTERS,
     KORPUS_NUMBERED_CITIES,
+    LOWERCASE_NAME_WORDS,
     MONTHS_GENITIVE,
     NOISE_WORDS,
     NUMBERED_MARKERS,
@@ -142,6 +143,8 @@ class _Draft:
     building_marker_at: list[int] = field(default_factory=list)
     spare_numbers: list[tuple[str, int, int]] = field(default_factory=list)
     plot: bool = False
+    loose: bool = False  # no commas: speech or a hurried line, parts are not delimited
+    bare_house: bool = False  # the house number came with no «д.» before it
 
     def set(self, name: str, value: str, start: int, end: int) -> None:
         if name not in self.values:
@@ -175,7 +178,7 @@ class AddressParser:
         if _shouting(tokens):
             for token in tokens:
                 token.text = token.text.lower()
-        draft = _Draft()
+        draft = _Draft(loose=not any(c in cut.text for c in ",;\n"))
         if cut.intercom is not None and cut.intercom_span is not None:
             draft.set("intercom", cut.intercom, *cut.intercom_span)
         elements = self._scan(tokens, draft)
@@ -252,8 +255,10 @@ class AddressParser:
         if role is not None:
             elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
             return i + 1
-        if key in NOISE_WORDS:
-            elements.append(_Sep())
+        if key in NOISE_WORDS or (
+            token.text.islower() and key not in LOWERCASE_NAME_WORDS and self._names.is_filler(key)
+        ):
+            elements.append(_Sep())  # a greeting, a preposition, a caller's chatter
             return i + 1
         if len(key) == 1 and _glued(tokens, i + 1, "."):
             token = Token(
@@ -338,6 +343,7 @@ class AddressParser:
             return after
         if "house" not in draft.values and "korpus" not in draft.values:
             elements.append(_Sep(house=True))
+            draft.bare_house = True
             return self._house(tokens, i, draft)
         value, end = _number_with_letter(tokens, i)
         draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
@@ -492,12 +498,32 @@ class AddressParser:
                 continue  # a remark after the house number: «вход со двора»
             if run.before_house or (streets == [] and "city" in draft.values):
                 streets.append((run, []))
-            elif "city" not in draft.values:
+            elif "city" not in draft.values and (not draft.loose or self._known_city(run.words)):
                 self._set_city(draft, run)
             else:
                 streets.append((run, []))
         street_matched = self._set_street(draft, streets)
+        if (
+            draft.loose
+            and draft.bare_house
+            and not {"city", "street", "korpus", "flat"} & draft.values.keys()
+        ):
+            draft.values.pop("house", None)  # «60 мегабит»: a number alone is not an address
         return self._result(draft, private, city_type, street_matched)
+
+    def _known_city(self, words: list[str]) -> bool:
+        """A settlement of the gazetteer; a one-word name that is also a common word only
+        when it is one of the towns we serve («Советский» is a street until typed «г.»)."""
+        joined = " ".join(words)
+        if self._reference.city(joined):
+            return True
+        if self._reference.settlement(joined) is None:
+            nominative = self._names.city(words)
+            if self._reference.city(nominative):
+                return True
+            if self._reference.settlement(nominative) is None:
+                return False
+        return len(words) > 1 or not self._names.is_plain_word(fold(words[0]))
 
     def _split_city(self, run: _Run, *, whole_is_city: bool) -> tuple[_Run | None, _Run | None]:
         """Leading known city words of a run («красногорск ильинский»): (city part, the rest)."""
@@ -505,14 +531,25 @@ class AddressParser:
         if len(words) == 1:
             if whole_is_city:
                 return run, None
-            return (run, None) if self._reference.city(words[0]) else (None, run)
-        if self._reference.city(" ".join(words)) or (whole_is_city and len(words) == 2):
+            return (run, None) if self._known_city(words) else (None, run)
+        if self._known_city(words) or (whole_is_city and len(words) == 2):
             return run, None
         for size in (2, 1):
-            if size < len(words) and self._reference.city(" ".join(words[:size])):
+            if size < len(words) and self._known_city(words[:size]):
                 return _Run(run.tokens[:size]), _Run(
                     run.tokens[size:], run.markers, run.prefixed, run.before_house
                 )
+        if run.tokens[0].text.islower() and not whole_is_city:
+            # Speech: «подключение москва каширское шоссе» — the words before the city are talk.
+            for start in range(1, len(words)):
+                for size in (2, 1):
+                    if start + size < len(words) and self._known_city(words[start : start + size]):
+                        return _Run(run.tokens[start : start + size]), _Run(
+                            run.tokens[start + size :],
+                            run.markers,
+                            run.prefixed,
+                            run.before_house,
+                        )
         return (run, None) if whole_is_city else (None, run)
 
     def _district(self, run: _Run, marker: _Marker) -> str:

@@ -13,6 +13,12 @@ from nlp.reference import StreetReference, fold
 _OBLIQUE = frozenset({"datv", "ablt", "loct", "loc2"})
 _PERSON = frozenset({"Surn", "Name", "Patr"})
 _UD_GENDER = {"masc": "Masc", "femn": "Fem", "neut": "Neut"}
+# Parts of speech that never name a place: the chatter of a caller («так», «значит», «я думаю»).
+_FILLER_POS = frozenset(
+    {"NPRO", "CONJ", "PRCL", "INTJ", "PREP", "PRED", "VERB", "INFN", "ADVB", "GRND", "COMP"}
+)
+_FILLER_GRAMMEMES = frozenset({"Apro", "Anph"})  # «мой», «какой», «этот»
+_PROPER = frozenset({"Geox", "Surn", "Name", "Patr", "Orgn"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,27 @@ class NameNormalizer:
         self._adjective_nominative = lru_cache(maxsize=8192)(self._adjective_nominative_uncached)
         self._geo_lemma = lru_cache(maxsize=8192)(self._geo_lemma_uncached)
         self.adjective_genders = lru_cache(maxsize=8192)(self._adjective_genders)
+        self.is_filler = lru_cache(maxsize=8192)(self._is_filler)
+        self.is_plain_word = lru_cache(maxsize=8192)(self._is_plain_word)
+
+    def _is_filler(self, key: str) -> bool:
+        """A word of speech, not of a name: its likeliest reading is a pronoun, verb, particle."""
+        if not key.isalpha() or len(key) < 1:
+            return False
+        parses = self._morph.parse(key)
+        if not parses or any(_PROPER & p.tag.grammemes for p in parses):
+            return False
+        top = parses[0].tag
+        return str(top.POS) in _FILLER_POS or bool(_FILLER_GRAMMEMES & top.grammemes)
+
+    def _is_plain_word(self, key: str) -> bool:
+        """An ordinary adjective or noun too («Советский», «Заречный»): a place only when typed."""
+        return any(
+            p.tag.POS in ("ADJF", "NOUN")
+            and p.tag.case == "nomn"
+            and not (_PROPER & p.tag.grammemes)
+            for p in self._morph.parse(key)
+        )
 
     def _is_known(self, key: str) -> bool:
         return bool(self._morph.word_is_known(key))

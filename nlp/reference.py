@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from nlp.address_gazetteer import CITIES, CITY_ABBREVIATIONS, COMMON_STREETS
+
+SETTLEMENTS_FILE = Path(__file__).with_name("data") / "ru_settlements.tsv"
+# Settlements at least this large are also candidates for typo correction.
+FUZZY_SETTLEMENT_POPULATION = 20_000
 
 # Below these rapidfuzz ratios a name is left as written: a wrong correction is worse than a typo.
 STREET_MIN_SCORE = 85.0
@@ -63,7 +69,13 @@ class StreetReference:
                 if e.city and fold(e.city) not in self._cities
             }
         )
-        self._city_keys = list(self._cities)
+        settlements = load_settlements()
+        self._settlements = {fold(name): name for name in settlements}
+        self._city_keys = list(self._cities) + [
+            fold(name)
+            for name, population in settlements.items()
+            if population >= FUZZY_SETTLEMENT_POPULATION and fold(name) not in self._cities
+        ]
         self._common_streets = {fold(name): name for name in COMMON_STREETS}
         self._common_keys = list(self._common_streets)
 
@@ -99,7 +111,13 @@ class StreetReference:
         match = process.extractOne(
             key, self._city_keys, scorer=fuzz.ratio, score_cutoff=CITY_MIN_SCORE
         )
-        return None if match is None else self._cities[match[0]]
+        if match is None:
+            return None
+        return self._cities.get(match[0]) or self._settlements[match[0]]
+
+    def settlement(self, name: str) -> str | None:
+        """The gazetteer spelling of any Russian settlement of 500+ people (exact name only)."""
+        return self._settlements.get(fold(name))
 
     def common_street(self, name: str) -> str | None:
         """The commonest-street-name spelling of a mistyped `name`, or None when none is close."""
@@ -114,6 +132,19 @@ class StreetReference:
         if match is None or _differs_in_ending(key, match[0]):
             return None
         return self._common_streets[match[0]]
+
+
+@lru_cache(maxsize=1)
+def load_settlements() -> dict[str, int]:
+    """Russian settlement names with their population (nlp/data/ru_settlements.tsv)."""
+    out: dict[str, int] = {}
+    with SETTLEMENTS_FILE.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            name, population = line.rstrip("\n").split("\t")
+            out[name] = int(population)
+    return out
 
 
 def _differs_in_ending(a: str, b: str) -> bool:
