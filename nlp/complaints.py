@@ -26,13 +26,53 @@ FEVER_FROM = 37.0
 
 _TOKEN = re.compile(r"[а-яa-z]+|\d+(?:[.,]\d+)?")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]«»\"\n/]|\s[-–—]\s|^\s*-")
+_SOFT_BREAK = re.compile(r"^\.\s*$")  # a lone dot: may close an abbreviation rather than a clause
+# Clinical shorthand closed by a dot inside one phrase: «боли в обл. поясницы»,
+# «поясн. отд. позвон.», «хар-ра», «н.к.» (нижние конечности),
+# «п.о.п.» (поясничный отдел позвоночника).
+_ABBREVIATIONS = frozenset(
+    {
+        "обл",
+        "отд",
+        "поясн",
+        "позв",
+        "позвон",
+        "грудн",
+        "шейн",
+        "хар",
+        "ра",
+        "пр",
+        "прав",
+        "лев",
+        "нижн",
+        "верхн",
+        "конечн",
+        "ок",
+        "см",
+        "пр-но",
+        "т",
+        "ч",
+        "в",
+        "н",
+        "к",
+        "п",
+        "о",
+        "ш",
+        "г",
+    }
+)
 _CLAUSE_WORDS = frozenset({"но", "а", "однако"})
 _NEGATORS = frozenset({"не", "ни"})
 _NEGATING_BEFORE = frozenset({"без", "нет", "нету", "отрицает", "отрицают", "отсутствие"})
 _NEGATING_AFTER = frozenset({"нет", "нету", "отсутствует", "отсутствуют"})
 _NEGATED_VERB = re.compile(
-    r"^(?:был|терял|потерял|наблюда|отмеча|беспоко|повыша|поднима|возника|появля|отмеча)"
+    r"^(?:был|терял|потерял|наблюда|отмеча|беспоко|повыша|поднима|возника|появля|повтор"
+    r"|предъявля|испытыва|ощуща|замеча|выявл|регистрир)"
 )
+# «приступов удушья за последние 3 мес не было», «нарушение ритма отрицает»: a negation that
+# closes the phrase a few words after the symptom.
+_NEGATION_REACH = 7
+_CLOSING_NEGATION = frozenset({"нет", "нету", "отрицает", "отрицают", "отсутствует", "отсутствуют"})
 _NORMAL = re.compile(r"^норм")
 _REASON_CODE = re.compile(
     r"^\s*(?:актив\s+смп\s*[:\-]?\s*)?(?P<code>\d{2}\s?[а-яa-z])(?![а-яa-z])", re.IGNORECASE
@@ -93,6 +133,7 @@ class _Pattern:
     code: str
     groups: tuple[frozenset[str], ...]
     alone: bool = False
+    gap: int = MAX_GAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,11 +207,12 @@ class _Matcher:
         self._regexes: list[tuple[str, re.Pattern[str]]] = []
         self._unless: dict[str, list[_Pattern]] = {}
         for code, entry in entries.items():
+            gap = int(entry.get("gap", MAX_GAP))
             for spec in entry.get("patterns", ()):
                 if spec.startswith("re:"):
                     self._regexes.append((code, re.compile(spec[3:])))
                 else:
-                    patterns.append(_Pattern(code, _groups(spec)))
+                    patterns.append(_Pattern(code, _groups(spec), gap=gap))
             for word in entry.get("misspellings", ()):
                 patterns.append(_Pattern(code, (frozenset({"=" + _fold(word)}),)))
             for word in entry.get("alone", ()):
@@ -243,7 +285,7 @@ def _occurrences(doc: _Document, clause: range, pattern: _Pattern) -> Iterator[t
         ordered = tuple(sorted(combination))
         if len(set(ordered)) != len(ordered):
             continue
-        if any(b - a > MAX_GAP + 1 for a, b in itertools.pairwise(ordered)):
+        if any(b - a > pattern.gap + 1 for a, b in itertools.pairwise(ordered)):
             continue
         if best is None or ordered[-1] - ordered[0] < best[-1] - best[0]:
             best = ordered
@@ -272,7 +314,25 @@ def _negated(doc: _Document, clause: range, positions: Sequence[int]) -> bool:
     for a, b in itertools.pairwise(after):
         if a == "не" and _NEGATED_VERB.match(b):
             return True
-    return bool(after and (_NORMAL.match(after[0]) or after[:2] == ["в", "норме"]))
+    if after and (_NORMAL.match(after[0]) or after[:2] == ["в", "норме"]):
+        return True
+    return _closing_negation(doc, clause, last)
+
+
+def _closing_negation(doc: _Document, clause: range, last: int) -> bool:
+    """A negation closing the clause a few words on, with no «и»/«или» before it."""
+    forms = doc.tokens
+    for i in range(last + 1, min(clause.stop, last + 1 + _NEGATION_REACH)):
+        form = forms[i].form
+        if form in _CLOSING_NEGATION:
+            return True
+        if form in {"не", "более", "больше"} and i + 1 < clause.stop:
+            following = forms[i + 1].form
+            if _NEGATED_VERB.match(following) or following == "не":
+                return True
+        if form in {"и", "или"}:
+            return False
+    return False
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -377,7 +437,9 @@ class ComplaintParser:
             form = found.group()
             gap = folded[previous_end : found.start()]
             if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
-                clause += 1
+                abbreviation = _SOFT_BREAK.match(gap) and tokens[-1].form in _ABBREVIATIONS
+                if not abbreviation:
+                    clause += 1
             tokens.append(_Token(form, found.start(), found.end(), clause))
             previous_end = found.end()
         clauses: list[range] = []
