@@ -141,6 +141,7 @@ class _Draft:
     pending_k: list[tuple[str, int, int, int]] = field(default_factory=list)
     flat_marker_at: list[int] = field(default_factory=list)
     building_marker_at: list[int] = field(default_factory=list)
+    postfix_marker_at: list[int] = field(default_factory=list)
     spare_numbers: list[tuple[str, int, int]] = field(default_factory=list)
     plot: bool = False
     loose: bool = False  # no commas: speech or a hurried line, parts are not delimited
@@ -296,12 +297,19 @@ class AddressParser:
             draft.set("building", value, start, stop)
         elif role is Role.FLAT:
             draft.flat_marker_at.append(i)
+            if _glued(tokens, end, "/") and _glued_word(tokens, end + 1):
+                value += "/" + tokens[end + 1].text  # «кв. 39/ЖП»
+                end += 2
+                stop = tokens[end - 1].end
             draft.set("flat", value, start, stop)
+        elif role is Role.PREMISES:
+            pass  # an office or a storeroom number is not the flat
         elif role in POSTFIX_ROLES:
             owner = _postfix_owner(tokens, j)
             if owner is not None and not _is_number(tokens, _skip(tokens, owner + 1, ".№")):
                 return j  # «под 2 эт» is unusual; «2» belongs to the marker after it
             draft.set(role.value, tokens[j].key, tokens[j].start, tokens[j].end)
+            draft.postfix_marker_at.append(i)
             end = _after_ordinal(tokens, j)
             if _glued(tokens, end, "/") and _glued_num(tokens, end + 1):
                 end += 2  # «эт. 3/9»: floor 3 of 9
@@ -327,6 +335,7 @@ class AddressParser:
             if not _is_number(tokens, own) or _postfix_owner(tokens, own) is not None:
                 role = NUMBERED_MARKERS[tokens[marker].key]
                 draft.set(role.value, token.key, token.start, token.end)
+                draft.postfix_marker_at.append(marker)
                 claimed.add(marker)
                 elements.append(_Sep())
                 return marker + 1
@@ -346,7 +355,8 @@ class AddressParser:
             draft.bare_house = True
             return self._house(tokens, i, draft)
         value, end = _number_with_letter(tokens, i)
-        draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
+        if not (i > 0 and tokens[i - 1].text == "("):  # «д.28 (3)»: a remark, not the flat
+            draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
         elements.append(_Sep())
         return end
 
@@ -363,10 +373,12 @@ class AddressParser:
             value += "/" + tokens[j + 1].key
             j += 2
         draft.set("house", value, tokens[i].start, tokens[j - 1].end)
-        if _glued_word(tokens, j, ("к", "корп", "кор")) and _glued_num(tokens, j + 1):
-            korpus, end = _number_with_letter(tokens, j + 1)
-            draft.set("korpus", korpus, tokens[j + 1].start, tokens[end - 1].end)
-            j = end
+        if _glued_word(tokens, j, ("к", "корп", "кор")):
+            dot = 1 if _glued(tokens, j + 1, ".") else 0  # «9к.3»
+            if _glued_num(tokens, j + 1 + dot):
+                korpus, end = _number_with_letter(tokens, j + 1 + dot)
+                draft.set("korpus", korpus, tokens[j + 1 + dot].start, tokens[end - 1].end)
+                j = end
         if _glued_word(tokens, j, ("с", "стр")) and _glued_num(tokens, j + 1):
             draft.set("building", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
             j += 2
@@ -380,10 +392,14 @@ class AddressParser:
         return j
 
     def _resolve_k(self, draft: _Draft) -> None:
-        """Bare «к.N»: корпус before an explicit flat or строение, or with no house; else flat."""
+        """Bare «к.N» is the корпус («д.14 к.2», «к.2, кв.45»); it is the flat only in registry
+        exports, where an entrance or a floor follows it with no «кв.» («10, к.94 П-д. 1»)."""
         for value, start, end, at in draft.pending_k:
             explicit_after = any(m > at for m in draft.flat_marker_at + draft.building_marker_at)
-            if "korpus" not in draft.values and (explicit_after or "house" not in draft.values):
+            export_flat = not draft.flat_marker_at and any(m > at for m in draft.postfix_marker_at)
+            if "korpus" not in draft.values and (
+                explicit_after or not export_flat or "house" not in draft.values
+            ):
                 draft.set("korpus", value, start, end)
             else:
                 draft.set("flat", value, start, end)
@@ -742,8 +758,10 @@ def _house_letter(tokens: list[Token], j: int) -> tuple[str, int]:
         return "", j
     key = token.key.translate(_LATIN_LETTERS)
     if not token.spaced:
-        if key in "кс" and _glued_num(tokens, j + 1):
-            return "", j  # «12к2», «12с1»: korpus and building
+        if key in "кс" and (
+            _glued_num(tokens, j + 1) or (_glued(tokens, j + 1, ".") and _glued_num(tokens, j + 2))
+        ):
+            return "", j  # «12к2», «12с1», «9к.3»: korpus and building
         return key.upper(), j + 1
     if key in HOUSE_LETTERS:
         following = tokens[j + 1] if j + 1 < len(tokens) else None

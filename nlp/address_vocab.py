@@ -21,6 +21,7 @@ class Role(Enum):
     FLAT = "flat"
     ENTRANCE = "entrance"
     FLOOR = "floor"
+    PREMISES = "premises"  # офис, помещение, кладовая: not a flat, its number is dropped
 
 
 NAMED_ROLES = frozenset({Role.REGION, Role.DISTRICT, Role.CITY, Role.STREET})
@@ -177,6 +178,11 @@ NUMBERED_MARKERS: dict[str, Role] = {
     "вл": Role.HOUSE,
     "влад": Role.HOUSE,
     "владение": Role.HOUSE,
+    "владения": Role.HOUSE,
+    "вл-е": Role.HOUSE,
+    "двлд": Role.HOUSE,
+    "домовл": Role.HOUSE,
+    "домовладение": Role.HOUSE,
     "уч": Role.PLOT,
     "участок": Role.PLOT,
     "уч-к": Role.PLOT,
@@ -213,6 +219,17 @@ NUMBERED_MARKERS: dict[str, Role] = {
     "этж": Role.FLOOR,
     "етаж": Role.FLOOR,
     "эж": Role.FLOOR,
+    "оф": Role.PREMISES,
+    "офис": Role.PREMISES,
+    "пом": Role.PREMISES,
+    "помещ": Role.PREMISES,
+    "помещение": Role.PREMISES,
+    "комн": Role.PREMISES,
+    "комната": Role.PREMISES,
+    "каб": Role.PREMISES,
+    "кабинет": Role.PREMISES,
+    "кладовая": Role.PREMISES,
+    "бокс": Role.PREMISES,
 }
 
 # Markers of entrance/floor may follow their number: «2 подъезд», «5 под.», «7 эт.».

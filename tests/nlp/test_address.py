@@ -300,7 +300,7 @@ CASES: list[tuple[str, dict[str, str]]] = [
     ),
     (
         "Химки, ул. Кирова, д.5, к.2",
-        {"city": "Химки", "street": "Кирова", "street_type": "улица", "house": "5", "flat": "2"},
+        {"city": "Химки", "street": "Кирова", "street_type": "улица", "house": "5", "korpus": "2"},
     ),
     # --- house numbers: letters, fractions, glued korpus/building, shorthand flats
     (
