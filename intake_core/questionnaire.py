@@ -6,7 +6,10 @@ place (10–29 street, 30–49 public place, 50–59 medical facility, 60+ home)
 of the profile needed («61Т») — with the reason text and the urgency. An exit is a red
 flag: not a home visit, the caller must dial 103/112. The check refuses a tree with
 dangling ids, cycles, unreachable nodes or malformed codes, so every path ends in an
-outcome or an exit.
+outcome or an exit. A question may name a fact (`known: age_years`, `known: temperature`)
+and its answers the range of it they stand for: when the fact is already known (the age
+from the birth date, the temperature from the complaint), `answer_known()` chooses the
+answer instead of asking, and an exit behind it still applies.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
 from intake_core.errors import DomainError, FieldError, ValidationFailed
+from intake_core.patient import age_in_months
 from intake_core.yaml_table import StrictSpec, TableFileUnreadable, problems_of, read_yaml
 
 DEFAULT_QUESTIONNAIRE = Path(__file__).parent / "data" / "questionnaires" / "home_visit.yaml"
@@ -64,6 +69,29 @@ class Place(enum.StrEnum):
         raise ValueError(f"place digits {digits} are below 10")
 
 
+class Fact(enum.StrEnum):
+    """Something about the patient that may be known before its question is asked."""
+
+    AGE_YEARS = "age_years"
+    TEMPERATURE = "temperature"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What is already known: the age from the birth date, the temperature from the complaint."""
+
+    age_years: float | None = None
+    temperature: float | None = None
+
+    @classmethod
+    def known(cls, birth_date: date | None, temperature: float | None, today: date) -> Facts:
+        age = age_in_months(birth_date, today) / 12 if birth_date is not None else None
+        return cls(age_years=age, temperature=temperature)
+
+    def value(self, fact: Fact) -> float | None:
+        return self.age_years if fact is Fact.AGE_YEARS else self.temperature
+
+
 class QuestionnaireError(DomainError):
     """A questionnaire file that cannot be used; `problems` lists every defect found."""
 
@@ -81,12 +109,15 @@ class _AnswerSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=200)
     next: str = Field(min_length=1)
+    at_least: float | None = None  # the question's known fact is at least this
+    below: float | None = None  # … and below this
 
 
 class _QuestionSpec(StrictSpec):
     id: str = Field(min_length=1, max_length=60)
     text: str = Field(min_length=1, max_length=300)
     hint: str | None = None
+    known: Fact | None = None  # the fact whose value chooses an answer with a range
     answers: list[_AnswerSpec] = Field(min_length=1, max_length=MAX_ANSWERS)
 
 
@@ -122,6 +153,16 @@ class Answer:
     id: str
     text: str
     next: str
+    at_least: float | None = None
+    below: float | None = None
+
+    def fits(self, value: float) -> bool:
+        """The value is in this answer's range; an answer without one is never chosen so."""
+        if self.at_least is None and self.below is None:
+            return False
+        return (self.at_least is None or value >= self.at_least) and (
+            self.below is None or value < self.below
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +171,17 @@ class Question:
     text: str
     hint: str | None
     answers: tuple[Answer, ...]
+    known: Fact | None = None
 
     def answer(self, answer_id: str) -> Answer | None:
         return next((a for a in self.answers if a.id == answer_id), None)
+
+    def known_answer(self, facts: Facts) -> Answer | None:
+        """The answer the known fact gives, or None when the question must be asked."""
+        value = facts.value(self.known) if self.known is not None else None
+        if value is None:
+            return None
+        return next((a for a in self.answers if a.fits(value)), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +277,37 @@ class Questionnaire:
         end = self.outcomes.get(node) or self.exits.get(node)
         return Walk(tuple(steps), self.questions.get(node), end)
 
+    def answer_known(self, answer_ids: list[str], facts: Facts) -> list[str]:
+        """The answers given, then those the known facts choose for the questions that follow,
+        up to the first question the facts do not answer (or the end)."""
+        answers = list(answer_ids)
+        while True:
+            question = self.walk(answers).question
+            known = question.known_answer(facts) if question is not None else None
+            if known is None:
+                return answers
+            answers.append(known.id)
+
+    def back(self, answer_ids: list[str], facts: Facts) -> list[str]:
+        """The answers before the last question that was asked: one step back skips the
+        answers the facts chose, or the same question would be skipped forward again."""
+        answers = list(answer_ids[:-1])
+        while answers:
+            question = self.walk(answers).question
+            if question is None or question.known_answer(facts) is None:
+                break
+            answers.pop()
+        return answers
+
+    def asked(self, answer_ids: list[str], facts: Facts) -> int:
+        """How many of the answers were asked for, not chosen by the facts."""
+        return sum(
+            1
+            for position in range(len(answer_ids))
+            if (question := self.walk(answer_ids[:position]).question) is None
+            or question.known_answer(facts) is None
+        )
+
     def finish(self, answer_ids: list[str]) -> Walk:
         """A walk that must have reached an outcome or an exit."""
         walk = self.walk(answer_ids)
@@ -263,7 +343,17 @@ class Questionnaire:
                 q.id: {
                     "text": q.text,
                     "hint": q.hint,
-                    "answers": [{"id": a.id, "text": a.text, "next": a.next} for a in q.answers],
+                    "known": q.known.value if q.known else None,
+                    "answers": [
+                        {
+                            "id": a.id,
+                            "text": a.text,
+                            "next": a.next,
+                            "at_least": a.at_least,
+                            "below": a.below,
+                        }
+                        for a in q.answers
+                    ],
                 }
                 for q in self.questions.values()
             },
@@ -296,6 +386,7 @@ def _problems(spec: _QuestionnaireSpec) -> list[str]:
     if spec.start not in {q.id for q in spec.questions}:
         problems.append(f"первый вопрос «{spec.start}» не найден среди вопросов")
     for question in spec.questions:
+        problems.extend(_range_problems(question))
         seen: set[str] = set()
         for answer in question.answers:
             if answer.id in seen:
@@ -311,6 +402,26 @@ def _problems(spec: _QuestionnaireSpec) -> list[str]:
     if problems:
         return problems
     problems.extend(_shape_problems(spec, set(kinds)))
+    return problems
+
+
+def _range_problems(question: _QuestionSpec) -> list[str]:
+    """Ranges belong to a question with a known fact, and such a question needs some."""
+    ranged = [a for a in question.answers if a.at_least is not None or a.below is not None]
+    if question.known is None:
+        return [
+            f"ответ «{a.id}» вопроса «{question.id}»: диапазон задан, а поле known — нет"
+            for a in ranged
+        ]
+    problems = [
+        f"ответ «{a.id}» вопроса «{question.id}»: пустой диапазон"
+        for a in ranged
+        if a.at_least is not None and a.below is not None and a.at_least >= a.below
+    ]
+    if not ranged:
+        problems.append(
+            f"вопрос «{question.id}»: known задано, но ни у одного ответа нет диапазона"
+        )
     return problems
 
 
@@ -370,7 +481,11 @@ def parse_questionnaire(data: Any, source: str = "") -> Questionnaire:
         start=spec.start,
         questions={
             q.id: Question(
-                q.id, q.text, q.hint, tuple(Answer(a.id, a.text, a.next) for a in q.answers)
+                q.id,
+                q.text,
+                q.hint,
+                tuple(Answer(a.id, a.text, a.next, a.at_least, a.below) for a in q.answers),
+                q.known,
             )
             for q in spec.questions
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import yaml
 
 from intake_core.errors import ValidationFailed
 from intake_core.questionnaire import (
+    Facts,
     Outcome,
     Place,
     QuestionnaireError,
@@ -125,6 +127,72 @@ def test_questionnaire_walk_stops_at_the_next_question_and_refuses_foreign_answe
         questionnaire.walk(["outside", "yes"])
 
 
+@pytest.mark.parametrize(
+    ("given", "age_years", "temperature", "known", "next_question"),
+    [
+        # the age chooses the age answer, the temperature the fever answers
+        (["home", "no"], 40.0, None, ["home", "no", "adult"], "adult_reason"),
+        (["home", "no"], 5.0, None, ["home", "no", "child"], "child_reason"),
+        (["home", "no"], 0.5, None, ["home", "no", "infant"], "infant_fever"),
+        (["home", "no"], 0.5, 37.2, ["home", "no", "infant", "no"], "child_reason"),
+        (
+            ["home", "no", "adult", "fever"],
+            40.0,
+            39.4,
+            ["home", "no", "adult", "fever", "yes"],
+            None,
+        ),
+        # 38.5 does not say whether it has lasted 3 days: the question stays
+        (
+            ["home", "no", "adult", "fever"],
+            40.0,
+            38.5,
+            ["home", "no", "adult", "fever"],
+            "adult_fever",
+        ),
+        # nothing known, or a question without a known fact: nothing is skipped
+        (["home", "no"], None, 38.5, ["home", "no"], "age"),
+        (["home"], 40.0, 39.4, ["home"], "danger"),
+        ([], 40.0, None, [], "place"),
+    ],
+)
+def test_questionnaire_known_facts_answer_their_questions(
+    given: list[str],
+    age_years: float | None,
+    temperature: float | None,
+    known: list[str],
+    next_question: str | None,
+) -> None:
+    questionnaire = load_questionnaire()
+    answers = questionnaire.answer_known(given, Facts(age_years, temperature))
+    assert answers == known
+    walk = questionnaire.walk(answers)
+    assert (walk.question.id if walk.question else None) == next_question
+
+
+def test_questionnaire_infant_fever_known_from_the_facts_is_an_exit() -> None:
+    """A baby of two months (birth date) with 38.5 in the complaint: the red flag, not a visit."""
+    facts = Facts.known(date(2025, 1, 10), 38.5, date(2025, 3, 12))
+    assert facts.age_years == pytest.approx(2 / 12)
+    questionnaire = load_questionnaire()
+    answers = questionnaire.answer_known(["home", "no"], facts)
+    walk = questionnaire.finish(answers)
+    assert answers == ["home", "no", "infant", "yes"]
+    assert walk.exit is not None and walk.exit.reason == "Температура у ребёнка до года"
+
+
+def test_questionnaire_back_and_asked_skip_the_answers_the_facts_chose() -> None:
+    questionnaire = load_questionnaire()
+    facts = Facts(age_years=0.5, temperature=37.0)
+    answers = ["home", "no", "infant", "no", "cold"]
+    assert questionnaire.asked(answers, facts) == 3
+    # back from «Что беспокоит ребёнка?» goes to «Есть ли сейчас…», not to the age
+    assert questionnaire.back(answers[:-1], facts) == ["home"]
+    assert questionnaire.back(["home", "no"], facts) == ["home"]
+    assert questionnaire.back(["home"], facts) == []
+    assert questionnaire.asked(answers, Facts()) == 5
+
+
 def test_questionnaire_mo_file_is_loaded_from_its_path(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(yaml.safe_dump(_small(), allow_unicode=True), encoding="utf-8")
@@ -179,6 +247,25 @@ def _broken(change: Any) -> dict[str, Any]:
         (
             lambda d: d["outcomes"][0].update(urgency="soon"),
             "outcomes.0.urgency: недопустимое значение «soon»",
+        ),
+        (
+            lambda d: d["questions"][0]["answers"][0].update(at_least=18),
+            "ответ «yes» вопроса «q1»: диапазон задан, а поле known — нет",
+        ),
+        (
+            lambda d: d["questions"][0].update(known="age_years"),
+            "вопрос «q1»: known задано, но ни у одного ответа нет диапазона",
+        ),
+        (
+            lambda d: (
+                d["questions"][0].update(known="age_years"),
+                d["questions"][0]["answers"][0].update(at_least=18, below=1),
+            ),
+            "ответ «yes» вопроса «q1»: пустой диапазон",
+        ),
+        (
+            lambda d: d["questions"][0].update(known="weight"),
+            "questions.0.known: недопустимое значение «weight»",
         ),
     ],
 )
