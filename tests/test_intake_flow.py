@@ -111,9 +111,12 @@ def test_intake_second_open_call_for_patient_is_merged(
     )
     assert second["state"] == "accepted" and second["merged"] is True
     assert second["call_id"] == first["call_id"]
-    assert f"№ {first['call_number']}" in second["message"] and "ранее" in second["message"]
+    assert second["message"].startswith(
+        f"У вас уже есть активный вызов: Карта вызова № {first['call_number']}"
+    )
     call = client.get(f"/api/v1/calls/{first['call_id']}", headers=auth(intake_token)).json()
     assert len(call["channels"]) == 2
+    assert call["complaints"]["raw"].endswith(": Кашель усилился")  # its complaint is kept
 
 
 def test_intake_emergency_is_redirected_and_recorded(

@@ -14,6 +14,8 @@ from dispatcher.api.schemas import IntakeBody
 from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal
 from dispatcher.services.intake import Submitted, submit
+from dispatcher.services.merge import merged_message
+from dispatcher.services.withdrawal import withdrawn_message
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
@@ -37,8 +39,33 @@ def hand_over(services: Services, principal: Principal, key: str, body: IntakeBo
     return submitted
 
 
+def accepted_message(row: tables.CallRow, merged: bool) -> str:
+    """What the caller reads about an accepted request: its new call, or the open one it joined."""
+    if merged:
+        return merged_message(row.number)
+    if row.status == CallStatus.PENDING.value:
+        return f"Вызов получен: Карта вызова № {row.number}, его проверит оператор"
+    return f"Вызов принят: Карта вызова № {row.number}"
+
+
+def withdrawn(session: Session, intake: tables.Intake) -> bool:
+    """The request was taken back from a call that stays open for another request."""
+    payload = intake.payload or {}
+    if intake.call_id is None or not payload.get("channel_kind"):
+        return False
+    attached = session.scalar(
+        select(tables.CallChannel.id).where(
+            tables.CallChannel.call_id == intake.call_id,
+            tables.CallChannel.kind == payload["channel_kind"],
+            tables.CallChannel.value == payload.get("channel_ref"),
+        )
+    )
+    return attached is None
+
+
 def call_status(session: Session, intake: tables.Intake) -> dict[str, Any]:
-    """The intake's outcome and its call's status, without complaint or diagnosis text."""
+    """The intake's outcome and its call's status, without complaint or diagnosis text; a
+    request merged into the same patient's open call says so, with that call's number."""
     state = IntakeState(intake.state)
     result: dict[str, Any] = {
         "intake_id": intake.id,
@@ -49,6 +76,8 @@ def call_status(session: Session, intake: tables.Intake) -> dict[str, Any]:
         "status_label": None,
         "planned_date": None,
         "doctor": None,
+        "merged": intake.merged,
+        "withdrawn": False,
         "message": None,
     }
     if state is IntakeState.EMERGENCY:
@@ -71,6 +100,11 @@ def call_status(session: Session, intake: tables.Intake) -> dict[str, Any]:
             "doctor": doctor_name(doctor) if doctor else None,
             "message": f"Карта вызова № {row.number}: {status.label}",
         }
+        if withdrawn(session, intake):
+            result["withdrawn"] = True
+            result["message"] = withdrawn_message(row.number, status)
+        elif intake.merged and status.is_open:
+            result["message"] = merged_message(row.number)
     return result
 
 

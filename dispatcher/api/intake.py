@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import redis
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from dispatcher.api.deps import IntakeScope, ServicesDep
+from dispatcher.api.external import accepted_message
 from dispatcher.api.schemas import IntakeAccepted, IntakeBody
 from dispatcher.metrics import INTAKES_RECEIVED
 from dispatcher.services.intake import submit
@@ -69,16 +69,14 @@ def create_intake(
 
 @router.get("/{intake_id}", name="intake_status")
 def intake_status(intake_id: str, services: ServicesDep, principal: IntakeScope) -> dict[str, Any]:
-    """queued / accepted (call id and number) / rejected (reasons) / emergency (103/112)."""
+    """queued / accepted (call id and number; `merged` when the same patient's open call took the
+    request in) / rejected (reasons) / emergency (103/112)."""
     with services.db.session() as session:
         intake = session.get(tables.Intake, intake_id)
         if intake is None or intake.client_id != principal.client_id:
             raise NotFound("Заявка не найдена")
-        number = (
-            session.scalar(select(tables.CallRow.number).where(tables.CallRow.id == intake.call_id))
-            if intake.call_id
-            else None
-        )
+        call = session.get(tables.CallRow, intake.call_id) if intake.call_id else None
+        number = call.number if call is not None else None
         state = IntakeState(intake.state)
         result: dict[str, Any] = {
             "intake_id": intake.id,
@@ -90,12 +88,8 @@ def intake_status(intake_id: str, services: ServicesDep, principal: IntakeScope)
             "received_at": intake.received_at.isoformat(),
             "processed_at": intake.processed_at.isoformat() if intake.processed_at else None,
         }
-        if state is IntakeState.ACCEPTED and number is not None:
-            result["message"] = (
-                f"Вызов уже оформлен ранее: Карта вызова № {number}"
-                if intake.merged
-                else f"Вызов принят: Карта вызова № {number}"
-            )
+        if state is IntakeState.ACCEPTED and call is not None:
+            result["message"] = accepted_message(call, intake.merged)
         elif state is IntakeState.EMERGENCY:
             result["message"] = EMERGENCY_ADVICE
             result["red_flags"] = intake.red_flags

@@ -13,7 +13,7 @@ from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.schemas import CallerBody, IntakeBody, PatientBody
 from dispatcher.api.smp import CallStatusOut
 from dispatcher.services.accounts import Principal
-from dispatcher.services.lifecycle import CallLifecycle
+from dispatcher.services.withdrawal import withdraw
 from intake_core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"], responses=RESPONSES)
@@ -76,9 +76,17 @@ def _key(request_id: str) -> str:
     return f"portal:{request_id.strip()}"
 
 
-@router.post("/calls", status_code=status.HTTP_202_ACCEPTED, response_model=PortalAccepted)
+@router.post(
+    "/calls",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=PortalAccepted,
+    responses={409: {"description": "Этот номер заявки уже использован для другого вызова"}},
+)
 def create(body: PortalCallBody, services: ServicesDep, principal: PortalScope) -> PortalAccepted:
-    """Оформить вызов врача на дом из личного кабинета; повтор заявки не создаст второй вызов."""
+    """Оформить вызов врача на дом из личного кабинета; повтор заявки не создаст второй вызов.
+    Если у пациента уже есть активный вызов, заявка добавляется к нему: статус заявки
+    (GET) ответит `merged: true`, номером этого вызова и сообщением «У вас уже есть активный
+    вызов»."""
     submitted = hand_over(services, principal, _key(body.request_id), body.intake())
     return PortalAccepted(request_id=body.request_id, intake_id=submitted.intake_id, state="queued")
 
@@ -93,17 +101,27 @@ def read(request_id: str, services: ServicesDep, principal: PortalScope) -> dict
         return call_status(session, intake)
 
 
-@router.post("/calls/{request_id}/cancel", response_model=CallStatusOut)
+@router.post(
+    "/calls/{request_id}/cancel",
+    response_model=CallStatusOut,
+    responses={409: {"description": "Вызов уже закрыт, или эта заявка уже отозвана"}},
+)
 def cancel(
     request_id: str, body: CancelBody, services: ServicesDep, principal: PortalScope
 ) -> dict[str, Any]:
-    """Отменить вызов по просьбе пациента (пока он не обслужен)."""
+    """Отменить вызов по просьбе пациента (пока он не обслужен). Если о том же вызове просили и
+    по другому обращению (Telegram, телефон, СМП), отзывается только заявка портала: вызов
+    остаётся, ответ `withdrawn: true` с сообщением об этом."""
     actor = actor_for(services, principal)
     with services.db.session() as session:
         intake = own_intake(session, principal.client_id, _key(request_id))
         if intake is None or intake.call_id is None:
             raise NotFound("Вызов по этой заявке не найден")
-        CallLifecycle(session, actor).cancel(intake.call_id, f"Отменён пациентом: {body.reason}")
+        channel = (
+            intake.payload.get("channel_kind") or "portal_request",
+            intake.payload.get("channel_ref") or request_id.strip(),
+        )
+        withdraw(session, actor, intake.call_id, channel, f"Отменён пациентом: {body.reason}")
     services.relay.relay_pending()
     with services.db.session() as session:
         found = own_intake(session, principal.client_id, _key(request_id))

@@ -93,16 +93,32 @@ class CallStatusOut(BaseModel):
     status_label: str | None = Field(None, description="Статус по-русски")
     planned_date: str | None = Field(None, description="Планируемая дата визита")
     doctor: str | None = Field(None, description="Назначенный врач")
-    message: str | None = Field(None, description="Сообщение для оператора СМП")
+    merged: bool = Field(
+        False,
+        description="Заявка добавлена к открытому вызову того же пациента (номер в call_number)",
+    )
+    withdrawn: bool = Field(
+        False, description="Заявка отозвана, вызов остаётся открытым по другим обращениям"
+    )
+    message: str | None = Field(
+        None, description="Сообщение по-русски, например «У вас уже есть активный вызов: …»"
+    )
 
 
 def _key(card_number: str) -> str:
     return f"smp-card:{card_number.strip()}"
 
 
-@router.post("/calls", status_code=status.HTTP_202_ACCEPTED, response_model=SmpAccepted)
+@router.post(
+    "/calls",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=SmpAccepted,
+    responses={409: {"description": "Этот номер карты уже передан с другими данными"}},
+)
 def hand_over_call(body: SmpCallBody, services: ServicesDep, principal: SmpScope) -> SmpAccepted:
-    """Передать неотложный вызов или актив: повтор с тем же номером карты не создаст второй."""
+    """Передать неотложный вызов или актив: повтор с тем же номером карты не создаст второй.
+    Если у пациента уже есть открытый вызов, карта добавляется к нему (жалобы и вид
+    «Неотложный» тоже): статус карты (GET) ответит `merged: true` и номером этого вызова."""
     submitted = hand_over(services, principal, _key(body.card_number), body.intake())
     if submitted.created:
         try:

@@ -18,20 +18,29 @@ from sqlalchemy.orm import Session
 
 from dispatcher.services.events import emit
 from dispatcher.services.lifecycle import status_event
+from dispatcher.services.merge import merge_request
 from dispatcher.storage import tables
 from dispatcher.storage.calls import (
-    add_channel,
     add_history,
     address_key,
-    find_open_duplicate,
     lock_patient,
     next_call_number,
+    open_same_home,
+    open_same_person,
     served_recently,
 )
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import CallKind, Source
+from intake_core.duplicates import (
+    Identity,
+    Verdict,
+    household_note,
+    judge,
+    normalize_name,
+    possible_duplicate_reason,
+)
 from intake_core.errors import Conflict, DomainError, ValidationFailed
 from intake_core.intake import (
     EMERGENCY_ADVICE,
@@ -295,6 +304,7 @@ class Stored:
 
     row: tables.CallRow
     merged: bool
+    household: tuple[int, ...] = ()  # numbers of other open calls at the same phone and address
 
 
 def store_call(
@@ -307,63 +317,58 @@ def store_call(
     actor: str,
     intake_id: str | None = None,
 ) -> Stored:
-    """Store a formalized call once: merge into the patient's open call, or create a new one."""
+    """Store a formalized call once: merge into the same patient's open call, or create a new
+    one — a second call for another person of the household, «Ожидает обработки» when the
+    patient cannot be told apart from an open call at the same phone and address."""
     valid = formalized.intake
     policy_number = valid.policy.number if valid.policy else None
     addr_key = address_key(formalized.address)
+    identity = Identity(
+        policy_number, valid.last_name, valid.first_name, valid.middle_name, valid.birth_date
+    )
     lock_patient(
         session,
-        f"{mo.id}:{policy_number or ''}:{valid.last_name}:{valid.birth_date}:{valid.phone}",
+        f"{mo.id}:policy:{policy_number or ''}",
+        f"{mo.id}:person:{normalize_name(valid.last_name)}:{valid.birth_date}",
+        f"{mo.id}:home:{valid.phone}:{addr_key}",
     )
-    duplicate = find_open_duplicate(
-        session,
-        mo.id,
-        policy_number,
-        valid.last_name,
-        valid.first_name,
-        valid.birth_date,
-        valid.phone,
-        addr_key,
+    match = judge(
+        identity,
+        open_same_person(session, [mo.id], identity),
+        open_same_home(session, mo.id, valid.phone, addr_key),
     )
-    channel_kind, channel_ref = channel
-    if duplicate is not None:
-        add_channel(session, duplicate.id, channel_kind, channel_ref, now)
-        emit(
-            session,
-            "call.merged",
-            {
-                "type": "call.merged",
-                "call_id": duplicate.id,
-                "call_number": duplicate.number,
-                "mo_code": mo.code,
-                "intake_id": intake_id,
-                "source": valid.source.value,
-                "at": now.isoformat(),
-            },
+    if match.verdict is Verdict.MERGE:
+        duplicate = session.scalar(
+            select(tables.CallRow).where(tables.CallRow.id == match.call_ids[0]).with_for_update()
         )
+        assert duplicate is not None
+        merge_request(session, duplicate, formalized, mo, now, channel, actor, intake_id)
+        log.info("intake %s: merged into call %s", intake_id or "desk", duplicate.number)
         return Stored(duplicate, merged=True)
+    home_numbers = _numbers(session, match.call_ids)
+    status, reasons = formalized.status, list(formalized.pending_reasons)
+    if match.verdict is Verdict.ASK:
+        status = CallStatus.PENDING
+        reasons.append(possible_duplicate_reason(home_numbers))
+    channel_kind, channel_ref = channel
     kind = formalized.kind
     if kind is CallKind.PRIMARY and served_recently(
-        session,
-        mo.id,
-        policy_number,
-        valid.last_name,
-        valid.first_name,
-        valid.birth_date,
-        now - mo.repeat_window,
+        session, mo.id, identity, now - mo.repeat_window
     ):
         kind = CallKind.REPEAT
-    match = formalized.district
+    district = formalized.district
     address = formalized.address
     complaints = formalized.complaints
     row = tables.CallRow(
         number=next_call_number(session),
         mo_id=mo.id,
-        department_id=mo.department_ids.get(match.district.department_code) if match else None,
-        district_id=mo.district_ids.get(match.district.code) if match else None,
+        department_id=(
+            mo.department_ids.get(district.district.department_code) if district else None
+        ),
+        district_id=mo.district_ids.get(district.district.code) if district else None,
         source=valid.source.value,
         kind=kind.value,
-        status=formalized.status.value,
+        status=status.value,
         patient_id=None,
         last_name=valid.last_name,
         first_name=valid.first_name,
@@ -396,15 +401,19 @@ def store_call(
         caller_phone=valid.caller_phone,
         planned_date=formalized.planned_date,
         notes=valid.notes,
-        pending_reasons=list(formalized.pending_reasons),
+        pending_reasons=reasons,
         created_at=now,
         received_at=received_at,
         updated_at=now,
     )
     session.add(row)
     session.flush()
-    reason = "; ".join(formalized.pending_reasons) or None
-    add_history(session, row.id, now, actor, "create", None, formalized.status, reason)
+    reason = "; ".join(reasons) or None
+    add_history(session, row.id, now, actor, "create", None, status, reason)
+    if match.verdict is Verdict.HOUSEHOLD:
+        add_history(
+            session, row.id, now, actor, "household", status, status, household_note(home_numbers)
+        )
     session.add(  # a new call has no channels yet: no need to look for this one
         tables.CallChannel(call_id=row.id, kind=channel_kind, value=channel_ref, at=received_at)
     )
@@ -421,6 +430,7 @@ def store_call(
             now,
             source=valid.source.value,
             kind=kind.value,
+            household=home_numbers,
         ),
     )
     log.info(
@@ -430,7 +440,19 @@ def store_call(
         mo.code,
         CallStatus(row.status).value,
     )
-    return Stored(row, merged=False)
+    return Stored(row, merged=False, household=tuple(home_numbers))
+
+
+def _numbers(session: Session, call_ids: tuple[int, ...]) -> list[int]:
+    if not call_ids:
+        return []
+    return list(
+        session.scalars(
+            select(tables.CallRow.number)
+            .where(tables.CallRow.id.in_(call_ids))
+            .order_by(tables.CallRow.number)
+        )
+    )
 
 
 class EmergencyRedirect(DomainError):

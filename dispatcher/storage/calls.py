@@ -1,8 +1,9 @@
-"""Calls in the database: numbering, duplicates, history, and rows turned into domain calls."""
+"""Calls in the database: numbering, duplicate candidates, households, history, and rows turned
+into domain calls."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, text, update
@@ -24,6 +25,7 @@ from intake_core.call import (
     StatusChange,
     VisitAddress,
 )
+from intake_core.duplicates import Identity
 from intake_core.patient import AgeCategory, Patient, Sex
 from intake_core.status import OPEN_STATUSES, CallStatus
 
@@ -54,81 +56,121 @@ def address_key(address: VisitAddress) -> str | None:
     return "|".join((p or "").casefold().replace("ё", "е").strip() for p in parts)
 
 
-def lock_patient(session: Session, key: str) -> None:
-    """Serialize concurrent intakes for one patient (PostgreSQL; SQLite writers are serial)."""
+def lock_patient(session: Session, *keys: str) -> None:
+    """Serialize concurrent intakes for one patient or one home (PostgreSQL; SQLite writers are
+    serial). Several keys are taken in a fixed order, so two intakes never wait on each other."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        for key in sorted(set(keys)):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
-def _same_patient(
-    policy_number: str | None, last_name: str, first_name: str, birth_date: object
-) -> list[object]:
-    """SQL conditions that identify one patient: the policy, or the name with the birth date."""
+def identity_of(row: tables.CallRow) -> Identity:
+    return Identity(
+        row.policy_number, row.last_name, row.first_name, row.middle_name, row.birth_date
+    )
+
+
+def _by_identity(identity: Identity) -> list[object]:
+    """SQL conditions that narrow to the candidates; names are compared in Python (SQLite lowers
+    ASCII only), by `Identity.same_person`."""
     same: list[object] = []
-    if policy_number:
-        same.append(tables.CallRow.policy_number == policy_number)
-    if birth_date is not None:
-        same.append(
-            and_(
-                tables.CallRow.last_name == last_name,
-                tables.CallRow.first_name == first_name,
-                tables.CallRow.birth_date == birth_date,
-            )
-        )
+    if identity.policy_number:
+        same.append(tables.CallRow.policy_number == identity.policy_number)
+    if identity.birth_date is not None:
+        same.append(tables.CallRow.birth_date == identity.birth_date)
     return same
 
 
-def find_open_duplicate(
-    session: Session,
-    mo_id: int,
-    policy_number: str | None,
-    last_name: str,
-    first_name: str,
-    birth_date: object,
-    phone: str | None,
-    addr_key: str | None,
-) -> tables.CallRow | None:
-    """The same patient (policy, or name + birth date) or same phone and address, still open."""
-    same = _same_patient(policy_number, last_name, first_name, birth_date)
-    if phone and addr_key:
-        same.append(and_(tables.CallRow.phone == phone, tables.CallRow.address_key == addr_key))
-    if not same:
-        return None
-    return session.scalar(
+def open_same_person(
+    session: Session, mo_ids: Collection[int], identity: Identity
+) -> list[tuple[int, Identity]]:
+    """Open calls that may be this patient's (same policy or birth date), oldest first."""
+    same = _by_identity(identity)
+    if not same or not mo_ids:
+        return []
+    found = session.scalars(
         select(tables.CallRow)
         .where(
-            tables.CallRow.mo_id == mo_id,
+            tables.CallRow.mo_id.in_(list(mo_ids)),
             tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
             or_(*same),  # type: ignore[arg-type]
         )
         .order_by(tables.CallRow.id)
-        .limit(1)
     )
+    return [(row.id, identity_of(row)) for row in found]
 
 
-def served_recently(
-    session: Session,
-    mo_id: int,
-    policy_number: str | None,
-    last_name: str,
-    first_name: str,
-    birth_date: object,
-    since: datetime,
-) -> bool:
-    same = _same_patient(policy_number, last_name, first_name, birth_date)
+def open_same_home(
+    session: Session, mo_id: int, phone: str | None, addr_key: str | None
+) -> list[tuple[int, Identity]]:
+    """Open calls at the same phone and address (a household), oldest first."""
+    if not phone or not addr_key:
+        return []
+    found = session.scalars(
+        select(tables.CallRow)
+        .where(
+            tables.CallRow.mo_id == mo_id,
+            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
+            tables.CallRow.phone == phone,
+            tables.CallRow.address_key == addr_key,
+        )
+        .order_by(tables.CallRow.id)
+    )
+    return [(row.id, identity_of(row)) for row in found]
+
+
+def households(session: Session, rows: Sequence[tables.CallRow]) -> dict[int, list[int]]:
+    """For each open call of `rows`, the numbers of the other open calls at its phone and
+    address: one household, for one doctor to take together."""
+    keyed = {
+        (row.mo_id, row.phone, row.address_key)
+        for row in rows
+        if row.phone and row.address_key and CallStatus(row.status).is_open
+    }
+    if not keyed:
+        return {}
+    members: dict[tuple[int, str | None, str | None], list[tuple[int, int]]] = {}
+    for call_id, number, mo_id, phone, addr_key in session.execute(
+        select(
+            tables.CallRow.id,
+            tables.CallRow.number,
+            tables.CallRow.mo_id,
+            tables.CallRow.phone,
+            tables.CallRow.address_key,
+        )
+        .where(
+            tables.CallRow.mo_id.in_({k[0] for k in keyed}),
+            tables.CallRow.phone.in_({k[1] for k in keyed}),
+            tables.CallRow.address_key.in_({k[2] for k in keyed}),
+            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .order_by(tables.CallRow.number)
+    ):
+        if (mo_id, phone, addr_key) in keyed:
+            members.setdefault((mo_id, phone, addr_key), []).append((call_id, number))
+    result: dict[int, list[int]] = {}
+    for group in members.values():
+        if len(group) < 2:
+            continue
+        for call_id, _ in group:
+            result[call_id] = [number for other, number in group if other != call_id]
+    return result
+
+
+def served_recently(session: Session, mo_id: int, identity: Identity, since: datetime) -> bool:
+    """The same patient had a call served since `since` (the new one is «Повторный»)."""
+    same = _by_identity(identity)
     if not same:
         return False
-    found = session.scalar(
-        select(tables.CallRow.id)
-        .where(
+    found = session.scalars(
+        select(tables.CallRow).where(
             tables.CallRow.mo_id == mo_id,
             tables.CallRow.status == CallStatus.SERVED.value,
             tables.CallRow.served_at >= since,
             or_(*same),  # type: ignore[arg-type]
         )
-        .limit(1)
     )
-    return found is not None
+    return any(identity.same_person(identity_of(row)) for row in found)
 
 
 def add_channel(session: Session, call_id: int, kind: str, value: str, at: datetime) -> None:
@@ -141,6 +183,33 @@ def add_channel(session: Session, call_id: int, kind: str, value: str, at: datet
     )
     if exists is None:
         session.add(tables.CallChannel(call_id=call_id, kind=kind, value=value, at=at))
+
+
+def remove_channel(session: Session, call_id: int, kind: str, value: str) -> bool:
+    """Detach one request (channel) from its call; False when it was not attached."""
+    found = session.scalar(
+        select(tables.CallChannel).where(
+            tables.CallChannel.call_id == call_id,
+            tables.CallChannel.kind == kind,
+            tables.CallChannel.value == value,
+        )
+    )
+    if found is None:
+        return False
+    session.delete(found)
+    session.flush()
+    return True
+
+
+def channels_of(session: Session, call_id: int) -> list[tuple[str, str]]:
+    return [
+        (kind, value)
+        for kind, value in session.execute(
+            select(tables.CallChannel.kind, tables.CallChannel.value)
+            .where(tables.CallChannel.call_id == call_id)
+            .order_by(tables.CallChannel.id)
+        )
+    ]
 
 
 def add_history(
