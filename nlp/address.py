@@ -55,6 +55,20 @@ _SKIP_AFTER_MARKER = frozenset(".№#:")
 _FULL_TYPE_WORDS = (*STREET_TYPE_GENDER, "область", "район", "деревня", "поселок", "село")
 _LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
+_GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
+# Written ordinal endings to the short form of a normalized address: «4-ая» -> «4-я».
+_ORDINAL_ENDINGS = {
+    "ая": "я",
+    "яя": "я",
+    "ой": "й",
+    "ий": "й",
+    "ый": "й",
+    "ое": "е",
+    "ее": "е",
+    "ье": "е",
+    "ого": "го",
+    "ом": "м",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +258,9 @@ class AddressParser:
             letter = tokens[j].key.translate(_LATIN_LETTERS).upper()
             draft.set("letter", letter, tokens[j].start, tokens[j].end)
             return j + 1
-        if key == "м.о" or (key in REGION_ABBREVIATIONS and len(key) == 2 and token.text.isupper()):
-            draft.set("region", REGION_ABBREVIATIONS["мо"], token.start, token.end)
+        if key == "м.о" or (key in REGION_ABBREVIATIONS and token.text[:2].isupper()):
+            region = REGION_ABBREVIATIONS["мо" if key == "м.о" else key]
+            draft.set("region", region, token.start, token.end)
             elements.append(_Sep())
             return i + 1
         marker = self._named_marker(key)
@@ -257,10 +272,13 @@ class AddressParser:
             elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
             return i + 1
         if key in NOISE_WORDS or (
-            token.text.islower() and key not in LOWERCASE_NAME_WORDS and self._names.is_filler(key)
+            token.text.islower()
+            and not (key in LOWERCASE_NAME_WORDS and elements and isinstance(elements[-1], _Run))
+            and self._names.is_filler(key)
         ):
-            elements.append(_Sep())  # a greeting, a preposition, a caller's chatter
-            return i + 1
+            if not (elements and isinstance(elements[-1], _Marker)):
+                elements.append(_Sep())  # a greeting, a preposition, a caller's chatter
+            return i + 1  # «улица значит Лесная»: the type word still reaches its name
         if len(key) == 1 and _glued(tokens, i + 1, "."):
             token = Token(
                 token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced
@@ -325,7 +343,7 @@ class AddressParser:
         elements: list[_Element],
     ) -> int:
         token = tokens[i]
-        if len(token.key) == 6:  # a postal code
+        if len(token.key) == 6 or _glued(tokens, i + 1, "%"):  # a postal code, a percentage
             elements.append(_Sep())
             return i + 1
         after = _after_ordinal(tokens, i)
@@ -340,16 +358,15 @@ class AddressParser:
                 elements.append(_Sep())
                 return marker + 1
         if after > i + 1 or _names_follow(tokens, i) or _numbered_area(elements, tokens, i):
-            run_token = Token(
-                Kind.WORD,
-                "".join(t.text for t in tokens[i:after]),
-                "".join(t.key for t in tokens[i:after]),
-                token.start,
-                tokens[after - 1].end,
-                token.spaced,
-            )
+            suffix = "".join(t.key for t in tokens[i + 1 : after]).lstrip("-")
+            text = _ordinal(token.key, suffix) if suffix else token.text
+            run_token = Token(Kind.WORD, text, text, token.start, tokens[after - 1].end, True)
             _extend_run(elements, run_token)
             return after
+        spoken = self._spoken_ordinal(tokens, i, draft)
+        if spoken is not None:  # «третья парковая» said as «3 парковая»
+            _extend_run(elements, Token(Kind.WORD, spoken, spoken, token.start, token.end, True))
+            return i + 1
         if "house" not in draft.values and "korpus" not in draft.values:
             elements.append(_Sep(house=True))
             draft.bare_house = True
@@ -359,6 +376,27 @@ class AddressParser:
             draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
         elements.append(_Sep())
         return end
+
+    def _spoken_ordinal(self, tokens: list[Token], i: int, draft: _Draft) -> str | None:
+        """In a lowercase undelimited line, a small number before a street adjective is its
+        ordinal («мое 3 парковая», «улица 3 почтовое отделение»): «3-я», «3-е»."""
+        j = i + 1
+        if not draft.loose or "house" in draft.values or j >= len(tokens):
+            return None
+        word = tokens[j]
+        if (
+            word.kind is not Kind.WORD
+            or not word.text.islower()
+            or len(word.key) < 3
+            or not tokens[i].key.isdigit()
+            or not 0 < int(tokens[i].key) <= 20
+            or word.key in NUMBERED_MARKERS
+            or self._named_marker(word.key) is not None
+        ):
+            return None
+        genders = self._names.nominative_adjective_genders(word.key)
+        suffix = next((_GENDER_SUFFIX[g] for g in ("femn", "neut", "masc") if g in genders), None)
+        return None if suffix is None else f"{tokens[i].key}-{suffix}"
 
     def _house(self, tokens: list[Token], i: int, draft: _Draft) -> int:
         """A house number and what is glued to it: «10 Б», «5/2», «152к2-91», «12с1», «18-31»."""
@@ -417,8 +455,27 @@ class AddressParser:
             if isinstance(first, _Marker) and isinstance(second, _Marker):
                 if _is_name(second, None) and second.token and first.role is Role.STREET:
                     elements[index + 1] = _Run([second.token])  # «ул. Набережная»
+                elif (
+                    first.role is Role.STREET
+                    and second.role is Role.STREET
+                    and index > 0
+                    and isinstance(previous := elements[index - 1], _Run)
+                    and self._agrees(previous, first)
+                ):
+                    elements[index + 1] = _Sep()  # «Серебристый бульвар ул.»: the real type wins
                 elif _is_name(first, None) and first.token and second.role is Role.STREET:
                     elements[index] = _Run([first.token])  # «Набережная ул.»
+        for index in range(1, len(elements) - 1):
+            before, element, after = elements[index - 1 : index + 2]
+            if (
+                isinstance(element, _Marker)
+                and element.role is Role.STREET
+                and isinstance(before, _Run)
+                and isinstance(after, _Run)
+                and all(t.key[:1].isdigit() for t in before.tokens)
+            ):
+                after.tokens[:0] = before.tokens  # «5-я улица Соколиной Горы»
+                elements[index - 1] = _Sep()
         for index, element in enumerate(elements):
             if not isinstance(element, _Marker):
                 continue
@@ -516,6 +573,8 @@ class AddressParser:
                 streets.append((run, []))
             elif "city" not in draft.values and (not draft.loose or self._known_city(run.words)):
                 self._set_city(draft, run)
+            elif draft.loose and "city" not in draft.values and not run.words[0][:1].isdigit():
+                continue  # talk with no type word, no house and no known place is not an address
             else:
                 streets.append((run, []))
         street_matched = self._set_street(draft, streets)
@@ -548,7 +607,11 @@ class AddressParser:
             if whole_is_city:
                 return run, None
             return (run, None) if self._known_city(words) else (None, run)
-        if self._known_city(words) or (whole_is_city and len(words) == 2):
+        if self._known_city(words):
+            return run, None
+        if whole_is_city and len(words) == 2 and not (
+            self._known_city(words[:1]) and run.tokens[0].text.islower()
+        ):
             return run, None
         for size in (2, 1):
             if size < len(words) and self._known_city(words[:size]):
@@ -735,6 +798,11 @@ def _numbered_area(elements: list[_Element], tokens: list[Token], i: int) -> boo
         return False
     marker = elements[-1]
     return marker.role is Role.STREET and marker.value in AREA_STREET_TYPES | {"линия"}
+
+
+def _ordinal(number: str, suffix: str) -> str:
+    """«4» + «ая» -> «4-я»: the ordinal as a normalized address writes it."""
+    return f"{number}-{_ORDINAL_ENDINGS.get(suffix, suffix)}"
 
 
 def _number_with_letter(tokens: list[Token], j: int) -> tuple[str, int]:

@@ -60,6 +60,14 @@ class NameNormalizer:
         self.is_filler = lru_cache(maxsize=8192)(self._is_filler)
         self.is_plain_word = lru_cache(maxsize=8192)(self._is_plain_word)
 
+    def nominative_adjective_genders(self, key: str) -> frozenset[str]:
+        """Genders in which `key` is a nominative singular adjective («парковая» -> femn)."""
+        return frozenset(
+            str(p.tag.gender)
+            for p in self._morph.parse(key)
+            if p.tag.POS == "ADJF" and p.tag.case == "nomn" and p.tag.number == "sing"
+        )
+
     def _is_filler(self, key: str) -> bool:
         """A word of speech, not of a name: its likeliest reading is a pronoun, verb, particle."""
         if not key.isalpha() or len(key) < 1:
@@ -94,8 +102,11 @@ class NameNormalizer:
     ) -> str | None:
         """The nominative of an adjective in an oblique case, or None to keep the word."""
         parses = self._morph.parse(key)
-        if any(p.tag.case == "nomn" for p in parses):
-            return None
+        if any(
+            p.tag.case == "nomn" and (gender is None or p.tag.POS != "ADJF" or p.tag.gender == gender)
+            for p in parses
+        ):
+            return None  # «на улице лесной»: «лесной» is nominative only as a masculine
         adjectives = [p for p in parses if p.tag.POS == "ADJF" and "Poss" not in p.tag]
         if not adjectives:
             return None

@@ -168,6 +168,13 @@ REGION_ABBREVIATIONS: dict[str, str] = {
     "ло": "Ленинградская",
     "лен": "Ленинградская",
     "белгор": "Белгородская",
+    # Autonomous okrugs and oblast written by their official abbreviations.
+    "хмао": "Ханты-Мансийский",
+    "хмао-югра": "Ханты-Мансийский",
+    "янао": "Ямало-Ненецкий",
+    "нао": "Ненецкий",
+    "чао": "Чукотский",
+    "еао": "Еврейская",
 }
 
 NUMBERED_MARKERS: dict[str, Role] = {
