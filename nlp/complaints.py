@@ -367,7 +367,8 @@ class ComplaintParser:
         self._flags = _Matcher({**flags, **cues})
         reasons = {code: str(entry["reason"]) for code, entry in flags.items()}
         reasons.update({code: str(reason) for code, reason in red_flags["derived"].items()})
-        self._triage = Triage(reasons)
+        possible = [code for code, entry in flags.items() if entry.get("possible")]
+        self._triage = Triage(reasons, possible)
         self._vocabulary = _Vocabulary(
             morph, self._symptoms.terms() | self._flags.terms(), data.get("spellings", {})
         )
@@ -415,6 +416,7 @@ class ComplaintParser:
             temperature_span=(top.start, top.end) if top else None,
             age_years=age_years if age_years is not None else stated_age(cleaned),
             text_length=len(text),
+            text=folded,
         )
         red_flags = self._triage.assess(findings)
         spans = sorted(

@@ -1,16 +1,64 @@
-"""Emergency rules: which findings in a complaint mean 103/112 instead of a home visit."""
+"""Emergency rules: which findings in a complaint mean 103/112 instead of a home visit.
+
+Age rules and their sources:
+
+- Fever of 38.0 °C or more in an infant under 3 months: NICE NG143 «Fever in under 5s»
+  (traffic-light table, red group: age < 3 months with temperature ≥ 38 °C) and the Russian
+  clinical guidelines on fever without a focus of infection in children (Союз педиатров
+  России: any fever in the first 3 months of life needs urgent assessment in hospital).
+- A child (under 18) with 40 °C or more that is not lowering: the polyclinic's emergency list
+  (hyperpyrexia; NICE NG143 treats ≥ 39 °C at 3–6 months as amber, so it is not used alone).
+- Fever with a non-blanching rash in a child: NICE NG143 red group («non-blanching rash»),
+  the sign of meningococcal disease (NICE NG240 «Meningitis (bacterial) and meningococcal
+  disease»).
+
+Time scope: a red flag written as history («в анамнезе», «инсульт 7 лет назад», «перенесла
+инфаркт», «онемение в течение 7 лет») is not a current emergency. A past faint («вчера»,
+a dated episode, «на фоне стресса», «более не повторялось», «сейчас чувствует себя хорошо») is
+not either, unless it comes with the red features of NICE CG109 «Transient loss of
+consciousness in over 16s» (palpitations, chest pain, breathlessness, on exertion, head injury).
+A faint that has just happened («потеряла сознание, сейчас пришла в себя») is an emergency.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-INFANT_YEARS = 0.25  # under 3 months
+INFANT_YEARS = 0.25  # under 3 months (NICE NG143 red group)
 ADULT_YEARS = 18.0
-INFANT_FEVER = 38.0
+INFANT_FEVER = 38.0  # NICE NG143: ≥ 38 °C under 3 months is red
 CHILD_HIGH_FEVER = 40.0
 RASH_FEVER = 37.5
+
+# History: the flag in this clause is about the past or a long-standing state.
+_HISTORY = re.compile(
+    r"анамнез|перенес|постинсульт|постинфаркт|последстви|остаточн"
+    r"|(?:\d+|несколько|много|пару|полгода|год|месяц)\s*(?:-?х\s*|-?ти\s*)?"
+    r"(?:лет|года?|мес\w*|месяц\w*|)\s*назад"
+    r"|в\s+течени[еи]\s+(?:\d+|двух|тр[её]х|нескольких|многих)\s*(?:-?х\s*|-?ти\s*)?(?:лет|года)\b"
+    r"|(?:много|несколько)\s+лет|годами|с\s+детства|с\s+\d{4}\s*г|в\s+\d{4}\s*г"
+)
+# Chronic only: «в течение 7 лет», not a past event. A long history of seizures does not make
+# today's seizure any less of an emergency, so seizures ignore it.
+_CHRONIC = re.compile(
+    r"в\s+течени[еи]\s+(?:\d+|двух|тр[её]х|нескольких|многих)\s*(?:-?х\s*|-?ти\s*)?(?:лет|года)\b"
+    r"|(?:много|несколько)\s+лет|годами|с\s+детства"
+)
+# A past event: when a faint happened, not how the patient is now.
+_PAST_EVENT = re.compile(
+    r"вчера|позавчера|прошл\w+\s+(?:недел|месяц|год)|\*?дата\*?"
+    r"|(?:\d+|несколько|пару|неделю|месяц|год)\s*(?:-?х\s*)?(?:дн\w*|сут\w*|недел\w*|мес\w*|лет|года?|)\s*назад"
+)
+# After a stroke the deficits are old news for the whole sentence («после ОНМК, слабость в руке»).
+_AFTER_STROKE = re.compile(
+    r"после\s+(?:перенес\w+\s+)?(?:инсульт|онмк|инфаркт|операц|травм)|постинсульт"
+)
+_AFTER_STROKE_CODES = frozenset({"stroke", "stroke_named", "diplopia", "heart_attack_named"})
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+_CLAUSE_END = re.compile(r"[,.;:!?()\n]|\s[-–—]\s")
+_NEVER_HISTORY = frozenset({"suicide"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +72,17 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class RedFlag:
-    """Why the case is an emergency, in Russian for the patient and the agent."""
+    """Why the case is an emergency, in Russian for the patient and the agent.
+
+    `possible` marks a likely but uncertain sign: still routed as an emergency, with a reason
+    that asks the agent to check («Возможен экстренный случай: … — уточните»).
+    """
 
     code: str
     reason: str
     start: int
     end: int
+    possible: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +96,7 @@ class Findings:
     temperature_span: tuple[int, int] | None
     age_years: float | None
     text_length: int = field(default=0)
+    text: str = field(default="")  # the folded text the spans point into
 
 
 _PERSON = (
@@ -104,11 +158,44 @@ def stated_age(text: str) -> float | None:
 class Triage:
     """Turns findings into red flags; every rule here is one line of the emergency list."""
 
-    def __init__(self, reasons: Mapping[str, str]) -> None:
+    def __init__(self, reasons: Mapping[str, str], possible: Iterable[str] = ()) -> None:
         self._reasons = dict(reasons)
+        self._possible = frozenset(possible)
 
     def _flag(self, code: str, span: tuple[int, int]) -> RedFlag:
-        return RedFlag(code, self._reasons[code], span[0], span[1])
+        return RedFlag(code, self._reasons[code], span[0], span[1], code in self._possible)
+
+    def _historical(self, findings: Findings, hit: Hit) -> bool:
+        """The flag's clause speaks of history: «в анамнезе», «7 лет назад», «в течение 7 лет»."""
+        if hit.code in _NEVER_HISTORY or not findings.text:
+            return False
+        clause = _clause(findings.text, hit.start, hit.end)
+        if hit.code in _AFTER_STROKE_CODES and _AFTER_STROKE.search(
+            _sentence(findings.text, hit.start, hit.end)
+        ):
+            return True
+        if hit.code == "seizure":
+            return bool(_HISTORY.search(clause)) and not _CHRONIC.search(clause)
+        return bool(_HISTORY.search(clause))
+
+    def _past_faint(self, findings: Findings, hit: Hit) -> bool:
+        """A faint that is over: dated, with a plain trigger, examined, or the patient now well.
+
+        Palpitations, chest pain, breathlessness, exertion or a head blow keep it an
+        emergency (NICE CG109 red flags for transient loss of consciousness).
+        """
+        cues, symptoms = findings.cues, findings.symptoms
+        over = (
+            "now_well" in cues
+            or "faint_benign" in cues
+            or bool(_PAST_EVENT.search(_clause(findings.text, hit.start, hit.end)))
+        )
+        companions = (
+            "faint_companion" in cues
+            or any(code in symptoms for code in ("arrhythmia", "chest_pain", "dyspnea"))
+            or any(other.code in _FAINT_COMPANION_FLAGS for other in findings.flags)
+        )
+        return over and not companions
 
     def assess(self, findings: Findings) -> tuple[RedFlag, ...]:
         """Red flags for these findings, in text order; empty when a home visit is right."""
@@ -116,7 +203,9 @@ class Triage:
         symptoms = findings.symptoms
         flags: list[RedFlag] = []
         for hit in findings.flags:
-            if hit.code == "fainted" and "now_well" in cues:
+            if self._historical(findings, hit):
+                continue  # history, not what is happening now
+            if hit.code == "fainted" and self._past_faint(findings, hit):
                 continue  # a past faint with the patient now well
             if hit.code == "chest_pain_unqualified" and "chest_pain_chronic" in cues:
                 continue  # a known chronic pain, not described as acute
@@ -124,9 +213,13 @@ class Triage:
                 continue  # the known short attack has passed
             flags.append(self._flag(hit.code, (hit.start, hit.end)))
 
-        chest = symptoms.get("chest_pain")
+        chest = [
+            hit for hit in symptoms.get("chest_pain", ()) if not self._historical(findings, hit)
+        ]
         if chest and ("radiating" in cues or "cold_sweat" in cues):
             flags.append(self._flag("chest_pain_radiating", (chest[0].start, chest[0].end)))
+        if chest and "crisis" in cues:
+            flags.append(self._flag("crisis_chest_pain", _span(cues["crisis"])))
         if "pregnant" in cues and "bleeding_any" in cues:
             flags.append(self._flag("pregnancy_bleeding", _span(cues["bleeding_any"])))
         if "fell" in cues and "cannot_stand" in cues:
@@ -165,3 +258,25 @@ class Triage:
 
 def _span(hits: Sequence[Hit]) -> tuple[int, int]:
     return hits[0].start, hits[0].end
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    """The clause around a span: from the previous comma, dot or dash to the next one."""
+    head = text[:start]
+    breaks = list(_CLAUSE_END.finditer(head))
+    left = breaks[-1].end() if breaks else 0
+    tail = _CLAUSE_END.search(text, end)
+    right = tail.start() if tail else len(text)
+    return text[left:right]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around a span, between dots, semicolons or line breaks."""
+    breaks = list(_SENTENCE_END.finditer(text, 0, start))
+    left = breaks[-1].end() if breaks else 0
+    tail = _SENTENCE_END.search(text, end)
+    return text[left : tail.start() if tail else len(text)]
+
+
+# Flags that are themselves red features of a faint (seizure, stroke, head injury).
+_FAINT_COMPANION_FLAGS = frozenset({"seizure", "stroke", "stroke_named", "trauma", "breathing"})
