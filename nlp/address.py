@@ -609,8 +609,10 @@ class AddressParser:
             return (run, None) if self._known_city(words) else (None, run)
         if self._known_city(words):
             return run, None
-        if whole_is_city and len(words) == 2 and not (
-            self._known_city(words[:1]) and run.tokens[0].text.islower()
+        if (
+            whole_is_city
+            and len(words) == 2
+            and not (self._known_city(words[:1]) and run.tokens[0].text.islower())
         ):
             return run, None
         for size in (2, 1):

@@ -103,7 +103,8 @@ class NameNormalizer:
         """The nominative of an adjective in an oblique case, or None to keep the word."""
         parses = self._morph.parse(key)
         if any(
-            p.tag.case == "nomn" and (gender is None or p.tag.POS != "ADJF" or p.tag.gender == gender)
+            p.tag.case == "nomn"
+            and (gender is None or p.tag.POS != "ADJF" or p.tag.gender == gender)
             for p in parses
         ):
             return None  # «на улице лесной»: «лесной» is nominative only as a masculine
