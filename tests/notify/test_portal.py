@@ -135,3 +135,59 @@ def test_portal_and_partner_apis_document_every_operation_in_russian(client: Tes
         described = operation.get("description", "") + operation.get("summary", "")
         assert re.search("[а-яё]", described, re.IGNORECASE), (method, path)
         assert "429" in operation["responses"], (method, path)
+    cancel = schema["paths"]["/api/v1/portal/calls/{request_id}/cancel"]["post"]
+    assert "409" in cancel["responses"]  # a closed call or a request already taken back
+    status_fields = schema["components"]["schemas"]["CallStatusOut"]["properties"]
+    assert {"merged", "withdrawn", "message"} <= set(status_fields)
+
+
+def test_portal_second_request_for_same_patient_answers_with_existing_call_and_cancels_only_itself(
+    client: TestClient,
+    db: Database,
+    pipeline: Pipeline,
+    receiver: Receiver,
+    smsc: Smsc,
+    intake_worker: Any,
+) -> None:
+    token = _portal(db)
+    _subscribe(client, token, receiver)
+    again = FORM | {
+        "request_id": "RPGU-2026-000740",
+        "patient": {"last_name": "СИДОРОВА", "first_name": "анна", "birth_date": "09.04.1951"},
+        "complaints": "Кашель стал сильнее, температура 38,4",
+    }
+    for form in (FORM, again):
+        assert (
+            client.post("/api/v1/portal/calls", json=form, headers=auth(token)).status_code == 202
+        )
+        intake_worker.drain()
+    first = client.get(f"/api/v1/portal/calls/{FORM['request_id']}", headers=auth(token)).json()
+    second_url = f"/api/v1/portal/calls/{again['request_id']}"
+    second = client.get(second_url, headers=auth(token)).json()
+    assert (second["state"], second["merged"]) == ("accepted", True)
+    assert second["call_number"] == first["call_number"] and first["merged"] is False
+    assert second["message"].startswith(
+        f"У вас уже есть активный вызов: Карта вызова № {first['call_number']}"
+    )
+    assert "Кашель" not in str(second)
+
+    # the patient takes the second request back: the first still asks for the visit
+    withdrawn = client.post(
+        f"{second_url}/cancel", json={"reason": "Отправила по ошибке"}, headers=auth(token)
+    )
+    assert withdrawn.status_code == 200, withdrawn.json()
+    body = withdrawn.json()
+    assert (body["status"], body["withdrawn"]) == ("new", True)
+    assert "не отменён" in body["message"]
+    twice = client.post(f"{second_url}/cancel", json={"reason": "ещё"}, headers=auth(token))
+    assert twice.status_code == 409
+    still = client.get(f"/api/v1/portal/calls/{FORM['request_id']}", headers=auth(token)).json()
+    assert (still["status"], still["withdrawn"]) == ("new", False)
+    pipeline.run()
+    assert receiver.statuses() == ["new", "new", "new"]  # created, merged, withdrawn
+    assert [e["action"] for e in sorted(receiver.events.values(), key=lambda e: e["event_id"])] == [
+        "create",
+        "merge",
+        "withdraw",
+    ]
+    assert len(smsc.texts()) == 1  # the patient got «принят» once, not a message per request

@@ -159,3 +159,39 @@ def test_smp_call_not_posted_to_another_clients_own_calls_subscription(
         assert receiver.requests == 0
     finally:
         smp_receiver.close()
+
+
+def test_smp_card_for_patient_with_open_call_is_answered_with_that_call(
+    client: TestClient, db: Database, intake_token: str, request: pytest.FixtureRequest
+) -> None:
+    pytest.importorskip("nlp.address", reason="the NLP package is being written")
+    worker = request.getfixturevalue("worker")
+    portal_call = {
+        "source": "portal",
+        "patient": SMP_CALL["patient"],
+        "phone": "8 (926) 000-00-01",
+        "address": SMP_CALL["address"],
+        "complaints": "Кашель третий день",
+    }
+    posted = client.post("/api/v1/intake", json=portal_call, headers=auth(intake_token, "pc-1"))
+    assert posted.status_code == 202
+    worker.drain()
+    token = _smp_token(db)
+    assert client.post("/api/v1/smp/calls", json=SMP_CALL, headers=auth(token)).status_code == 202
+    worker.drain()
+    state = client.get("/api/v1/smp/calls/87331", headers=auth(token)).json()
+    existing = client.get(
+        f"/api/v1/intake/{posted.json()['intake_id']}", headers=auth(intake_token)
+    ).json()
+    assert (state["state"], state["merged"]) == ("accepted", True)
+    assert state["call_number"] == existing["call_number"]
+    assert state["message"].startswith(
+        f"У вас уже есть активный вызов: Карта вызова № {existing['call_number']}"
+    )
+    call = client.get(f"/api/v1/calls/{state['call_id']}", headers=auth(token)).json()
+    assert call["complaints"]["raw"].startswith("Кашель третий день\nДополнение (СМП, ")
+    assert "47Е КАШЕЛЬ У РЕБЕНКА" in call["complaints"]["raw"]
+    assert "Карта СМП № 87331" in call["notes"]
+    assert {c["kind"] for c in call["channels"]} == {"portal_request", "smp_card"}
+    (row,) = client.get("/api/v1/smp/journal", headers=auth(token)).json()["items"]
+    assert row["call_number"] == existing["call_number"]
