@@ -6,7 +6,13 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from nlp.address_vocab import NUMBERED_MARKERS, ORDINALS, POSTFIX_ROLES, STREET_TYPE_WORDS
+from nlp.address_vocab import (
+    CARDINALS,
+    NUMBERED_MARKERS,
+    ORDINALS,
+    POSTFIX_ROLES,
+    STREET_TYPE_WORDS,
+)
 
 
 class Kind(Enum):
@@ -119,7 +125,34 @@ def tokenize(text: str) -> list[Token]:
         tokens.append(Token(kind, raw, key, match.start(), match.end(), spaced))
         previous_end = match.end()
     _ordinals_to_numbers(tokens)
+    _cardinals_to_numbers(tokens)
     return tokens
+
+
+def _cardinals_to_numbers(tokens: list[Token]) -> None:
+    """Spoken numbers: «дом сорок два» -> «дом 42», «квартира сто пять» -> «квартира 105»."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        total, used, j = 0, 0, i
+        place = 1000  # each following word must be of a smaller place: сто > двадцать > два
+        while j < len(tokens) and tokens[j].kind is Kind.WORD and tokens[j].text.islower():
+            found = CARDINALS.get(tokens[j].key)
+            if found is None or found[1] >= place:
+                break
+            total += found[0]
+            place = found[1]
+            used += 1
+            j += 1
+        if used:
+            first, last = tokens[i], tokens[j - 1]
+            text = " ".join(t.text for t in tokens[i:j])
+            out.append(Token(Kind.NUM, text, str(total), first.start, last.end, first.spaced))
+            i = j
+        else:
+            out.append(tokens[i])
+            i += 1
+    tokens[:] = out
 
 
 def _ordinals_to_numbers(tokens: list[Token]) -> None:
