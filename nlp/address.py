@@ -466,15 +466,15 @@ class AddressParser:
                 elif _is_name(first, None) and first.token and second.role is Role.STREET:
                     elements[index] = _Run([first.token])  # «Набережная ул.»
         for index in range(1, len(elements) - 1):
-            before, element, after = elements[index - 1 : index + 2]
+            number, marker, name = elements[index - 1 : index + 2]
             if (
-                isinstance(element, _Marker)
-                and element.role is Role.STREET
-                and isinstance(before, _Run)
-                and isinstance(after, _Run)
-                and all(t.key[:1].isdigit() for t in before.tokens)
+                isinstance(marker, _Marker)
+                and marker.role is Role.STREET
+                and isinstance(number, _Run)
+                and isinstance(name, _Run)
+                and all(t.key[:1].isdigit() for t in number.tokens)
             ):
-                after.tokens[:0] = before.tokens  # «5-я улица Соколиной Горы»
+                name.tokens[:0] = number.tokens  # «5-я улица Соколиной Горы»
                 elements[index - 1] = _Sep()
         for index, element in enumerate(elements):
             if not isinstance(element, _Marker):
