@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,8 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from dispatcher.desk.forms_web import (
     AnalyzerDep,
+    NowDep,
     OperatorDep,
     ServicesDep,
+    desk_now,
     mo_context,
     page,
 )
@@ -21,19 +23,23 @@ from dispatcher.desk.intake_form import (
     DESK_KINDS,
     DESK_SOURCES,
     NewCallForm,
+    chained,
     field_errors,
+    triage,
+    typed_birth_date,
     with_district,
+    with_triaged_notes,
 )
 from dispatcher.desk.patient_search import search_patients
-from dispatcher.desk.questionnaire_web import RulesDep, record_reason, walk_answers
+from dispatcher.desk.questionnaire_web import RulesDep, form_walk, record_reason
 from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
 from dispatcher.storage.phone_calls import link_intake_call
 from intake_core.call import Source
 from intake_core.errors import ValidationFailed
-from intake_core.intake import parse_birth_date
-from intake_core.patient import age_category, age_in_months, describe_age
+from intake_core.patient import age_category, describe_age
 from intake_core.planning import CUTOFF_SCRIPT
+from intake_core.questionnaire import Facts
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
@@ -42,9 +48,8 @@ DESK_CHANNEL = "desk_form"
 
 
 def _age_text(raw: str, today: Any) -> str:
-    try:
-        born = parse_birth_date(raw, today)
-    except ValueError:
+    born = typed_birth_date(raw, today)
+    if born is None:
         return ""
     category = age_category(born, today)
     return f"{describe_age(born, today)}, {category.value if category else ''}".strip(", ")
@@ -55,15 +60,17 @@ def _render_form(
     services: Any,
     user: Any,
     form: NewCallForm,
+    now: datetime | None = None,
     errors: dict[str, str] | None = None,
     emergency: list[str] | None = None,
     notice: str | None = None,
     notice_call_id: int | None = None,
+    uncoded: bool = False,
     status_code: int = 200,
 ) -> Response:
     with services.db.session() as session:
         mo = mo_context(services, session, user)
-    now = mo.local(datetime.now(UTC))
+    now = mo.local(now or desk_now())
     return page(
         request,
         "new_call.html",
@@ -74,6 +81,7 @@ def _render_form(
         emergency=emergency or [],
         notice=notice,
         notice_call_id=notice_call_id,
+        uncoded=uncoded,
         sources=DESK_SOURCES,
         kinds=DESK_KINDS,
         caller_types=CALLER_TYPES,
@@ -84,18 +92,33 @@ def _render_form(
     )
 
 
+def _form_facts(analyzer: AnalyzerDep, form: NewCallForm, today: date) -> Facts:
+    """What the form already tells the questionnaire: the age from the birth date typed, the
+    temperature parsed from the complaint (the script on the page gets the same from the live
+    parses)."""
+    if not form.reason_answers.strip():
+        return Facts()  # the questionnaire was not run: nothing to answer
+    born = typed_birth_date(form.birth_date, today)
+    temperature = triage(analyzer, form.complaints, born, today).temperature
+    return Facts.known(born, temperature, today)
+
+
 @router.get("/calls/new")
 def new_call(
     request: Request,
     services: ServicesDep,
     user: OperatorDep,
+    now: NowDep,
     saved: Annotated[int | None, Query()] = None,
     merged: Annotated[int | None, Query()] = None,
     call: Annotated[int | None, Query()] = None,
+    uncoded: Annotated[bool, Query()] = False,
 ) -> Response:
     notice = None
     if saved:
         notice = f"Вызов № {saved} сохранён"
+        if uncoded:  # the operator left the questionnaire half-way: the call waits for its code
+            notice += " без кода повода: опросник не был пройден до конца"
     elif merged:
         notice = (
             f"У пациента уже есть открытый вызов № {merged}: новый вызов не создан, "
@@ -103,7 +126,9 @@ def new_call(
         )
     source = Source.CALL_CENTER if user.role == "agent" else Source.REGISTRY
     form = NewCallForm(form_id=uuid.uuid4().hex, source=source.value)
-    return _render_form(request, services, user, form, notice=notice, notice_call_id=call)
+    return _render_form(
+        request, services, user, form, now, notice=notice, notice_call_id=call, uncoded=uncoded
+    )
 
 
 @router.post("/calls/new")
@@ -113,17 +138,20 @@ def save_new_call(
     analyzer: AnalyzerDep,
     user: OperatorDep,
     rules: RulesDep,
+    now: NowDep,
     form: Annotated[NewCallForm, Form()],
 ) -> Response:
     form_id = form.form_id or uuid.uuid4().hex
     try:
-        walk = walk_answers(rules, form.reason_answers)
-        if walk is not None and walk.exit is not None:  # the script ended in 103/112
-            return _render_form(
-                request, services, user, form, emergency=[walk.exit.reason], status_code=422
-            )
         with services.db.session() as session:
             mo = mo_context(services, session, user)
+        today = mo.local(now).date()
+        walk = form_walk(rules, form.reason_answers, _form_facts(analyzer, form, today))
+        if walk is not None and walk.exit is not None:  # the script ended in 103/112
+            return _render_form(
+                request, services, user, form, now, emergency=[walk.exit.reason], status_code=422
+            )
+        with services.db.session() as session:
             stored = intake_now(
                 session,
                 form.to_request(mo.code),
@@ -131,21 +159,25 @@ def save_new_call(
                 analyzer,
                 actor=user.login,
                 channel=(DESK_CHANNEL, form_id),
-                now=datetime.now(UTC),
-                adjust=with_district(mo, form.district_code) if form.district_code else None,
+                now=now,
+                adjust=chained(
+                    with_triaged_notes(analyzer, today),
+                    with_district(mo, form.district_code) if form.district_code else None,
+                ),
             )
             call_id, number, merged = stored.row.id, stored.row.number, stored.merged
-            if walk is not None and not merged:
-                record_reason(session, rules, call_id, walk, user.id)
+            coded = walk is not None and walk.outcome is not None
+            if walk is not None and coded and not merged:
+                record_reason(session, rules, call_id, walk, user.id, now)
             if form.linkedid:  # opened from the caller's card: keep the telephony Linkedid
-                link_intake_call(session, form.linkedid, call_id, datetime.now(UTC))
+                link_intake_call(session, form.linkedid, call_id, now)
     except ValidationFailed as exc:
         return _render_form(
-            request, services, user, form, errors=field_errors(exc.errors), status_code=422
+            request, services, user, form, now, errors=field_errors(exc.errors), status_code=422
         )
     except EmergencyRedirect as exc:
         flags = [f.reason for f in exc.formalized.red_flags] or ["экстренные показания"]
-        return _render_form(request, services, user, form, emergency=flags, status_code=422)
+        return _render_form(request, services, user, form, now, emergency=flags, status_code=422)
     services.relay.relay_pending()  # the open desks show the new call now, not at the next poll
     if merged:
         return RedirectResponse(f"/desk/calls/new?merged={number}&call={call_id}", 303)
@@ -153,14 +185,8 @@ def save_new_call(
         return RedirectResponse(f"/desk/calls/{call_id}/assign", 303)
     if form.next == "transfer":
         return RedirectResponse(f"/desk/calls/{call_id}/transfer", 303)
-    return RedirectResponse(f"/desk/calls/new?saved={number}&call={call_id}", 303)
-
-
-def _age_years(birth_date: str, today: Any) -> float | None:
-    try:
-        return age_in_months(parse_birth_date(birth_date, today), today) / 12
-    except ValueError:
-        return None
+    unfinished = "&uncoded=1" if walk is not None and not coded else ""
+    return RedirectResponse(f"/desk/calls/new?saved={number}&call={call_id}{unfinished}", 303)
 
 
 @router.get("/forms/address")
@@ -168,20 +194,16 @@ def parse_address(
     services: ServicesDep,
     analyzer: AnalyzerDep,
     user: OperatorDep,
+    now: NowDep,
     text: str = "",
     birth_date: str = "",
 ) -> dict[str, Any]:
     """The address line's components and the district they fall into, as the operator types."""
     with services.db.session() as session:
         mo = mo_context(services, session, user)
-    today = mo.local(datetime.now(UTC)).date()
+    today = mo.local(now).date()
     address = analyzer.address(text[:500], mo.catalog.streets())
-    born = None
-    if birth_date:
-        try:
-            born = parse_birth_date(birth_date, today)
-        except ValueError:
-            born = None
+    born = typed_birth_date(birth_date, today)
     match = mo.catalog.match(address.city, address.street, address.house, age_category(born, today))
     return {
         "components": address.components(),
@@ -197,12 +219,16 @@ def parse_complaints(
     services: ServicesDep,
     analyzer: AnalyzerDep,
     user: OperatorDep,
+    now: NowDep,
     text: str = "",
     birth_date: str = "",
 ) -> dict[str, Any]:
-    """Symptoms, temperature and triage of the complaint text, as the operator types."""
-    today = datetime.now(UTC).date()
-    complaints = analyzer.complaints(text[:2000], _age_years(birth_date, today))
+    """Symptoms, temperature and triage of a free text of the form (the complaint or the note),
+    as the operator types; the age from the birth date counts (a fever under 3 months)."""
+    with services.db.session() as session:
+        mo = mo_context(services, session, user)
+    today = mo.local(now).date()
+    complaints = triage(analyzer, text, typed_birth_date(birth_date, today), today)
     return {
         "symptoms": list(complaints.symptoms),
         "symptom_labels": [symptom_label(code) for code in complaints.symptoms],
@@ -213,9 +239,9 @@ def parse_complaints(
 
 
 @router.get("/forms/age")
-def age(user: OperatorDep, birth_date: str = "") -> dict[str, str]:
+def age(user: OperatorDep, now: NowDep, birth_date: str = "") -> dict[str, str]:
     """«9 лет, Дети» for the age box next to the birth date."""
-    return {"text": _age_text(birth_date, datetime.now(UTC).date()) if birth_date else ""}
+    return {"text": _age_text(birth_date, now.date()) if birth_date else ""}
 
 
 @router.get("/forms/patients")

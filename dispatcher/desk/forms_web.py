@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -28,7 +29,15 @@ FORMS_STATIC = STATIC_URL
 _analyzer_lock = threading.Lock()
 _text_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
 
-__all__ = ["AnalyzerDep", "DeskUser", "DeskUserDep", "DoctorDep", "OperatorDep", "ServicesDep"]
+__all__ = [
+    "AnalyzerDep",
+    "DeskUser",
+    "DeskUserDep",
+    "DoctorDep",
+    "NowDep",
+    "OperatorDep",
+    "ServicesDep",
+]
 
 
 class CallNotFound(NotFound):
@@ -56,6 +65,14 @@ def get_analyzer(request: Request) -> TextAnalyzer:
 
 
 AnalyzerDep = Annotated[TextAnalyzer, Depends(get_analyzer)]
+
+
+def desk_now() -> datetime:
+    """The moment a form is read or saved; tests override it to hold the date still."""
+    return datetime.now(UTC)
+
+
+NowDep = Annotated[datetime, Depends(desk_now)]
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:

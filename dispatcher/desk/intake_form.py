@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel
 
 from dispatcher.storage.references import MoContext
-from intake_core.call import CallerType, CallKind, Source
+from intake_core.analysis import TextAnalyzer
+from intake_core.call import CallerType, CallKind, Complaints, Source
 from intake_core.districts import DistrictMatch, DistrictStreet
 from intake_core.errors import FieldError
-from intake_core.intake import CallerInput, Formalized, IntakeRequest, PatientInput
+from intake_core.intake import (
+    CallerInput,
+    Formalized,
+    IntakeRequest,
+    PatientInput,
+    parse_birth_date,
+)
+from intake_core.questionnaire import Facts
 from intake_core.status import CallStatus
 
 DESK_SOURCES = (Source.REGISTRY, Source.CALL_CENTER, Source.AMBULANCE, Source.DOCTOR)
@@ -32,6 +41,9 @@ _FIELD_NAMES = {
     "caller.phone": "caller_phone",
     "to_mo": "to_mo",
 }
+
+
+Adjust = Callable[[Formalized], Formalized]
 
 
 class NewCallForm(BaseModel):
@@ -102,7 +114,53 @@ def field_errors(errors: list[FieldError]) -> dict[str, str]:
     return shown
 
 
-def with_district(mo: MoContext, code: str) -> Callable[[Formalized], Formalized]:
+def typed_birth_date(raw: str, today: date) -> date | None:
+    """The form's birth date as typed, or None while it is empty or not a date yet."""
+    try:
+        return parse_birth_date(raw, today) if raw.strip() else None
+    except ValueError:
+        return None
+
+
+def triage(analyzer: TextAnalyzer, text: str, birth_date: date | None, today: date) -> Complaints:
+    """One free text of the form (complaint or note) through the emergency triage, with the age
+    from the birth date (a fever under 3 months is an emergency)."""
+    return analyzer.complaints(text[:2000], Facts.known(birth_date, None, today).age_years)
+
+
+def with_triaged_notes(analyzer: TextAnalyzer, today: date) -> Adjust:
+    """The note goes through the triage too: its red flags join the complaint's, so the intake
+    refuses the call and records the emergency exactly as for an emergency complaint."""
+
+    def adjust(formalized: Formalized) -> Formalized:
+        notes = formalized.intake.notes
+        if not notes:
+            return formalized
+        found = triage(analyzer, notes, formalized.intake.birth_date, today)
+        if not found.emergency:
+            return formalized
+        complaints = formalized.complaints
+        flags = complaints.red_flags + tuple(
+            flag for flag in found.red_flags if flag not in complaints.red_flags
+        )
+        return replace(formalized, complaints=replace(complaints, red_flags=flags, emergency=True))
+
+    return adjust
+
+
+def chained(*steps: Adjust | None) -> Adjust:
+    """The operator's corrections applied in order (the ones given)."""
+
+    def adjust(formalized: Formalized) -> Formalized:
+        for step in steps:
+            if step is not None:
+                formalized = step(formalized)
+        return formalized
+
+    return adjust
+
+
+def with_district(mo: MoContext, code: str) -> Adjust:
     """The district the operator confirmed or chose: a person checked the address, so it is new."""
 
     def adjust(formalized: Formalized) -> Formalized:

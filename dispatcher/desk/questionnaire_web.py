@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from collections import deque
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,17 +15,20 @@ from sqlalchemy.orm import Session
 from dispatcher.desk import access_log
 from dispatcher.desk.forms_web import (
     DeskUserDep,
+    NowDep,
     OperatorDep,
     ServicesDep,
     load_call,
+    mo_context,
     page,
 )
 from dispatcher.services.dispatch_rules import DispatchRules, load_rules
 from dispatcher.services.lifecycle import Actor
 from dispatcher.services.red_flag import RecordedExit, record_exit
 from dispatcher.storage.service_cards import load_card, save_reason
+from intake_core.call import Call
 from intake_core.errors import FieldError, ValidationFailed
-from intake_core.questionnaire import Walk
+from intake_core.questionnaire import Facts, Questionnaire, Walk
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 _rules_lock = threading.Lock()
@@ -57,17 +61,48 @@ def parse_answers(raw: str) -> list[str]:
     return answers
 
 
-def walk_answers(rules: DispatchRules, raw: str) -> Walk | None:
-    """The finished walk of the form's answers; None when the questionnaire was not run."""
-    answers = parse_answers(raw)
-    return rules.questionnaire.finish(answers) if answers else None
+def with_known(questionnaire: Questionnaire, given: list[str], facts: Facts) -> list[str]:
+    """The answers with those the known facts choose: a question the facts answer takes their
+    answer whatever the page sent for it (the script sends the same; an old page may omit it or
+    send a stale one), the other questions take the operator's answers in turn."""
+    answers: list[str] = []
+    pending = deque(given)
+    while (question := questionnaire.walk(answers).question) is not None:
+        known = question.known_answer(facts)
+        if known is not None:
+            if pending and question.answer(pending[0]) is not None:
+                pending.popleft()  # the page's copy of the known answer, or one the facts overrule
+            answers.append(known.id)
+        elif pending:
+            answers.append(pending.popleft())  # walk() refuses an answer not offered
+        else:
+            break
+    return [*answers, *pending]  # answers past the end: walk() names the extra one
+
+
+def form_walk(rules: DispatchRules, raw: str, facts: Facts) -> Walk | None:
+    """The new call form's walk as far as the operator went; None when it was not started.
+
+    The questions the known facts answer are answered so (an infant's fever still exits). A
+    walk left half-way does not stop the saving, just as an untouched one does not: the call
+    is stored without a code, coded later in «Код повода». An exit stops it in both cases.
+    """
+    given = parse_answers(raw)
+    if not given:
+        return None
+    return rules.questionnaire.walk(with_known(rules.questionnaire, given, facts))
+
+
+def call_facts(call: Call, today: date) -> Facts:
+    """What a stored call already tells the questionnaire: the age and the temperature."""
+    return Facts.known(call.patient.birth_date, call.complaints.temperature, today)
 
 
 def record_reason(
-    session: Session, rules: DispatchRules, call_id: int, walk: Walk, user_id: int
+    session: Session, rules: DispatchRules, call_id: int, walk: Walk, user_id: int, now: datetime
 ) -> None:
     """The reason code, the operator and the time, into the call service card."""
-    save_reason(session, call_id, rules.questionnaire, walk, user_id, datetime.now(UTC))
+    save_reason(session, call_id, rules.questionnaire, walk, user_id, now)
 
 
 @router.get("/questionnaire")
@@ -82,6 +117,7 @@ def _render(
     user: OperatorDep,
     rules: DispatchRules,
     call_id: int,
+    now: datetime,
     error: str | None = None,
     emergency: tuple[str, str] | None = None,
     status_code: int = 200,
@@ -91,6 +127,7 @@ def _render(
         call = load_call(session, user, call_id)
         card = load_card(session, call_id)
         access_log.record(session, user, "call", call_id)
+        today = mo_context(services, session, user).local(now).date()
     return page(
         request,
         "reason.html",
@@ -99,6 +136,7 @@ def _render(
         call=call,
         card=card,
         questionnaire=rules.questionnaire,
+        facts=call_facts(call, today),
         error=error,
         emergency=emergency,
         recorded=recorded,
@@ -107,9 +145,14 @@ def _render(
 
 @router.get("/calls/{call_id}/reason")
 def reason_dialog(
-    request: Request, call_id: int, services: ServicesDep, user: OperatorDep, rules: RulesDep
+    request: Request,
+    call_id: int,
+    services: ServicesDep,
+    user: OperatorDep,
+    rules: RulesDep,
+    now: NowDep,
 ) -> Response:
-    return _render(request, services, user, rules, call_id)
+    return _render(request, services, user, rules, call_id, now)
 
 
 @router.post("/calls/{call_id}/reason")
@@ -119,28 +162,35 @@ def code_reason(
     services: ServicesDep,
     user: OperatorDep,
     rules: RulesDep,
+    now: NowDep,
     answers: Annotated[str, Form()] = "",
 ) -> Response:
     """Code a call already stored (from the portal, the bot, a phone form without the script);
     a red-flag exit is recorded on the call and the operator told so."""
     try:
-        walk = walk_answers(rules, answers)
-        if walk is None:
+        given = parse_answers(answers)
+        if not given:
             raise ValidationFailed([FieldError("answers", "Пройдите опросник", "required")])
+        with services.db.session() as session:
+            call = load_call(session, user, call_id)
+            today = mo_context(services, session, user).local(now).date()
+        walk = rules.questionnaire.finish(
+            with_known(rules.questionnaire, given, call_facts(call, today))
+        )
         if walk.exit is not None:
             with services.db.session() as session:
                 load_call(session, user, call_id)
                 actor = Actor(user.login, frozenset({user.mo_id}))
-                recorded = record_exit(session, call_id, walk.exit, actor, datetime.now(UTC))
+                recorded = record_exit(session, call_id, walk.exit, actor, now)
             services.relay.relay_pending()
             flag = (walk.exit.reason, walk.exit.say)
             return _render(
-                request, services, user, rules, call_id, emergency=flag, recorded=recorded
+                request, services, user, rules, call_id, now, emergency=flag, recorded=recorded
             )
         with services.db.session() as session:
             load_call(session, user, call_id)
-            record_reason(session, rules, call_id, walk, user.id)
+            record_reason(session, rules, call_id, walk, user.id, now)
     except ValidationFailed as exc:
         message = "; ".join(e.message for e in exc.errors)
-        return _render(request, services, user, rules, call_id, error=message, status_code=422)
+        return _render(request, services, user, rules, call_id, now, error=message, status_code=422)
     return RedirectResponse(f"/desk/calls/{call_id}/service-card", 303)

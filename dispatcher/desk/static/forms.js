@@ -41,10 +41,9 @@
 
   const address = form.querySelector("#address");
   const complaints = form.querySelector("#complaints");
+  const notes = form.querySelector("#notes");
   const birth = form.querySelector("#birth_date");
   const district = form.querySelector("#district_code");
-  const banner = document.getElementById("emergency-banner");
-  const saveButtons = form.querySelectorAll(".save-btn");
   const autoFilled = new Set();
   let districtTouched = district.value !== "";
   district.addEventListener("change", () => { districtTouched = true; });
@@ -115,27 +114,39 @@
     }
   }, 300);
 
-  function setEmergency(flags) {
-    const on = flags.length > 0;
-    banner.hidden = !on;
-    document.getElementById("emergency-flags").textContent = flags.join(", ");
-    saveButtons.forEach((b) => { b.disabled = on; });
+  // Every free text the operator types patient words into goes through the triage as typed,
+  // with the age from the birth date; each reports its red flags to the shared banner.
+  function triaged(input, shown) {
+    let asked = 0;
+    return debounce(async () => {
+      const mine = ++asked;  // an older answer arriving late must not undo a newer one
+      if (!input.value.trim()) {
+        if (shown) shown(null);
+        window.deskEmergency.report(input.id, []);
+        return;
+      }
+      try {
+        const data = await getJson(form.dataset.complaintsUrl, { text: input.value, birth_date: birth.value });
+        if (mine !== asked) return;
+        if (shown) shown(data);
+        window.deskEmergency.report(input.id, data.emergency ? data.red_flags : []);
+      } catch (err) {
+        if (shown) shown(undefined);
+      }
+    }, 300);
   }
 
-  const parseComplaints = debounce(async () => {
+  const parseComplaints = triaged(complaints, (data) => {
     const box = document.getElementById("complaints-parsed");
-    if (!complaints.value.trim()) { box.replaceChildren(); setEmergency([]); return; }
-    try {
-      const data = await getJson(form.dataset.complaintsUrl, { text: complaints.value, birth_date: birth.value });
-      const parts = [];
-      if (data.temperature !== null) parts.push(el("span", { class: "tag", "data-part": "temperature" }, "t° " + String(data.temperature).replace(".", ",")));
-      data.symptom_labels.forEach((s) => parts.push(el("span", { class: "tag", "data-part": "symptom" }, s)));
-      box.replaceChildren(...parts);
-      setEmergency(data.emergency ? data.red_flags : []);
-    } catch (err) {
-      box.replaceChildren(el("span", {}, "Разбор жалоб недоступен"));
-    }
-  }, 300);
+    if (data === undefined) { box.replaceChildren(el("span", {}, "Разбор жалоб недоступен")); return; }
+    const parts = [];
+    if (data && data.temperature !== null) parts.push(el("span", { class: "tag", "data-part": "temperature" }, "t° " + String(data.temperature).replace(".", ",")));
+    if (data) data.symptom_labels.forEach((s) => parts.push(el("span", { class: "tag", "data-part": "symptom" }, s)));
+    box.replaceChildren(...parts);
+    form.dispatchEvent(new CustomEvent("facts", { detail: { temperature: data ? data.temperature : null } }));
+  });
+  const parseNotes = triaged(notes, null);
+  const retriage = () => { parseComplaints(); parseNotes(); };
 
   const showAge = debounce(async () => {
     const out = document.getElementById("age-out");
@@ -148,9 +159,11 @@
 
   address.addEventListener("input", parseAddress);
   complaints.addEventListener("input", parseComplaints);
-  birth.addEventListener("input", () => { showAge(); parseAddress(); parseComplaints(); });
+  notes.addEventListener("input", parseNotes);
+  birth.addEventListener("input", () => { showAge(); parseAddress(); retriage(); });
   if (address.value) parseAddress();
   if (complaints.value) parseComplaints();
+  if (notes.value) parseNotes();
 
   form.querySelectorAll("[data-chip]").forEach((chip) => {
     chip.addEventListener("click", () => {
@@ -187,6 +200,7 @@
           form.querySelectorAll("input[name=sex]").forEach((r) => { r.checked = r.value === p.sex; });
           if (p.address && !address.value) { address.value = p.address; clearError(address); parseAddress(); }
           showAge();
+          retriage();  // the found patient's age counts in the triage
           complaints.focus();
         });
         blocks.push(button);

@@ -37,27 +37,10 @@
       return { steps, at: node(id) };
     }
 
-    // the page's red banner and save buttons are shared with the complaint triage (forms.js):
-    // an exit takes them over, stepping back from it gives them back as they were
-    let held = null;
+    // the page's red banner and save buttons are shared with the triage of the form's texts
+    // (emergency.js): an exit reports its reason, stepping back from it withdraws it
     function emergency(on, reason) {
-      const banner = document.getElementById("emergency-banner");
-      const flags = document.getElementById("emergency-flags");
-      const buttons = Array.from(document.querySelectorAll(".save-btn"));
-      if (on && !held) {
-        held = { hidden: banner ? banner.hidden : true, flags: flags ? flags.textContent : "",
-          disabled: buttons.map((b) => b.disabled) };
-      } else if (!on && held) {
-        if (banner) banner.hidden = held.hidden;
-        if (flags) flags.textContent = held.flags;
-        buttons.forEach((b, i) => { b.disabled = held.disabled[i]; });
-        held = null;
-        return;
-      }
-      if (!on) return;
-      if (banner) banner.hidden = false;
-      if (flags) flags.textContent = reason;
-      buttons.forEach((b) => { b.disabled = true; });
+      if (window.deskEmergency) window.deskEmergency.report("questionnaire", on ? [reason] : []);
     }
 
     function choose(answerId) {
