@@ -126,6 +126,10 @@ class _Document:
     tokens: tuple[_Token, ...]
     clauses: tuple[range, ...]
     terms: tuple[frozenset[str], ...]
+    # Clauses negated by a list that ends in a negation: «кашля, насморка нет».
+    negated_clauses: frozenset[int] = frozenset()
+    # Tokens that can only be genitive (not nominative): «кашля», «отеков».
+    genitive: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +177,12 @@ class _Vocabulary:
                     self._near.setdefault(form, word)
         self._near_choices = list(self._near)
         self.terms_of: Callable[[str], frozenset[str]] = lru_cache(maxsize=65536)(self._lookup)
+        self.cases_of: Callable[[str], tuple[bool, bool]] = lru_cache(maxsize=65536)(self._cases)
+
+    def _cases(self, form: str) -> tuple[bool, bool]:
+        """(may be genitive, may be nominative) over every parse of the form."""
+        cases = {parse.tag.case for parse in self._morph.parse(form)}
+        return "gent" in cases or "gen2" in cases, "nomn" in cases
 
     def _forms(self, word: str) -> set[str]:
         for parse in self._morph.parse(word):
@@ -235,7 +245,9 @@ class _Matcher:
         for pattern in self.patterns:
             if not all(group & available for group in pattern.groups):
                 continue
-            for clause in doc.clauses:
+            for index, clause in enumerate(doc.clauses):
+                if index in doc.negated_clauses:
+                    continue
                 for positions in _occurrences(doc, clause, pattern):
                     single = len(pattern.groups) == 1
                     if single and claimed.get(positions[0], pattern.code) != pattern.code:
@@ -330,7 +342,9 @@ def _closing_negation(doc: _Document, clause: range, last: int) -> bool:
             following = forms[i + 1].form
             if _NEGATED_VERB.match(following) or following == "не":
                 return True
-        if form in {"и", "или"}:
+        # «кашля и насморка нет» goes on; «кашель и температуры нет» stops
+        listed = bool(doc.genitive) and i + 1 < clause.stop and doc.genitive[i + 1]
+        if form in {"и", "или"} and not listed:
             return False
     return False
 
@@ -449,7 +463,49 @@ class ComplaintParser:
             members = list(group)
             clauses.append(range(members[0], members[-1] + 1))
         terms = tuple(self._vocabulary.terms_of(token.form) for token in tokens)
-        return _Document(tuple(tokens), tuple(clauses), terms)
+        cases = [self._vocabulary.cases_of(token.form) for token in tokens]
+        genitive = tuple(gen and not nom for gen, nom in cases)
+        negated = _list_negations(tokens, clauses, cases)
+        return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive)
+
+
+LIST_ITEM_TOKENS = 3  # «головной боли», «кашля», «жидкого стула»: a short genitive list item
+LIST_REACH = 4  # list items a closing negation reaches back over
+
+
+def _list_negations(
+    tokens: Sequence[_Token], clauses: Sequence[range], cases: Sequence[tuple[bool, bool]]
+) -> frozenset[int]:
+    """Clauses of a genitive list closed by a negation: «кашля, насморка, одышки нет»."""
+
+    def item(clause: range) -> bool:
+        words = [i for i in clause if not tokens[i].form.isdigit()]
+        return (
+            0 < len(words) <= LIST_ITEM_TOKENS
+            and all(cases[i][0] or tokens[i].form in {"в", "и"} for i in words)
+            and any(not cases[i][1] for i in words)
+        )
+
+    def closes(clause: range) -> bool:
+        forms = [tokens[i].form for i in clause]
+        if forms[-1] in _CLOSING_NEGATION:
+            return True
+        return any(
+            a in {"не", "нет"} and (_NEGATED_VERB.match(b) is not None or b == "было")
+            for a, b in itertools.pairwise(forms)
+        )
+
+    negated: set[int] = set()
+    for index, clause in enumerate(clauses):
+        if not item(clause):
+            continue
+        for later in range(index + 1, min(len(clauses), index + 1 + LIST_REACH)):
+            if closes(clauses[later]):
+                negated.add(index)
+                break
+            if not item(clauses[later]):
+                break
+    return frozenset(negated)
 
 
 def _mask(text: str, code_span: tuple[int, int] | None) -> str:

@@ -14,7 +14,7 @@ ANCHOR_REACH = 45  # characters between «температура» and its numbe
 _ANCHOR = re.compile(
     r"(?:температур|темпиратур|тимператур|темпратур|темперт|темпер|темп|тем-ра|т-ра"
     r"|жар|лихорад|градусник)\w*"
-    r"|(?<![а-яa-z])[tт](?=\s*[=:°.-]?\s*\d)"
+    r"|(?<![а-яa-z])[tт](?=\s*[=:°.-]?\s*(?:тела\s+)?(?:до\s+|max\s+|макс\w*\.?\s+)?\d)"
 )
 # Keywords that own the numbers after them: a number nearer to one of these is not a temperature.
 _OTHER = re.compile(
