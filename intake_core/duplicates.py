@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 
 def normalize_name(value: str | None) -> str:
@@ -93,3 +95,29 @@ def household_note(numbers: list[int]) -> str:
     """The history note of a second call at the same phone and address."""
     listed = ", ".join(f"№ {n}" for n in numbers)
     return f"Одна семья/один адрес: открытый вызов {listed} — другой пациент"
+
+
+def household_label(numbers: list[int]) -> str:
+    """The marker beside a call in the desk list and on the route sheet."""
+    return "Одна семья/один адрес: " + ", ".join(f"№ {n}" for n in numbers)
+
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def together(items: Sequence[T], key: Callable[[T], K | None]) -> list[T]:
+    """`items` in their order, except that items with one key follow the first of them: a
+    household's calls stay adjacent in a list and on a route sheet. A None key stays put."""
+    slots: list[list[T]] = []
+    slot_of: dict[K, list[T]] = {}
+    for item in items:
+        group = key(item)
+        if group is None:
+            slots.append([item])
+        elif group in slot_of:
+            slot_of[group].append(item)
+        else:
+            slot_of[group] = [item]
+            slots.append(slot_of[group])
+    return [item for slot in slots for item in slot]

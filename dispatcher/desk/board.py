@@ -12,9 +12,10 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
-from dispatcher.storage.calls import overdue_filter
+from dispatcher.storage.calls import households, overdue_filter
 from dispatcher.storage.references import MoContext
 from intake_core.call import CallKind, Source
+from intake_core.duplicates import household_label, together
 from intake_core.status import CallStatus
 
 LIST_LIMIT = 200
@@ -79,6 +80,16 @@ class DeskRow:
     deadline: datetime | None
     limit_seconds: int
     overdue: bool
+    household: tuple[int, ...] = ()  # numbers of the other open calls at this phone and address
+
+    @property
+    def household_label(self) -> str:
+        return household_label(list(self.household)) if self.household else ""
+
+    @property
+    def household_key(self) -> str:
+        """The same for every call of one household: the rows stand together under it."""
+        return "-".join(str(n) for n in sorted((self.number, *self.household)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +208,11 @@ def _list_query(
 
 
 def _row(
-    call: tables.CallRow, doctor: tables.Doctor | None, mo: MoContext, now: datetime
+    call: tables.CallRow,
+    doctor: tables.Doctor | None,
+    mo: MoContext,
+    now: datetime,
+    homes: dict[int, list[int]],
 ) -> DeskRow:
     status = CallStatus(call.status)
     deadline = mo.deadlines.deadline(status, call.created_at, call.assigned_at)
@@ -220,15 +235,20 @@ def _row(
         deadline=deadline,
         limit_seconds=int(limit.total_seconds()),
         overdue=deadline is not None and now > deadline,
+        household=tuple(homes.get(call.id, ())),
     )
 
 
 def rows(
     session: Session, mo: MoContext, filters: DeskFilters, now: datetime, limit: int = LIST_LIMIT
 ) -> list[DeskRow]:
-    """The newest calls under the filters."""
+    """The newest calls under the filters; the open calls of one household (same phone and
+    address, different people) stand together under the newest of them, marked as one."""
     query = _list_query(mo, filters, now).order_by(tables.CallRow.id.desc()).limit(limit)
-    return [_row(call, doctor, mo, now) for call, doctor in session.execute(query)]
+    found = session.execute(query).all()
+    homes = households(session, [call for call, _ in found])
+    listed = [_row(call, doctor, mo, now, homes) for call, doctor in found]
+    return together(listed, lambda r: r.household_key if r.household else None)
 
 
 def one_row(
@@ -237,7 +257,9 @@ def one_row(
     """One call's row if it is of this MO and passes the filters (a live update), else None."""
     query = _list_query(mo, filters, now).where(tables.CallRow.id == call_id)
     found = session.execute(query).first()
-    return _row(found[0], found[1], mo, now) if found else None
+    if found is None:
+        return None
+    return _row(found[0], found[1], mo, now, households(session, [found[0]]))
 
 
 def filter_choices(session: Session, mo: MoContext) -> dict[str, Any]:

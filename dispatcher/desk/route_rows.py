@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
 from intake_core.call import CallKind, VisitAddress
+from intake_core.duplicates import household_label, together
 from intake_core.errors import NotFound
 from intake_core.patient import AgeCategory, age_category, describe_age
 from intake_core.phones import format_phone
@@ -40,6 +41,7 @@ class RouteRow:
     kind: str
     status: str
     visit_time: str
+    household: str = ""  # «Одна семья/один адрес: № 57001» — the rows stand together
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +72,18 @@ def _address(address: VisitAddress) -> str:
     return f"{line} {', '.join(extra)}".strip()
 
 
+def _household(homes: dict[tuple[str, str], list[int]], call: tables.CallRow) -> str:
+    others = [
+        n for n in homes.get((call.phone or "", call.address_key or ""), []) if n != call.number
+    ]
+    return household_label(others) if others else ""
+
+
 def build_route_sheet(
     session: Session, mo_id: int, doctor_id: int, day: date, zone: ZoneInfo, now: datetime
 ) -> RouteSheet:
-    """The doctor's active and served calls planned for `day`, in the order they came in."""
+    """The doctor's active and served calls planned for `day`, in the order they came in; the
+    calls of one household (same phone and address) stand together, each saying so."""
     doctor = session.get(tables.Doctor, doctor_id)
     mo = session.get(tables.MedicalOrganization, mo_id)
     if doctor is None or mo is None or doctor.mo_id != mo_id:
@@ -92,8 +102,20 @@ def build_route_sheet(
             tables.CallRow.status.in_(ROUTE_STATUSES),
         )
         .order_by(tables.CallRow.created_at, tables.CallRow.id)
+    ).all()
+    homes: dict[tuple[str, str], list[int]] = {}
+    for call in calls:
+        if call.phone and call.address_key:
+            homes.setdefault((call.phone, call.address_key), []).append(call.number)
+    ordered = together(
+        calls,
+        lambda c: (
+            (c.phone, c.address_key)
+            if c.phone and c.address_key and len(homes[(c.phone, c.address_key)]) > 1
+            else None
+        ),
     )
-    for index, call in enumerate(calls, start=1):
+    for index, call in enumerate(ordered, start=1):
         address = VisitAddress(**call.address)
         if call.served_at is not None:
             visit = f"{call.served_at.astimezone(zone):%d.%m.%Y %H:%M}"
@@ -118,6 +140,7 @@ def build_route_sheet(
                 kind=CallKind(call.kind).label,
                 status=CallStatus(call.status).label,
                 visit_time=visit,
+                household=_household(homes, call),
             )
         )
     return RouteSheet(

@@ -65,6 +65,9 @@
     row.classList.add("flash");
     if (existing) {
       existing.replaceWith(row);
+    } else if (row.dataset.household) {
+      refreshAll(); // a new call of a household: its rows are marked and put together
+      return;
     } else {
       const body = document.getElementById("rows");
       const after = Array.from(body.children).find((tr) => Number(tr.dataset.callId) < callId);
