@@ -46,14 +46,21 @@ def withdraw(
     now: datetime | None = None,
 ) -> Withdrawal:
     """Cancel the call for the patient of `channel`, or only detach that request when the call
-    carries others; Conflict when this request is no longer on the call."""
+    carries others; Conflict when this channel's request is not (or no longer) on the call.
+    Every patient-facing cancel (the portal's, the bot's) goes through here; an operator's
+    cancel (`CallLifecycle.cancel`) closes the whole call, a person having decided."""
     now = now or datetime.now(UTC)
     row = load_for_update(session, call_id, actor)
     current = CallStatus(row.status)
     next_status(current, Action.CANCEL)  # a closed call: IllegalTransition, as a cancel would
     attached = channels_of(session, call_id)
     if channel not in attached:
-        raise Conflict("Ваше обращение уже отозвано от этого вызова")
+        # already taken back, or the call was asked for through another channel only: that
+        # request is not this channel's to cancel
+        raise Conflict(
+            "Ваше обращение уже отозвано или вызов оформлен по другому обращению: "
+            "отменить его можно в регистратуре поликлиники"
+        )
     if all(other == channel for other in attached):
         cancelled = CallLifecycle(session, actor, now).cancel(call_id, reason)
         return Withdrawal(cancelled, cancelled=True)
