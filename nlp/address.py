@@ -56,6 +56,7 @@ _FULL_TYPE_WORDS = (*STREET_TYPE_GENDER, "область", "район", "дер
 _LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
 _GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
+_ADJECTIVE_ENDINGS = {"femn": ("ая", "яя"), "masc": ("ый", "ий", "ой"), "neut": ("ое", "ее")}
 # Written ordinal endings to the short form of a normalized address: «4-ая» -> «4-я».
 _ORDINAL_ENDINGS = {
     "ая": "я",
@@ -158,6 +159,7 @@ class _Draft:
     postfix_marker_at: list[int] = field(default_factory=list)
     spare_numbers: list[tuple[str, int, int]] = field(default_factory=list)
     plot: bool = False
+    street_matched: bool = False
     loose: bool = False  # no commas: speech or a hurried line, parts are not delimited
     bare_house: bool = False  # the house number came with no «д.» before it
 
@@ -395,6 +397,11 @@ class AddressParser:
         ):
             return None
         genders = self._names.nominative_adjective_genders(word.key)
+        if not genders and not self._names.is_plain_word(word.key):
+            # a street adjective the dictionary takes for a surname («кожуховская»): by its ending
+            genders = frozenset(
+                g for g, ends in _ADJECTIVE_ENDINGS.items() if word.key.endswith(ends)
+            )
         suffix = next((_GENDER_SUFFIX[g] for g in ("femn", "neut", "masc") if g in genders), None)
         return None if suffix is None else f"{tokens[i].key}-{suffix}"
 
@@ -577,14 +584,25 @@ class AddressParser:
                 continue  # talk with no type word, no house and no known place is not an address
             else:
                 streets.append((run, []))
-        street_matched = self._set_street(draft, streets)
-        if (
-            draft.loose
-            and draft.bare_house
-            and not {"city", "street", "korpus", "flat"} & draft.values.keys()
-        ):
-            draft.values.pop("house", None)  # «60 мегабит»: a number alone is not an address
+        street_matched = draft.street_matched = self._set_street(draft, streets)
+        if draft.loose and not self._evidence(draft):
+            # «сто мегабит», «скорость 100»: a word and a number are not an address
+            for name in ("street", "house", "street_type"):
+                draft.values.pop(name, None)
         return self._result(draft, private, city_type, street_matched)
+
+    @staticmethod
+    def _evidence(draft: _Draft) -> bool:
+        """Something only an address has: a place, a type word, a marked house or flat,
+        a numbered street («3-я Парковая»)."""
+        values = draft.values
+        if {"city", "region", "district", "street_type", "korpus", "flat", "building"} & set(
+            values
+        ):
+            return True
+        if "house" in values and not draft.bare_house:
+            return True
+        return values.get("street", "")[:1].isdigit() or draft.street_matched
 
     def _known_city(self, words: list[str]) -> bool:
         """A settlement of the gazetteer; a one-word name that is also a common word only
