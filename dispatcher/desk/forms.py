@@ -89,6 +89,7 @@ def _render_form(
         districts=sorted(mo.catalog.districts, key=lambda d: d.code),
         cutoff_script=CUTOFF_SCRIPT if mo.calendar.past_cutoff(now) else None,
         age_text=_age_text(form.birth_date, now.date()) if form.birth_date else "",
+        facts=Facts.known(typed_birth_date(form.birth_date, now.date()), None, now.date()),
     )
 
 
@@ -151,32 +152,38 @@ def save_new_call(
             return _render_form(
                 request, services, user, form, now, emergency=[walk.exit.reason], status_code=422
             )
+        refused: EmergencyRedirect | None = None
         with services.db.session() as session:
-            stored = intake_now(
-                session,
-                form.to_request(mo.code),
-                mo,
-                analyzer,
-                actor=user.login,
-                channel=(DESK_CHANNEL, form_id),
-                now=now,
-                adjust=chained(
-                    with_triaged_notes(analyzer, today),
-                    with_district(mo, form.district_code) if form.district_code else None,
-                ),
-            )
-            call_id, number, merged = stored.row.id, stored.row.number, stored.merged
-            coded = walk is not None and walk.outcome is not None
-            if walk is not None and coded and not merged:
-                record_reason(session, rules, call_id, walk, user.id, now)
-            if form.linkedid:  # opened from the caller's card: keep the telephony Linkedid
-                link_intake_call(session, form.linkedid, call_id, now)
+            try:
+                stored = intake_now(
+                    session,
+                    form.to_request(mo.code),
+                    mo,
+                    analyzer,
+                    actor=user.login,
+                    channel=(DESK_CHANNEL, form_id),
+                    now=now,
+                    adjust=chained(
+                        with_triaged_notes(analyzer, today),
+                        with_district(mo, form.district_code) if form.district_code else None,
+                    ),
+                )
+            except EmergencyRedirect as exc:
+                refused = exc  # caught inside: the session keeps the intake.emergency it recorded
+            else:
+                call_id, number, merged = stored.row.id, stored.row.number, stored.merged
+                coded = walk is not None and walk.outcome is not None
+                if walk is not None and coded and not merged:
+                    record_reason(session, rules, call_id, walk, user.id, now)
+                if form.linkedid:  # opened from the caller's card: keep the telephony Linkedid
+                    link_intake_call(session, form.linkedid, call_id, now)
     except ValidationFailed as exc:
         return _render_form(
             request, services, user, form, now, errors=field_errors(exc.errors), status_code=422
         )
-    except EmergencyRedirect as exc:
-        flags = [f.reason for f in exc.formalized.red_flags] or ["экстренные показания"]
+    if refused is not None:
+        flags = [f.reason for f in refused.formalized.red_flags] or ["экстренные показания"]
+        services.relay.relay_pending()
         return _render_form(request, services, user, form, now, emergency=flags, status_code=422)
     services.relay.relay_pending()  # the open desks show the new call now, not at the next poll
     if merged:
@@ -239,9 +246,15 @@ def parse_complaints(
 
 
 @router.get("/forms/age")
-def age(user: OperatorDep, now: NowDep, birth_date: str = "") -> dict[str, str]:
-    """«9 лет, Дети» for the age box next to the birth date."""
-    return {"text": _age_text(birth_date, now.date()) if birth_date else ""}
+def age(user: OperatorDep, now: NowDep, birth_date: str = "") -> dict[str, Any]:
+    """«9 лет, Дети» for the age box next to the birth date, and the age in years the
+    questionnaire answers its age question with (None while the date is not one)."""
+    today = now.date()
+    born = typed_birth_date(birth_date, today)
+    return {
+        "text": _age_text(birth_date, today) if born else "",
+        "years": Facts.known(born, None, today).age_years,
+    }
 
 
 @router.get("/forms/patients")

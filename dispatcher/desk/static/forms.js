@@ -114,6 +114,11 @@
     }
   }, 300);
 
+  // What the form knows about the patient, for the questionnaire not to ask it (questionnaire.js)
+  function tellFacts(facts) {
+    document.dispatchEvent(new CustomEvent("desk:facts", { detail: facts }));
+  }
+
   // Every free text the operator types patient words into goes through the triage as typed,
   // with the age from the birth date; each reports its red flags to the shared banner.
   function triaged(input, shown) {
@@ -143,18 +148,19 @@
     if (data && data.temperature !== null) parts.push(el("span", { class: "tag", "data-part": "temperature" }, "t° " + String(data.temperature).replace(".", ",")));
     if (data) data.symptom_labels.forEach((s) => parts.push(el("span", { class: "tag", "data-part": "symptom" }, s)));
     box.replaceChildren(...parts);
-    form.dispatchEvent(new CustomEvent("facts", { detail: { temperature: data ? data.temperature : null } }));
+    tellFacts({ temperature: data ? data.temperature : null });
   });
   const parseNotes = triaged(notes, null);
   const retriage = () => { parseComplaints(); parseNotes(); };
 
   const showAge = debounce(async () => {
     const out = document.getElementById("age-out");
-    if (!birth.value.trim()) { out.textContent = ""; return; }
+    if (!birth.value.trim()) { out.textContent = ""; tellFacts({ age_years: null }); return; }
     try {
       const data = await getJson("/desk/forms/age", { birth_date: birth.value });
       out.textContent = data.text;
-    } catch (err) { out.textContent = ""; }
+      tellFacts({ age_years: data.years });
+    } catch (err) { out.textContent = ""; tellFacts({ age_years: null }); }
   }, 300);
 
   address.addEventListener("input", parseAddress);
