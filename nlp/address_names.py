@@ -73,8 +73,8 @@ class NameNormalizer:
         if not key.isalpha() or len(key) < 1:
             return False
         parses = self._morph.parse(key)
-        if not parses or any(_PROPER & p.tag.grammemes for p in parses):
-            return False
+        if not parses or _PROPER & parses[0].tag.grammemes:
+            return False  # the likeliest reading decides: «короче» is talk, not «Короча»
         top = parses[0].tag
         return str(top.POS) in _FILLER_POS or bool(_FILLER_GRAMMEMES & top.grammemes)
 

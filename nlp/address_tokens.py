@@ -70,6 +70,12 @@ _PRIVATE = re.compile(
     re.IGNORECASE,
 )
 _NOISE = re.compile(r"\bадрес(?:у)?\s*:", re.IGNORECASE)
+# A municipal settlement (поселение) is not part of a postal address: «с/п Ермолинское».
+_MUNICIPALITY = re.compile(
+    r"(?:\b(?:сельское|городское)\s+)?\bпоселени[еия]\b\s*[а-яё-]+"
+    r"|(?<![\w.])с[/.]п(?![\w-])\.?\s*[а-яё-]+",
+    re.IGNORECASE,
+)
 
 _MARKER_WORDS = frozenset(NUMBERED_MARKERS) | frozenset(STREET_TYPE_WORDS)
 
@@ -87,6 +93,8 @@ def extract(text: str) -> Extracted:
         text = _blank(text, match.start(), match.end())
     for match in _PRIVATE.finditer(text):
         private = True
+        text = _blank(text, match.start(), match.end())
+    for match in _MUNICIPALITY.finditer(text):
         text = _blank(text, match.start(), match.end())
     for match in _NOISE.finditer(text):
         text = _blank(text, match.start(), match.end())

@@ -168,6 +168,15 @@ SETTLEMENTS: list[tuple[str, dict[str, str]]] = [
             "house": "31",
         },
     ),
+    # a municipal settlement (поселение) is not part of the address
+    (
+        "с/п Никольское, д. Кузнецово, д. 6",
+        {"city": "Кузнецово", "house": "6"},
+    ),
+    (
+        "поселение Воскресенское, пос. Воскресенское, ул. Школьная, 3",
+        {"city": "Воскресенское", "street": "Школьная", "street_type": "улица", "house": "3"},
+    ),
     # a town far from Moscow, no type word, known from the gazetteer
     (
         "кинешма ул менделеева 14",
@@ -209,6 +218,11 @@ SPEECH: list[tuple[str, dict[str, str]]] = [
         {"street": "Академика Королева", "street_type": "улица", "house": "5"},
     ),
     ("у меня 2 кожуховская 9", {"street": "2-я Кожуховская", "house": "9"}),
+    # «короче» is talk here, not the town Короча; the town is said in the locative
+    (
+        "короче мы в мытищах живем олимпийский проспект сорок",
+        {"city": "Мытищи", "street": "Олимпийский", "street_type": "проспект", "house": "40"},
+    ),
     ("москва 3 радиальная", {"city": "Москва", "street": "3-я Радиальная"}),
     (
         "г. Москва, ул. 2-ая Филевская, д. 7",
