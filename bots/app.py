@@ -28,7 +28,16 @@ from bots.calls import CallBook
 from bots.coding import ReasonCoding
 from bots.context import BotContext
 from bots.dialog_state import DialogStateMiddleware
-from bots.handlers import complaints, fallback, link, mycalls, newcall, questionnaire, start
+from bots.handlers import (
+    complaints,
+    fallback,
+    link,
+    mycalls,
+    newcall,
+    questionnaire,
+    start,
+    triage,
+)
 from bots.notices import Notices
 from bots.notifier import Notifier
 from bots.profiles import Profiles
@@ -134,6 +143,7 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
     )
     dp.include_routers(
         errors.router(),
+        triage.router(),  # a red flag in any free text, whatever the step, before anything else
         start.router(),
         mycalls.router(),
         newcall.router(),

@@ -29,8 +29,8 @@ from dispatcher.storage.bot_tables import SentNotification
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import RedFlag
-from intake_core.intake import IntakeState, formalize, validate
+from intake_core.call import Complaints, RedFlag, Source
+from intake_core.intake import IntakeState, ValidIntake, formalize, validate
 from intake_core.patient import age_in_months
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,11 @@ class Submission:
                     return mo
         raise LookupError("no served medical organization")
 
-    def triage(self, text: str, birth_date: date | None) -> list[RedFlag]:
-        """Red flags the NLP finds in the complaint text (negations respected)."""
+    def assess(self, text: str, birth_date: date | None) -> Complaints:
+        """What the NLP finds in a text — red flags (negations respected), the temperature —
+        for the person's age from the birth date when it is known."""
         age = age_in_months(birth_date, self.clock().date()) / 12 if birth_date else None
-        return list(self.analyzer.complaints(text, age).red_flags)
+        return self.analyzer.complaints(text, age)
 
     def plan(self, served: list[MoContext], mo_code: str | None) -> Plan:
         """The visit date by the MO's 13:00 rule (the first served MO when none was matched)."""
@@ -107,34 +108,37 @@ class Submission:
         return Plan(mo.calendar.planned_date(local), mo.calendar.past_cutoff(local), mo.name)
 
     def payload(self, draft: CallDraft, phone: str, chat_id: int) -> dict[str, Any]:
-        """The intake body, deterministic for one draft (the key's body hash must not drift)."""
+        """The intake body, deterministic for one draft (the key's body hash must not drift);
+        an emergency stopped early has no patient or address yet, and the body says so."""
         person, address = draft.patient, draft.address
-        assert person is not None and address is not None
         body: dict[str, Any] = {
             "source": "telegram",
-            "patient": {
-                "last_name": person.last_name,
-                "first_name": person.first_name,
-                "middle_name": person.middle_name,
-                "birth_date": person.birth_date.isoformat(),
-                "policy_number": person.policy_number,
-            },
             "phone": phone,
-            "address": address.one_line,
-            "entrance": address.entrance,
-            "floor": address.floor,
-            "intercom": address.intercom,
             "complaints": draft.complaints_text(CHIPS),
             "caller": {"phone": phone},
             "channel_kind": TELEGRAM_CHAT,
             "channel_ref": str(chat_id),
         }
-        if address.mo_code:
-            body["mo_code"] = address.mo_code
+        if person is not None:
+            body["patient"] = {
+                "last_name": person.last_name,
+                "first_name": person.first_name,
+                "middle_name": person.middle_name,
+                "birth_date": person.birth_date.isoformat(),
+                "policy_number": person.policy_number,
+            }
+        if address is not None:
+            body["address"] = address.one_line
+            body["entrance"] = address.entrance
+            body["floor"] = address.floor
+            body["intercom"] = address.intercom
+            if address.mo_code:
+                body["mo_code"] = address.mo_code
         return body
 
     def submit(self, draft: CallDraft, phone: str, chat_id: int) -> bool:
         """Store and enqueue the intake once per draft key; False when it was already sent."""
+        assert draft.patient is not None and draft.address is not None
         submitted = submit(
             self.db,
             self.client_id,
@@ -153,7 +157,10 @@ class Submission:
     def record_emergency(
         self, draft: CallDraft, phone: str, chat_id: int, flags: list[RedFlag]
     ) -> None:
-        """Store the intake as `emergency` with the spine's event; no visit is created."""
+        """Store the intake as `emergency` with the spine's event; no visit is created.
+
+        A red flag typed before the patient and the address were chosen (at the menu, while
+        linking) is recorded with what the chat said: its text, the phone and the chat."""
         now = self.clock()
         payload = self.payload(draft, phone, chat_id)
         submitted = submit(self.db, self.client_id, "", draft.key, payload, now)
@@ -167,7 +174,11 @@ class Submission:
             if intake is None or intake.state != IntakeState.QUEUED.value:
                 return
             local = mo.local(now)
-            valid = validate(request_from_payload(payload), local.date())
+            valid = (
+                validate(request_from_payload(payload), local.date())
+                if draft.patient is not None and draft.address is not None
+                else _early(draft, payload, mo.code)
+            )
             formalized = formalize(valid, self.analyzer, mo.catalog, mo.calendar, local)
             known = {f.code for f in formalized.red_flags}
             every = (*formalized.red_flags, *(f for f in flags if f.code not in known))
@@ -182,3 +193,33 @@ class Submission:
             record_emergency(session, formalized, mo, now, intake_id=intake.id, actor=BOT_ACTOR)
             # the patient has been told already: the event consumer must not tell again
             session.add(SentNotification(chat_id=chat_id, key=f"intake:{intake.id}", sent_at=now))
+
+
+def _early(draft: CallDraft, payload: dict[str, Any], mo_code: str) -> ValidIntake:
+    """An emergency stopped before the dialog had a patient and an address: what is known,
+    blanks for the rest (it is recorded as an event and never becomes a visit)."""
+    person, phone = draft.patient, payload["phone"] or None
+    return ValidIntake(
+        source=Source.TELEGRAM,
+        kind=None,
+        mo_code=mo_code,
+        last_name=person.last_name if person else "",
+        first_name=person.first_name if person else "",
+        middle_name=person.middle_name if person else None,
+        birth_date=person.birth_date if person else None,
+        sex=None,
+        policy=None,
+        phone=phone,
+        address=draft.address.one_line if draft.address else "",
+        entrance=None,
+        floor=None,
+        intercom=None,
+        private_sector=None,
+        complaints=payload["complaints"],
+        caller_type=None,
+        caller_name=None,
+        caller_phone=phone,
+        notes=None,
+        channel_kind=payload["channel_kind"],
+        channel_ref=payload["channel_ref"],
+    )

@@ -2,7 +2,9 @@
 
 The position is the list of answers in the draft; every button carries the step it answers and
 the start of the dialog's key, so a double tap, a redelivered callback or a button from an older
-dialog finds the position moved on and is only told so.
+dialog finds the position moved on and is only told so. What is already known is not asked:
+the age comes from the linked birth date and the temperature from the complaint, and the
+answers they choose are put in the list as if pressed — an exit behind them still stops.
 """
 
 from __future__ import annotations
@@ -14,17 +16,28 @@ from aiogram.types import CallbackQuery, Message
 from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
-from bots.dto import sender_of
+from bots.dto import Sender, sender_of
 from bots.handlers.flow import ask_complaints, ask_safety, stop_emergency
 from dispatcher.services.red_flag import FLAG_PREFIX
 from intake_core.call import RedFlag
-from intake_core.questionnaire import Questionnaire
+from intake_core.questionnaire import Facts, Questionnaire
 
 KEY_PREFIX = 8  # characters of the draft key on a button (callback data is 64 bytes at most)
 
 
+def facts_of(ctx: BotContext, draft: CallDraft) -> Facts:
+    """The patient's age from the linked birth date, the temperature from the complaint."""
+    born = draft.patient.birth_date if draft.patient else None
+    complaint = ctx.submission.assess(draft.complaints_text(texts.CHIPS), born)
+    return Facts.known(born, complaint.temperature, ctx.clock().date())
+
+
 async def ask_question(
-    message: Message, state: FSMContext, questionnaire: Questionnaire, draft: CallDraft
+    message: Message,
+    state: FSMContext,
+    questionnaire: Questionnaire,
+    draft: CallDraft,
+    facts: Facts,
 ) -> None:
     """The question the answers so far lead to (they always lead to one here)."""
     question = questionnaire.walk(draft.answers).question
@@ -32,13 +45,42 @@ async def ask_question(
     await save(state, draft)
     await state.set_state(NewCall.questionnaire)
     step = len(draft.answers)
+    number = questionnaire.asked(draft.answers, facts) + 1
     await message.answer(
-        texts.question(step + 1, question.text, question.hint),
+        texts.question(number, question.text, question.hint),
         reply_markup=keyboards.question(question, draft.key[:KEY_PREFIX], step),
     )
 
 
-async def begin(message: Message, state: FSMContext, ctx: BotContext, draft: CallDraft) -> None:
+async def advance(
+    message: Message,
+    state: FSMContext,
+    ctx: BotContext,
+    sender: Sender,
+    questionnaire: Questionnaire,
+    draft: CallDraft,
+) -> None:
+    """Answer what the facts answer, then stop at an exit, note the outcome or ask."""
+    facts = facts_of(ctx, draft)
+    answers = questionnaire.answer_known(draft.answers, facts)
+    walk = questionnaire.walk(answers)
+    draft = draft.model_copy(update={"answers": answers})
+    if walk.exit is not None:
+        flag = RedFlag(FLAG_PREFIX + walk.exit.id, walk.exit.reason)
+        await stop_emergency(message, state, ctx, sender, draft, [flag])
+        return
+    if walk.outcome is None:
+        await ask_question(message, state, questionnaire, draft, facts)
+        return
+    draft = draft.model_copy(update={"coded_at": ctx.clock(), "safety_step": 0})
+    await message.answer(texts.reason_noted(walk.outcome.text))
+    await message.answer(texts.SAFETY_INTRO)
+    await ask_safety(message, state, draft)
+
+
+async def begin(
+    message: Message, state: FSMContext, ctx: BotContext, sender: Sender, draft: CallDraft
+) -> None:
     """After the complaints: the questionnaire when the MO keeps it on, else the safety checks."""
     if ctx.questionnaire is None:
         await message.answer(texts.SAFETY_INTRO)
@@ -46,7 +88,7 @@ async def begin(message: Message, state: FSMContext, ctx: BotContext, draft: Cal
         return
     await message.answer(texts.QUESTIONNAIRE_INTRO)
     fresh = draft.model_copy(update={"answers": [], "coded_at": None})
-    await ask_question(message, state, ctx.questionnaire, fresh)
+    await advance(message, state, ctx, sender, ctx.questionnaire, fresh)
 
 
 async def reply(
@@ -66,30 +108,20 @@ async def reply(
         return
     await query.answer()
     if callback_data.index < 0:
-        if not draft.answers:
+        facts = facts_of(ctx, draft)
+        if not questionnaire.asked(draft.answers, facts):
             await ask_complaints(query.message, state, draft)
             return
-        back = draft.model_copy(update={"answers": draft.answers[:-1]})
-        await ask_question(query.message, state, questionnaire, back)
+        back = draft.model_copy(update={"answers": questionnaire.back(draft.answers, facts)})
+        await ask_question(query.message, state, questionnaire, back, facts)
         return
     question = questionnaire.walk(draft.answers).question
     if question is None or callback_data.index >= len(question.answers):
         await query.answer(texts.STALE_BUTTON)
         return
     answers = [*draft.answers, question.answers[callback_data.index].id]
-    walk = questionnaire.walk(answers)
     draft = draft.model_copy(update={"answers": answers})
-    if walk.exit is not None:
-        flag = RedFlag(FLAG_PREFIX + walk.exit.id, walk.exit.reason)
-        await stop_emergency(query.message, state, ctx, sender_of(query), draft, [flag])
-        return
-    if walk.outcome is None:
-        await ask_question(query.message, state, questionnaire, draft)
-        return
-    draft = draft.model_copy(update={"coded_at": ctx.clock(), "safety_step": 0})
-    await query.message.answer(texts.reason_noted(walk.outcome.text))
-    await query.message.answer(texts.SAFETY_INTRO)
-    await ask_safety(query.message, state, draft)
+    await advance(query.message, state, ctx, sender_of(query), questionnaire, draft)
 
 
 def router() -> Router:

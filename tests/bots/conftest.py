@@ -91,6 +91,12 @@ def clock_hour() -> int:
     return 9
 
 
+@pytest.fixture
+def clock_start(clock_hour: int) -> datetime:
+    """Where the bot's clock starts; a test that depends on the date overrides it."""
+    return moscow_today(clock_hour)
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     settings: Settings,
@@ -100,10 +106,9 @@ async def running_bot(
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
-    clock_hour: int,
+    base: datetime,
 ) -> AsyncIterator[BotHarness]:
-    """`python -m bots` in-process until the block ends, its clock at `clock_hour` in Moscow."""
-    base = moscow_today(clock_hour)
+    """`python -m bots` in-process until the block ends, its clock running from `base`."""
     started = datetime.now(UTC)
 
     def clock() -> datetime:
@@ -131,12 +136,12 @@ async def bot(
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
-    clock_hour: int,
+    clock_start: datetime,
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process: polling the fake server, notifier on the test stream."""
     live = bot_settings.model_copy(update={"telegram_api_url": fake_telegram.base})
     async with running_bot(
-        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_hour
+        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
     ) as harness:
         yield harness
 
@@ -194,7 +199,7 @@ async def webhook_bot(
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
-    clock_hour: int,
+    clock_start: datetime,
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` with BOT_MODE=webhook: Telegram pushes to the API, the bot reads them."""
     async with running_bot(
@@ -205,7 +210,7 @@ async def webhook_bot(
         redis_url,
         analyzer,
         fake_telegram,
-        clock_hour,
+        clock_start,
     ) as harness:
         yield harness
 

@@ -66,11 +66,11 @@ async def complaints(chat: ChatDriver, text: str = "болит горло") -> N
     await chat.press("Готово", noted)
 
 
-# (a fragment of the question, the button pressed): an adult at home with a mild fever
+# (a fragment of the question, the button pressed): an adult at home with a mild fever; the
+# age is not asked, the linked birth date gives it
 ADULT_FEVER = (
     ("Где сейчас находится пациент?", "Дома"),
     ("Есть ли сейчас что-то из этого", "Нет"),
-    ("Сколько лет пациенту?", "Взрослый"),
     ("Что беспокоит пациента?", "Температура, простуда"),
     ("Температура 39 и выше", "Нет"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from tests.bots.fake_telegram import FakeTelegram, Recorded
 from tests.bots.harness import BotHarness, ChatDriver
 from tests.conftest import WorkerRunner
 
-FEVER_PATH = ["home", "no", "adult", "fever", "no"]  # answer ids of ADULT_FEVER in the tree
+# answer ids of ADULT_FEVER in the tree, with the age the birth date answered
+FEVER_PATH = ["home", "no", "adult", "fever", "no"]
 
 
 def _desk_transcript() -> list[dict[str, str]]:
@@ -105,18 +107,21 @@ async def test_bot_questionnaire_back_button_undoes_the_last_answer(
     await complaints(chat)
     await chat.expect("Ответьте, пожалуйста")
     await answer_questions(chat, ADULT_FEVER[:2])
-    await chat.expect("Вопрос 3. Сколько лет пациенту?")
-    await chat.press("Ребёнок от 1 года до 18 лет")
-    await chat.expect("Вопрос 4. Что беспокоит ребёнка?")
+    await chat.expect("Вопрос 3. Что беспокоит пациента?")  # the age is known: not asked
+    await chat.press("Давление")
+    await chat.expect("Вопрос 4. Давление выше 180")
     await chat.press("Назад")
-    await chat.expect("Вопрос 3. Сколько лет пациенту?")
-    await chat.press("Взрослый")
-    await answer_questions(chat, ADULT_FEVER[3:])
+    await chat.expect("Вопрос 3. Что беспокоит пациента?")
+    await chat.press("Назад")  # past the age the birth date answered, to the question before
+    await chat.expect("Вопрос 2. Есть ли сейчас")
+    await chat.press("Нет")
+    await answer_questions(chat, ADULT_FEVER[2:])
     await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
     await _confirmed_and_accepted(chat, worker)
     card, _ = _card(bot)
-    assert card.answers == _desk_transcript()  # the child's answer was taken back
+    assert card.answers == _desk_transcript()  # the pressure answer was taken back
     assert card.branch == "adult_fever_home"
+    assert not [m for m in chat.messages() if "Сколько лет пациенту?" in m]
 
 
 async def test_bot_questionnaire_back_from_the_first_question_returns_to_complaints(
@@ -176,7 +181,7 @@ async def test_bot_questionnaire_ignores_a_double_tap_a_redelivery_and_a_foreign
         assert [a.params.get("text") for a in await _answers(bot, query, 1)] == [stale]
     await chat.expect("Вопрос 2. Есть ли сейчас")
     await chat.press("Нет")
-    await chat.expect("Вопрос 3. Сколько лет пациенту?")
+    await chat.expect("Вопрос 3. Что беспокоит пациента?")
     asked = [m for m in chat.messages() if m.startswith("Вопрос ")]
     assert [m.split(".")[0] for m in asked] == ["Вопрос 1", "Вопрос 2", "Вопрос 3"]
 
@@ -190,14 +195,14 @@ async def bot_off(
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
-    clock_hour: int,
+    clock_start: datetime,
 ) -> AsyncIterator[BotHarness]:
     """The bot of an MO that switched the questionnaire off (BOT_QUESTIONNAIRE=false)."""
     live = bot_settings.model_copy(
         update={"telegram_api_url": fake_telegram.base, "bot_questionnaire": False}
     )
     async with running_bot(
-        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_hour
+        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
     ) as harness:
         yield harness
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 import redis
@@ -117,6 +118,7 @@ async def test_bot_handles_updates_stored_while_it_was_down(
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
+    clock_start: datetime,
 ) -> None:
     hook = webhook_api.bot_settings
     fake_telegram.webhook_url = hook.bot_webhook_url  # set by an earlier run of the bot
@@ -124,6 +126,6 @@ async def test_bot_handles_updates_stored_while_it_was_down(
     await fake_telegram.message(9103, "/help")
     assert fake_telegram.pushes[-1][1] == 200  # acknowledged to Telegram: it will not resend
     async with running_bot(
-        settings, hook, bot_db, redis_client, redis_url, analyzer, fake_telegram, 9
+        settings, hook, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
     ) as started:
         await started.chat(9103).expect("Команды:")
