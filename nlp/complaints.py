@@ -26,6 +26,8 @@ FEVER_FROM = 37.0
 
 _TOKEN = re.compile(r"[а-яa-z]+|\d+(?:[.,]\d+)?")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?()\[\]«»\"\n/]|\s[-–—]\s|^\s*-")
+_SITE_PREPOSITIONS = frozenset({"в", "во"})
+_SENTENCE_BREAK = re.compile(r"[.;:!?\n]")
 _SOFT_BREAK = re.compile(r"^\.\s*$")  # a lone dot: may close an abbreviation rather than a clause
 # Clinical shorthand closed by a dot inside one phrase: «боли в обл. поясницы»,
 # «поясн. отд. позвон.», «хар-ра», «н.к.» (нижние конечности),
@@ -107,7 +109,13 @@ class ParsedComplaints:
             "emergency": self.emergency,
             "reason_code": self.reason_code,
             "red_flags": [
-                {"code": flag.code, "reason": flag.reason, "start": flag.start, "end": flag.end}
+                {
+                    "code": flag.code,
+                    "reason": flag.reason,
+                    "start": flag.start,
+                    "end": flag.end,
+                    "possible": flag.possible,
+                }
                 for flag in self.red_flags
             ],
         }
@@ -178,11 +186,31 @@ class _Vocabulary:
         self._near_choices = list(self._near)
         self.terms_of: Callable[[str], frozenset[str]] = lru_cache(maxsize=65536)(self._lookup)
         self.cases_of: Callable[[str], tuple[bool, bool]] = lru_cache(maxsize=65536)(self._cases)
+        self.is_attribute: Callable[[str], bool] = lru_cache(maxsize=65536)(self._attribute)
+
+    def _attribute(self, form: str) -> bool:
+        """An adjective or participle by its likeliest parse: «умеренные», «приступообразные»."""
+        parses = self._morph.parse(form)
+        return bool(parses) and parses[0].tag.POS in {"ADJF", "PRTF"}
 
     def _cases(self, form: str) -> tuple[bool, bool]:
-        """(may be genitive, may be nominative) over every parse of the form."""
-        cases = {parse.tag.case for parse in self._morph.parse(form)}
-        return "gent" in cases or "gen2" in cases, "nomn" in cases
+        """(may be genitive, reads as genitive rather than nominative) for a word form.
+
+        «кашля», «удушья», «одышки» read as genitive; «судороги», «кашель» as nominative:
+        the likeliest parse decides, and a form that is nominative only in the plural of a
+        singular noun («удушья») still counts as genitive.
+        """
+        parses = self._morph.parse(form)
+        if not parses:
+            return False, False
+        cases = {parse.tag.case for parse in parses}
+        may = "gent" in cases or "gen2" in cases
+        first = parses[0].tag
+        singular_nominative = any(
+            parse.tag.case == "nomn" and parse.tag.number == "sing" for parse in parses
+        )
+        reads = may and first.case != "nomn" and (first.case == "gent" or not singular_nominative)
+        return may, reads
 
     def _forms(self, word: str) -> set[str]:
         for parse in self._morph.parse(word):
@@ -449,13 +477,17 @@ class ComplaintParser:
         tokens: list[_Token] = []
         clause = 0
         previous_end = 0
+        openings = {0}  # clauses that open a sentence (after «.», «;», «:» or a new line)
         for found in _TOKEN.finditer(folded):
             form = found.group()
             gap = folded[previous_end : found.start()]
             if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
                 abbreviation = _SOFT_BREAK.match(gap) and tokens[-1].form in _ABBREVIATIONS
-                if not abbreviation:
+                attribute = self._vocabulary.is_attribute(form)
+                if not abbreviation and not _phrase_goes_on(gap, form, attribute, tokens, clause):
                     clause += 1
+                    if _SENTENCE_BREAK.search(gap):
+                        openings.add(clause)
             tokens.append(_Token(form, found.start(), found.end(), clause))
             previous_end = found.end()
         clauses: list[range] = []
@@ -464,26 +496,52 @@ class ComplaintParser:
             clauses.append(range(members[0], members[-1] + 1))
         terms = tuple(self._vocabulary.terms_of(token.form) for token in tokens)
         cases = [self._vocabulary.cases_of(token.form) for token in tokens]
-        genitive = tuple(gen and not nom for gen, nom in cases)
-        negated = _list_negations(tokens, clauses, cases)
+        genitive = tuple(reads for _, reads in cases)
+        negated = _list_negations(tokens, clauses, cases, openings)
         return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive)
 
 
+def _phrase_goes_on(
+    gap: str, form: str, attribute: bool, tokens: Sequence[_Token], clause: int
+) -> bool:
+    """«боли умеренные, приступообразные, в области сердца»: one phrase across commas.
+
+    A comma followed by a site («в ...») or by one more attribute of a short phrase keeps the
+    phrase going; never after a negation, so «температуры нет, в горле першит» stays two.
+    """
+    if gap.strip() != ",":
+        return False
+    words = [token.form for token in tokens if token.clause == clause]
+    if not (form in _SITE_PREPOSITIONS or (attribute and len(words) <= ATTRIBUTE_PHRASE)):
+        return False
+    return not any(
+        word in _NEGATORS or word in _NEGATING_BEFORE or word in _NEGATING_AFTER for word in words
+    )
+
+
+ATTRIBUTE_PHRASE = 3  # «боли умеренные,» goes on with «приступообразные»; a longer clause stops
 LIST_ITEM_TOKENS = 3  # «головной боли», «кашля», «жидкого стула»: a short genitive list item
 LIST_REACH = 4  # list items a closing negation reaches back over
 
 
 def _list_negations(
-    tokens: Sequence[_Token], clauses: Sequence[range], cases: Sequence[tuple[bool, bool]]
+    tokens: Sequence[_Token],
+    clauses: Sequence[range],
+    cases: Sequence[tuple[bool, bool]],
+    openings: set[int],
 ) -> frozenset[int]:
-    """Clauses of a genitive list closed by a negation: «кашля, насморка, одышки нет»."""
+    """Clauses of a genitive list closed by a negation: «кашля, насморка, одышки нет».
+
+    The list opens its sentence: in «кашель, сопли, температуры нет» only the last item is
+    negated.
+    """
 
     def item(clause: range) -> bool:
         words = [i for i in clause if not tokens[i].form.isdigit()]
         return (
             0 < len(words) <= LIST_ITEM_TOKENS
             and all(cases[i][0] or tokens[i].form in {"в", "и"} for i in words)
-            and any(not cases[i][1] for i in words)
+            and any(cases[i][1] for i in words)
         )
 
     def closes(clause: range) -> bool:
@@ -496,8 +554,10 @@ def _list_negations(
         )
 
     negated: set[int] = set()
+    listing = False
     for index, clause in enumerate(clauses):
-        if not item(clause):
+        listing = item(clause) and (index in openings or listing)
+        if not listing:
             continue
         for later in range(index + 1, min(len(clauses), index + 1 + LIST_REACH)):
             if closes(clauses[later]):

@@ -39,6 +39,7 @@ _HISTORY = re.compile(
     r"(?:лет|года?|мес\w*|месяц\w*|)\s*назад"
     r"|в\s+течени[еи]\s+(?:\d+|двух|тр[её]х|нескольких|многих)\s*(?:-?х\s*|-?ти\s*)?(?:лет|года)\b"
     r"|(?:много|несколько)\s+лет|годами|с\s+детства|с\s+\d{4}\s*г|в\s+\d{4}\s*г"
+    r"|в\s+(?:детстве|юности|молодости|прошлом)|ранее|раньше|когда-то"
 )
 # Chronic only: «в течение 7 лет», not a past event. A long history of seizures does not make
 # today's seizure any less of an emergency, so seizures ignore it.
@@ -53,7 +54,8 @@ _PAST_EVENT = re.compile(
 )
 # After a stroke the deficits are old news for the whole sentence («после ОНМК, слабость в руке»).
 _AFTER_STROKE = re.compile(
-    r"после\s+(?:перенес\w+\s+)?(?:инсульт|онмк|инфаркт|операц|травм)|постинсульт"
+    r"(?:после|последстви\w*|остаточн\w+\s+явлени\w*)\s+(?:перенес\w+\s+)?"
+    r"(?:инсульт|онмк|инфаркт|операц|травм)|постинсульт"
 )
 _AFTER_STROKE_CODES = frozenset({"stroke", "stroke_named", "diplopia", "heart_attack_named"})
 _SENTENCE_END = re.compile(r"[.;!?\n]")

@@ -226,7 +226,7 @@ def test_as_dict_has_the_keys_the_pipeline_writes(parser: ComplaintParser) -> No
     assert result["reason_code"] == "76Е"
     flags = result["red_flags"]
     assert isinstance(flags, list)
-    assert {"code", "reason", "start", "end"} == set(flags[0])
+    assert {"code", "reason", "start", "end", "possible"} == set(flags[0])
 
 
 def test_catalog_labels_every_code_in_russian(parser: ComplaintParser) -> None:
