@@ -7,7 +7,11 @@ from functools import lru_cache
 
 from natasha import MorphVocab
 
-from nlp.address_vocab import LOWERCASE_NAME_WORDS, REGION_ABBREVIATIONS
+from nlp.address_vocab import (
+    ABBREVIATED_NAME_ADJECTIVES,
+    LOWERCASE_NAME_WORDS,
+    REGION_ABBREVIATIONS,
+)
 from nlp.reference import StreetReference, fold
 
 _OBLIQUE = frozenset({"datv", "ablt", "loct", "loc2"})
@@ -142,6 +146,7 @@ class NameNormalizer:
         self, words: list[str], street_type: str | None, gender: str | None, city: str | None
     ) -> StreetName:
         """The street name in its dictionary form, matched against the catalog when possible."""
+        words = self._expand_size_word(words)
         keys = [fold(w) for w in words]
         if all(self._is_adjectival(k) for k in keys):
             words = [
@@ -157,6 +162,20 @@ class NameNormalizer:
             if common is not None:
                 return StreetName(common, False, None)
         return StreetName(name, False, None)
+
+    def _expand_size_word(self, words: list[str]) -> list[str]:
+        """«Б. Серпуховская» -> «Большая Серпуховская»: the abbreviated first adjective agrees
+        with the next word."""
+        if len(words) < 2:
+            return words
+        forms = ABBREVIATED_NAME_ADJECTIVES.get(fold(words[0]).rstrip("."))
+        if forms is None:
+            return words
+        genders = self.nominative_adjective_genders(fold(words[1]))  # not «Б. Хмельницкого»
+        gender = next((g for g in ("femn", "masc", "neut") if g in genders), None)
+        if gender is None:
+            return words
+        return [forms[gender], *words[1:]]
 
     def _is_adjectival(self, key: str) -> bool:
         if not key.isalpha():

@@ -8,6 +8,7 @@ from enum import Enum
 
 from nlp.address_vocab import (
     CARDINALS,
+    MONTHS_GENITIVE,
     NUMBERED_MARKERS,
     ORDINALS,
     POSTFIX_ROLES,
@@ -170,6 +171,11 @@ def _ordinals_to_numbers(tokens: list[Token]) -> None:
         token = tokens[index]
         digit = ORDINALS.get(token.key)
         if digit is None:
+            continue
+        following = tokens[words[position + 1]] if position + 1 < len(words) else None
+        if following is not None and following.key in MONTHS_GENITIVE:
+            # «улица восьмого марта» -> «8 Марта», as a normalized address writes it
+            tokens[index] = Token(Kind.NUM, digit, digit, token.start, token.end, token.spaced)
             continue
         neighbours = words[max(position - 1, 0) : position] + words[position + 1 : position + 2]
         if any(NUMBERED_MARKERS.get(tokens[n].key) in POSTFIX_ROLES for n in neighbours):

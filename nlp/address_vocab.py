@@ -372,6 +372,21 @@ NOISE_WORDS = frozenset(
     }
 )
 
+# Abbreviated first words of street names («Б. Серпуховская», «Ср. Кисловский»), by gender.
+ABBREVIATED_NAME_ADJECTIVES: dict[str, dict[str, str]] = {
+    short: {"masc": masc, "femn": femn, "neut": neut}
+    for shorts, (masc, femn, neut) in {
+        ("б", "бол"): ("Большой", "Большая", "Большое"),
+        ("м", "мал"): ("Малый", "Малая", "Малое"),
+        ("ср", "сред"): ("Средний", "Средняя", "Среднее"),
+        ("верх",): ("Верхний", "Верхняя", "Верхнее"),
+        ("нижн", "ниж"): ("Нижний", "Нижняя", "Нижнее"),
+        ("нов",): ("Новый", "Новая", "Новое"),
+        ("стар",): ("Старый", "Старая", "Старое"),
+    }.items()
+    for short in shorts
+}
+
 # Words kept lowercase inside a name: «50 лет Октября», «имени Ленина».
 LOWERCASE_NAME_WORDS = frozenset({"лет", "имени", "им", "и", "де", "ла", "на"})
 

@@ -88,6 +88,20 @@ REGISTRY: list[tuple[str, dict[str, str]]] = [
             "korpus": "8",
         },
     ),
+    # an abbreviated first adjective is written out in agreement; a first name is not
+    (
+        "Б. Якиманка ул., д. 22",
+        {"street": "Большая Якиманка", "street_type": "улица", "house": "22"},
+    ),
+    (
+        "Ср. Калитниковская ул., 30",
+        {"street": "Средняя Калитниковская", "street_type": "улица", "house": "30"},
+    ),
+    # a spoken date in a street name is written with digits
+    (
+        "улица первого мая дом 14",
+        {"street": "1 Мая", "street_type": "улица", "house": "14"},
+    ),
     # an office, premises or storeroom number is not a flat; a remark in brackets neither
     (
         "г. Тула, пр-т Ленина, д. 84, офис 210",
