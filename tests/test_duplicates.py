@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from dispatcher.services.intake import IntakeProcessor, submit
 from dispatcher.services.lifecycle import Actor
 from dispatcher.services.withdrawal import withdraw
 from dispatcher.storage import tables
@@ -265,3 +268,32 @@ def test_identity_same_person_by_policy_or_name_and_birth_date(
 ) -> None:
     assert Identity(*first).same_person(Identity(*second)) is same
     assert Identity(*second).same_person(Identity(*first)) is same
+
+
+def test_concurrent_requests_of_one_patient_make_one_call(
+    db: Database, processor: IntakeProcessor, intake_token: str
+) -> None:
+    with db.session() as session:
+        client_id = session.scalar(select(tables.ApiClient.id).limit(1))
+    assert client_id is not None
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    bodies = [GRANDFATHER | {"complaints": f"Давление {150 + i} на 100"} for i in range(4)]
+    ids = [
+        submit(db, client_id, "DEMO-KHIMKI", f"conc-{i}", body, now).intake_id
+        for i, body in enumerate(bodies)
+    ]
+    barrier = threading.Barrier(len(ids))
+
+    def run(intake_id: str) -> None:
+        barrier.wait()
+        processor.process(intake_id, now)
+
+    with ThreadPoolExecutor(len(ids)) as pool:
+        list(pool.map(run, ids))
+    with db.session() as session:
+        (call,) = session.scalars(select(tables.CallRow)).all()
+        intakes = session.scalars(select(tables.Intake)).all()
+        assert {i.call_id for i in intakes} == {call.id}
+        assert sorted(i.merged for i in intakes) == [False, True, True, True]
+        raw = call.complaints["raw"]
+    assert all(f"Давление {150 + i} на 100" in raw for i in range(4))

@@ -25,6 +25,7 @@ from dispatcher.storage.calls import (
     address_key,
     lock_patient,
     next_call_number,
+    numbers_of,
     open_same_home,
     open_same_person,
     served_recently,
@@ -326,12 +327,13 @@ def store_call(
     identity = Identity(
         policy_number, valid.last_name, valid.first_name, valid.middle_name, valid.birth_date
     )
-    lock_patient(
-        session,
-        f"{mo.id}:policy:{policy_number or ''}",
-        f"{mo.id}:person:{normalize_name(valid.last_name)}:{valid.birth_date}",
-        f"{mo.id}:home:{valid.phone}:{addr_key}",
-    )
+    # every key two intakes of one patient or one home could share; none that all would share
+    keys = [f"{mo.id}:person:{normalize_name(valid.last_name)}:{valid.birth_date}"]
+    if policy_number:
+        keys.append(f"{mo.id}:policy:{policy_number}")
+    if valid.phone and addr_key:
+        keys.append(f"{mo.id}:home:{valid.phone}:{addr_key}")
+    lock_patient(session, *keys)
     match = judge(
         identity,
         open_same_person(session, [mo.id], identity),
@@ -345,7 +347,7 @@ def store_call(
         merge_request(session, duplicate, formalized, mo, now, channel, actor, intake_id)
         log.info("intake %s: merged into call %s", intake_id or "desk", duplicate.number)
         return Stored(duplicate, merged=True)
-    home_numbers = _numbers(session, match.call_ids)
+    home_numbers = numbers_of(session, match.call_ids)
     status, reasons = formalized.status, list(formalized.pending_reasons)
     if match.verdict is Verdict.ASK:
         status = CallStatus.PENDING
@@ -441,18 +443,6 @@ def store_call(
         CallStatus(row.status).value,
     )
     return Stored(row, merged=False, household=tuple(home_numbers))
-
-
-def _numbers(session: Session, call_ids: tuple[int, ...]) -> list[int]:
-    if not call_ids:
-        return []
-    return list(
-        session.scalars(
-            select(tables.CallRow.number)
-            .where(tables.CallRow.id.in_(call_ids))
-            .order_by(tables.CallRow.number)
-        )
-    )
 
 
 class EmergencyRedirect(DomainError):

@@ -119,6 +119,19 @@ def open_same_home(
     return [(row.id, identity_of(row)) for row in found]
 
 
+def numbers_of(session: Session, call_ids: Collection[int]) -> list[int]:
+    """The human numbers of calls, ascending."""
+    if not call_ids:
+        return []
+    return list(
+        session.scalars(
+            select(tables.CallRow.number)
+            .where(tables.CallRow.id.in_(list(call_ids)))
+            .order_by(tables.CallRow.number)
+        )
+    )
+
+
 def households(session: Session, rows: Sequence[tables.CallRow]) -> dict[int, list[int]]:
     """For each open call of `rows`, the numbers of the other open calls at its phone and
     address: one household, for one doctor to take together."""
