@@ -72,6 +72,17 @@ class NameNormalizer:
             if p.tag.POS == "ADJF" and p.tag.case == "nomn" and p.tag.number == "sing"
         )
 
+    def nominative_genders(self, key: str) -> frozenset[str]:
+        """Genders of `key` as a nominative singular adjective or noun («Якиманка» -> femn)."""
+        return frozenset(
+            str(p.tag.gender)
+            for p in self._morph.parse(key)
+            if p.tag.POS in ("ADJF", "NOUN")
+            and p.tag.case == "nomn"
+            and p.tag.number == "sing"
+            and p.tag.gender
+        )
+
     def _is_filler(self, key: str) -> bool:
         """A word of speech, not of a name: its likeliest reading is a pronoun, verb, particle."""
         if not key.isalpha() or len(key) < 1:
@@ -171,7 +182,7 @@ class NameNormalizer:
         forms = ABBREVIATED_NAME_ADJECTIVES.get(fold(words[0]).rstrip("."))
         if forms is None:
             return words
-        genders = self.nominative_adjective_genders(fold(words[1]))  # not «Б. Хмельницкого»
+        genders = self.nominative_genders(fold(words[1]))  # not «Б. Хмельницкого»
         gender = next((g for g in ("femn", "masc", "neut") if g in genders), None)
         if gender is None:
             return words
