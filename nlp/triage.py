@@ -39,7 +39,8 @@ _HISTORY = re.compile(
     r"(?:лет|года?|мес\w*|месяц\w*|)\s*назад"
     r"|в\s+течени[еи]\s+(?:\d+|двух|тр[её]х|нескольких|многих)\s*(?:-?х\s*|-?ти\s*)?(?:лет|года)\b"
     r"|(?:много|несколько)\s+лет|годами|с\s+детства|с\s+\d{4}\s*г|в\s+\d{4}\s*г"
-    r"|в\s+(?:детстве|юности|молодости|прошлом)|ранее|раньше|когда-то"
+    r"|в\s+(?:детстве|юности|молодости|прошлом|подростковом\s+возрасте)|ранее|раньше|когда-то"
+    r"|в\s+(?:возрасте\s+)?\d{1,2}\s*(?:-?ти\s*|-?х\s*)?(?:лет|года?)\b"
 )
 # Chronic only: «в течение 7 лет», not a past event. A long history of seizures does not make
 # today's seizure any less of an emergency, so seizures ignore it.
@@ -59,6 +60,11 @@ _AFTER_STROKE = re.compile(
 )
 _AFTER_STROKE_CODES = frozenset({"stroke", "stroke_named", "diplopia", "heart_attack_named"})
 _SENTENCE_END = re.compile(r"[.;!?\n]")
+# Attacks of something else than seizures: «приступы удушья», «приступ мигрени».
+_OTHER_ATTACK = re.compile(
+    r"удуш|кашл|сердцеби|головокруж|мигрен|тревог|паник|бол|ажит|астм|одышк|жар|прилив"
+    r"|давлен|тахикард|аритм|стенокард|сердц|подагр|колик|чихан|зуд|страх|агресс|истер"
+)
 _CLAUSE_END = re.compile(r"[,.;:!?()\n]|\s[-–—]\s")
 _NEVER_HISTORY = frozenset({"suicide"})
 
@@ -220,6 +226,15 @@ class Triage:
         ]
         if chest and ("radiating" in cues or "cold_sweat" in cues):
             flags.append(self._flag("chest_pain_radiating", (chest[0].start, chest[0].end)))
+        attacks = [
+            hit
+            for hit in cues.get("attack", ())
+            if not self._historical(findings, hit)
+            and not _OTHER_ATTACK.search(_clause(findings.text, hit.start, hit.end))
+        ]
+        usual_passed = "attack_passed" in cues and "usual_attack" in cues
+        if attacks and "epilepsy_context" in cues and not usual_passed:
+            flags.append(self._flag("epileptic_attack", (attacks[0].start, attacks[0].end)))
         if chest and "crisis" in cues:
             flags.append(self._flag("crisis_chest_pain", _span(cues["crisis"])))
         if "pregnant" in cues and "bleeding_any" in cues:
