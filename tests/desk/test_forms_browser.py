@@ -415,3 +415,70 @@ def test_browser_form_errors_patient_search_and_save_and_assign(
     expect(page.locator("#doctor-table tr[data-doctor]").first).to_have_attribute(
         "data-doctor", "D001"
     )
+
+
+def test_browser_note_is_triaged_and_the_questionnaire_skips_what_the_form_knows(
+    page: Page, live_server: LiveServer
+) -> None:
+    db = live_server.db
+    make_user(db, "n-reg", "registry")
+    login(page, live_server, "n-reg")
+    page.goto(f"{live_server.url}/desk/calls/new")
+    _fill_patient(page, "Примечаева")  # born 12.04.1961: an adult
+    page.fill("#address", MESSY_ADDRESS)
+    page.fill("#complaints", "кашель, температура 37,5")
+    expect(page.locator("#age-out")).to_contain_text("Взрослые")
+    expect(page.locator("#complaints-parsed [data-part=temperature]")).to_have_text("t° 37,5")
+    banner, flags = page.locator("#emergency-banner"), page.locator("#emergency-flags")
+    expect(banner).to_be_hidden()
+
+    # the note is triaged as it is typed: the same banner, saving off
+    page.focus("#notes")
+    page.keyboard.type("со слов соседки: не дышит, губы синие")
+    expect(banner).to_be_visible()
+    expect(flags).to_contain_text("дыхания")
+    for button in ("#btn-save", "#btn-save-assign", "#btn-transfer"):
+        expect(page.locator(button)).to_be_disabled()
+    _fits(page, "form_note_emergency_banner")
+    page.fill("#notes", "домофон не работает")
+    expect(banner).to_be_hidden()
+    expect(page.locator("#btn-save")).to_be_enabled()
+
+    # the questionnaire: the age comes from the birth date and is not asked
+    question, trail = page.locator("#qn-question"), page.locator("#qn-trail li")
+    expect(question).to_have_text("Где сейчас находится пациент?")
+    page.locator(".qn-answer").first.focus()
+    page.keyboard.press("1")  # at home
+    page.keyboard.press("2")  # no danger signs
+    expect(question).to_have_text("Что беспокоит пациента?")
+    expect(trail).to_have_count(3)
+    expect(trail.nth(2)).to_contain_text("Сколько лет пациенту? — Взрослый (18 лет и старше)")
+    expect(trail.nth(2)).to_contain_text("по дате рождения, не спрашивается")
+    page.keyboard.press("1")  # fever: 37,5 does not tell «39 и выше или 3 дня», so it is asked
+    expect(question).to_have_text("Температура 39 и выше или держится больше 3 дней?")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")  # back over the known age to the danger question
+    expect(question).to_contain_text("Есть ли сейчас что-то из этого")
+    page.keyboard.press("2")
+    expect(question).to_have_text("Что беспокоит пациента?")
+
+    # 39,5 typed into the complaint answers the fever question too
+    page.fill("#complaints", "кашель, температура 39,5")
+    expect(page.locator("#complaints-parsed [data-part=temperature]")).to_have_text("t° 39,5")
+    page.locator(".qn-answer").first.focus()
+    page.keyboard.press("1")
+    expect(page.locator("#qn-code")).to_have_text("61Т")
+    expect(trail.nth(4)).to_contain_text("по жалобе: t° 39,5")
+    _fits(page, "form_questionnaire_known_answers")
+
+    # left half-way, the questionnaire does not stop the saving; the notice says it is uncoded
+    page.click("#qn-restart")
+    page.keyboard.press("1")
+    expect(question).to_contain_text("Есть ли сейчас что-то из этого")
+    page.click("#btn-save")
+    expect(page.locator("#nc-notice")).to_contain_text("без кода повода")
+    expect(page.locator("#nc-code-later")).to_be_visible()
+    _fits(page, "form_saved_uncoded")
+    with db.session() as session:
+        row = session.scalar(select(tables.CallRow).where(tables.CallRow.notes.is_not(None)))
+        assert row is not None and row.notes == "домофон не работает"
