@@ -52,7 +52,16 @@ _BOUNDARY = frozenset(",;:!?()[]{}")
 _TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
 _SKIP_AFTER_MARKER = frozenset(".№#:")
 # Street types written in full whose other case forms («улице», «проспекту») are markers too.
-_FULL_TYPE_WORDS = (*STREET_TYPE_GENDER, "область", "район", "деревня", "поселок", "село")
+_FULL_TYPE_WORDS = (
+    *STREET_TYPE_GENDER,
+    "область",
+    "район",
+    "город",
+    "деревня",
+    "поселок",
+    "село",
+)
+_NUMBER_WORDS = frozenset({"номер", "нумер"})  # «дом номер 12», «корпус номер два»
 _LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
 _GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
@@ -254,6 +263,8 @@ class AddressParser:
         key = token.key
         j = _skip(tokens, i + 1, _SKIP_AFTER_MARKER)
         role = NUMBERED_MARKERS.get(key)
+        if role is not None and j < len(tokens) and tokens[j].key in _NUMBER_WORDS:
+            j = _skip(tokens, j + 1, _SKIP_AFTER_MARKER)
         if role is not None and _is_number(tokens, j):
             return self._numbered(tokens, i, j, role, draft, claimed, elements)
         if role is Role.LETTER and j < len(tokens) and len(tokens[j].key) == 1:

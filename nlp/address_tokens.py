@@ -135,7 +135,17 @@ def tokenize(text: str) -> list[Token]:
         previous_end = match.end()
     _ordinals_to_numbers(tokens)
     _cardinals_to_numbers(tokens)
+    _spoken_fractions(tokens)
     return tokens
+
+
+def _spoken_fractions(tokens: list[Token]) -> None:
+    """«дом 19 дробь 2» is written «19/2»."""
+    for i in range(1, len(tokens) - 1):
+        word, right = tokens[i], tokens[i + 1]
+        if word.key == "дробь" and tokens[i - 1].kind is Kind.NUM and right.kind is Kind.NUM:
+            tokens[i] = Token(Kind.PUNCT, "/", "/", word.start, word.end, False)
+            right.spaced = False
 
 
 def _cardinals_to_numbers(tokens: list[Token]) -> None:

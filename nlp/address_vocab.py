@@ -206,6 +206,7 @@ NUMBERED_MARKERS: dict[str, Role] = {
     "лит": Role.LETTER,
     "литер": Role.LETTER,
     "литера": Role.LETTER,
+    "буква": Role.LETTER,
     "кв": Role.FLAT,
     "квар": Role.FLAT,
     "квартира": Role.FLAT,
