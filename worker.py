@@ -1,15 +1,28 @@
-"""The RQ worker: loads the NLP models before it forks, then formalizes queued intakes."""
+"""The RQ worker: loads the NLP models once, then formalizes queued intakes.
+
+It runs the jobs in its own process (`--fork` forks a work horse per job: isolation at a
+tenth of the speed), outlives Redis and PostgreSQL outages, and beside the work loop keeps a
+liveness key, the scheduled retries and the recovery of jobs held by dead workers."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import time
 
-from rq import SimpleWorker, Worker
+from rq import Queue
+from rq.job import Job
 
 from dispatcher import jobs
 from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_redis_outage
+from dispatcher.queue import (
+    Housekeeper,
+    IntakeQueue,
+    ResilientForkWorker,
+    ResilientSimpleWorker,
+)
 from dispatcher.redis_server import connect
 from dispatcher.services.events import OutboxRelay
 from dispatcher.services.intake import IntakeProcessor
@@ -19,19 +32,21 @@ from dispatcher.storage.references import MoDirectory
 
 log = logging.getLogger("worker")
 
+WORKER_TTL = 60  # seconds: RQ's heartbeat horizon; the blocking dequeue waits 45 s at most
 
-class IntakeWorker(Worker):
+
+class IntakeWorker(ResilientForkWorker):
     """A forking worker whose work horses inherit the preloaded models (copy-on-write)."""
 
-    def execute_job(self, job, queue):  # type: ignore[no-untyped-def]
+    def execute_job(self, job: Job, queue: Queue) -> None:
         # connections must not be shared across fork: each horse opens its own
         if _database is not None:
             _database.engine.dispose(close=False)
-        return super().execute_job(job, queue)
+        super().execute_job(job, queue)
 
 
-class InProcessWorker(SimpleWorker):
-    """Runs jobs in the worker process itself: no fork per job, for throughput and tests."""
+class InProcessWorker(ResilientSimpleWorker):
+    """Runs jobs in the worker process itself: no fork per job (the production mode)."""
 
 
 _database: Database | None = None
@@ -63,9 +78,33 @@ def main(argv: list[str] | None = None) -> int:
     _database = Database(settings.database_url)
     jobs.install(build_context(settings, _database))
     worker_class = IntakeWorker if args.fork else InProcessWorker
-    worker = worker_class([settings.queue_name], connection=connect(settings.redis_url))
-    log.info("worker ready (%s)", worker_class.__name__)
-    worker.work(burst=args.burst, with_scheduler=True)
+    # housekeeping has its own connection: RQ stretches its worker's socket timeout
+    queue = IntakeQueue(connect(settings.redis_url), settings.queue_name, settings.job_retries)
+    redis_outage = Outage("Redis", log)
+    while True:
+        worker = worker_class(
+            [settings.queue_name], connection=connect(settings.redis_url), worker_ttl=WORKER_TTL
+        )
+        worker.on_interrupted = queue.requeue_job
+        try:
+            redis_outage.wait_until(worker.connection.ping, is_redis_outage)
+            housekeeper = Housekeeper(queue, worker.name, _database)
+            housekeeper.start()
+        except REDIS_OUTAGE_ERRORS:
+            continue
+        try:
+            if args.burst:
+                housekeeper.tick()  # stranded jobs and due retries join this burst
+            log.info("worker %s ready (%s)", worker.name, worker_class.__name__)
+            worker.work(burst=args.burst)
+        finally:
+            housekeeper.close()
+        if args.burst or worker.shutdown_requested or worker._stop_requested:
+            break
+        # RQ left its loop on an error it does not survive: a new worker takes over
+        log.warning("worker %s stopped unexpectedly; starting a new one", worker.name)
+        time.sleep(1)
+    _database.dispose()
     return 0
 
 

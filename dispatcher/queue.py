@@ -1,19 +1,38 @@
-"""The intake queue on RQ: jobs carry ids only and declare their retries."""
+"""The intake queue on RQ: jobs carry ids only and declare their retries; workers that outlive
+Redis and PostgreSQL outages, and a housekeeper that gives a dead worker's jobs back at once."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Queue, Retry, SimpleWorker, Worker
+from rq.exceptions import NoSuchJobError, StopRequested
+from rq.job import Job, JobStatus
+from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
+from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_database_outage, is_redis_outage
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 PROCESS_INTAKE = "dispatcher.jobs.process_intake"
+
+ALIVE_TTL = 10  # seconds: a worker whose liveness key is gone for this long is dead
+ALIVE_EVERY = 2.0  # seconds between liveness refreshes
+INTERMEDIATE_GRACE = 5.0  # seconds a job may sit taken but not started before it is given back
+STALE_AFTER = timedelta(seconds=5)  # an intake this old, queued in the database with no job
+
+
+def alive_key(worker_name: str) -> str:
+    return f"intake-worker:alive:{worker_name}"
 
 
 class IntakeQueue:
@@ -22,6 +41,10 @@ class IntakeQueue:
     def __init__(self, connection: redis.Redis, name: str, retries: int = 3) -> None:
         self.queue = Queue(name, connection=connection)
         self.retries = retries
+
+    @property
+    def connection(self) -> redis.Redis:
+        return self.queue.connection
 
     def enqueue(self, intake_id: str) -> None:
         self.queue.enqueue(
@@ -33,23 +56,298 @@ class IntakeQueue:
             failure_ttl=7 * 24 * 3600,
         )
 
-    def requeue_stale(self, db: Database, older_than_ids: int = 1000) -> int:
-        """Re-enqueue intakes still queued in the database (e.g. Redis was down at submit)."""
+    def requeue_stale(
+        self, db: Database, limit: int = 1000, older_than: timedelta = STALE_AFTER
+    ) -> int:
+        """Re-enqueue intakes still queued in the database whose job is gone or failed (Redis
+        was down at submit, lost its data in a restart, or the retries ran out in an outage)."""
+        cutoff = datetime.now(UTC) - older_than
         with db.session() as session:
             ids = list(
                 session.scalars(
                     select(tables.Intake.id)
-                    .where(tables.Intake.state == "queued")
+                    .where(tables.Intake.state == "queued", tables.Intake.received_at < cutoff)
                     .order_by(tables.Intake.received_at)
-                    .limit(older_than_ids)
+                    .limit(limit)
                 )
             )
+        if not ids:
+            return 0
+        found = Job.fetch_many([f"intake-{i}" for i in ids], connection=self.connection)
         requeued = 0
-        for intake_id in ids:
-            job = self.queue.fetch_job(f"intake-{intake_id}")
-            if job is None or job.get_status(refresh=True) in {"failed", "stopped", "canceled"}:
-                if job is not None:
-                    job.delete()
-                self.enqueue(intake_id)
-                requeued += 1
+        for intake_id, job in zip(ids, found, strict=True):
+            if job is not None:
+                status = job.get_status(refresh=False)
+                if status not in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None}:
+                    continue
+                job.delete()
+            self.enqueue(intake_id)
+            requeued += 1
+        if requeued:
+            log.info("requeued %d intakes queued in the database without a job", requeued)
         return requeued
+
+    def rescue_stranded(self, now: float | None = None) -> int:
+        """Give back the jobs a dead worker holds: in the started registry under a worker whose
+        liveness key expired, or taken into the intermediate list and never started. Jobs are
+        safe to run twice, so a doubt is settled by running the job again."""
+        connection = self.connection
+        registry = self.queue.started_job_registry
+        moment = time.time() if now is None else now
+        stranded: set[str] = set()
+        started: set[str] = set()
+        entries = registry.get_job_and_execution_ids(cleanup=False)
+        workers: dict[str, bool] = {}
+        for job_id, execution_id in entries:
+            raw = connection.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
+            name = raw.decode() if isinstance(raw, bytes) else ""
+            if name and name not in workers:
+                workers[name] = bool(connection.exists(alive_key(name)))
+            if name and workers[name]:
+                started.add(job_id)
+                continue
+            connection.zrem(registry.key, f"{job_id}:{execution_id}")
+            stranded.add(job_id)
+        intermediate = self.queue.intermediate_queue_key
+        for raw_id in connection.lrange(intermediate, 0, -1):
+            job_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+            seen_key = f"intake-queue:taken:{self.queue.name}:{job_id}"
+            if job_id in started:
+                connection.delete(seen_key)
+                continue
+            if job_id not in stranded:
+                # first seen now: a live worker starts it within milliseconds
+                if connection.set(seen_key, str(moment), nx=True, ex=60):
+                    continue
+                first = connection.get(seen_key)
+                if first is not None and moment - float(first) < INTERMEDIATE_GRACE:
+                    continue
+            connection.lrem(intermediate, 0, job_id)
+            connection.delete(seen_key)
+            stranded.add(job_id)
+        requeued = sum(self.requeue_job(job_id) for job_id in sorted(stranded))
+        if requeued:
+            log.warning("gave back %d jobs held by dead workers", requeued)
+        return requeued
+
+    def requeue_job(self, job_id: str) -> bool:
+        """Put a job whose run was cut off back in the queue (a missing one is left to
+        `requeue_stale`, which goes by the database)."""
+        try:
+            job = Job.fetch(job_id, connection=self.connection)
+        except NoSuchJobError:
+            return False
+        if job.get_status(refresh=False) in {JobStatus.FINISHED, JobStatus.FAILED}:
+            return False
+        pipe = self.connection.pipeline()
+        pipe.lrem(self.queue.intermediate_queue_key, 0, job_id)
+        pipe.execute()
+        self.queue.enqueue_job(job)
+        return True
+
+
+class _RedisRetryLogFilter(logging.Filter):
+    """RQ logs each reconnect attempt; an outage is logged once by `Outage` instead."""
+
+    def __init__(self, outage: Outage) -> None:
+        super().__init__()
+        self.outage = outage
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Worker %s: could not connect to Redis instance"):
+            args = record.args if isinstance(record.args, tuple) else ()
+            error = next((a for a in args if isinstance(a, BaseException)), None)
+            self.outage.failed(error or redis.exceptions.ConnectionError("connection lost"))
+            return False
+        return True
+
+
+class ResilientWorkerMixin:
+    """An RQ worker that waits out a Redis outage instead of quitting: every Redis call of the
+    work loop is retried with backoff, one log line per outage; a job cut off by the outage
+    is put back in the queue when Redis returns (`on_interrupted`)."""
+
+    max_connection_wait_time = 5.0  # RQ's own dequeue backoff, capped low for a quick return
+    on_interrupted: Callable[[str], object] | None = None
+    shutdown_requested = False  # SIGTERM or SIGINT: the work loop ended on purpose
+
+    # provided by rq.BaseWorker
+    connection: redis.Redis
+    log: logging.Logger
+    _stop_requested: bool
+
+    def _outage(self) -> Outage:
+        outage: Outage | None = getattr(self, "_redis_outage", None)
+        if outage is None:
+            outage = Outage("Redis", log)
+            self._redis_outage = outage
+        return outage
+
+    def _await_redis(self, exc: BaseException) -> None:
+        outage = self._outage()
+        delay = outage.failed(exc)
+        while True:
+            if self._stop_requested or self.shutdown_requested:
+                raise StopRequested()
+            time.sleep(delay)
+            try:
+                self.connection.ping()
+            except REDIS_OUTAGE_ERRORS as again:
+                delay = outage.failed(again)
+                continue
+            outage.ok()
+            return
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.shutdown_requested = True
+        super().request_stop(signum, frame)  # type: ignore[misc]
+
+    def work(self, *args: Any, **kwargs: Any) -> bool:
+        retry_filter = _RedisRetryLogFilter(self._outage())
+        self.log.addFilter(retry_filter)
+        try:
+            return bool(super().work(*args, **kwargs))  # type: ignore[misc]
+        finally:
+            self.log.removeFilter(retry_filter)
+
+    def check_for_suspension(self, burst: bool) -> None:
+        while True:
+            try:
+                super().check_for_suspension(burst)  # type: ignore[misc]
+                return
+            except REDIS_OUTAGE_ERRORS as exc:
+                self._await_redis(exc)
+
+    def run_maintenance_tasks(self) -> None:
+        try:
+            super().run_maintenance_tasks()  # type: ignore[misc]
+        except REDIS_OUTAGE_ERRORS as exc:
+            self._await_redis(exc)
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None):  # type: ignore[no-untyped-def]
+        while True:
+            try:
+                result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)  # type: ignore[misc]
+            except REDIS_OUTAGE_ERRORS as exc:
+                self._await_redis(exc)
+                continue
+            self._outage().ok()
+            return result
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        try:
+            super().execute_job(job, queue)  # type: ignore[misc]
+        except REDIS_OUTAGE_ERRORS as exc:
+            # the job may or may not have run: it runs again (jobs are safe to repeat)
+            self._await_redis(exc)
+            if self.on_interrupted is not None:
+                self.on_interrupted(job.id)
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline)  # type: ignore[misc]
+            return
+        try:
+            super().heartbeat(timeout)  # type: ignore[misc]
+        except REDIS_OUTAGE_ERRORS as exc:
+            self._outage().failed(exc)  # the next blocking call waits the outage out
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()  # type: ignore[misc]
+        except REDIS_OUTAGE_ERRORS:
+            log.info("worker %s: Redis unavailable at shutdown", getattr(self, "name", "?"))
+
+
+class ResilientSimpleWorker(ResilientWorkerMixin, SimpleWorker):
+    """Runs jobs in its own process (no fork per job) and outlives Redis outages."""
+
+
+class ResilientForkWorker(ResilientWorkerMixin, Worker):
+    """Forks a work horse per job and outlives Redis outages."""
+
+
+class Housekeeper:
+    """Threads beside a worker: its liveness key (so that another worker can tell it died),
+    the scheduled retries (one worker holds the scheduler lock; the thread dies with the
+    worker, so no scheduler outlives it), dead workers' jobs given back, and intakes queued in
+    the database without a job re-enqueued."""
+
+    def __init__(
+        self,
+        queue: IntakeQueue,
+        worker_name: str,
+        db: Database | None = None,
+        every: float = 2.0,
+        sweep_every: float = 5.0,
+    ) -> None:
+        self.queue = queue
+        self.worker_name = worker_name
+        self.db = db
+        self.every = every
+        self.sweep_every = sweep_every
+        self.stop = threading.Event()
+        self.scheduler = RQScheduler(
+            [queue.queue.name], connection=queue.connection, name=worker_name
+        )
+        self._threads: list[threading.Thread] = []
+        self._redis = Outage("Redis (housekeeping)", log)
+        self._database = Outage("database (housekeeping)", log)
+        self._last_sweep = 0.0
+
+    def beat(self) -> None:
+        self.queue.connection.set(alive_key(self.worker_name), "1", ex=ALIVE_TTL)
+
+    def tick(self) -> None:
+        """One round of housekeeping; outages are noted and waited out by the caller."""
+        if self.scheduler.acquire_locks():
+            self.scheduler.enqueue_scheduled_jobs()
+        self.queue.rescue_stranded()
+        if self.db is not None and time.monotonic() - self._last_sweep >= self.sweep_every:
+            self.queue.requeue_stale(self.db)
+            self._last_sweep = time.monotonic()
+
+    def start(self) -> Housekeeper:
+        self.beat()
+        for target, name in ((self._beat_loop, "alive"), (self._loop, "housekeeping")):
+            thread = threading.Thread(target=target, daemon=True, name=f"worker-{name}")
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def _beat_loop(self) -> None:
+        outage = Outage("Redis (liveness)", log, level=logging.DEBUG)  # housekeeping tells
+        while not self.stop.is_set():
+            try:
+                self.beat()
+                outage.ok()
+            except REDIS_OUTAGE_ERRORS as exc:
+                outage.failed(exc)
+            self.stop.wait(ALIVE_EVERY)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.tick()
+                self._redis.ok()
+                self._database.ok()
+            except Exception as exc:
+                if is_redis_outage(exc):
+                    self._database.ok()
+                    self.stop.wait(self._redis.failed(exc))
+                    continue
+                if is_database_outage(exc):
+                    self.stop.wait(self._database.failed(exc))
+                    continue
+                log.exception("housekeeping failed")
+            self.stop.wait(self.every)
+
+    def close(self) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        try:
+            self.scheduler.release_locks()
+            self.queue.connection.delete(alive_key(self.worker_name))
+        except REDIS_OUTAGE_ERRORS:
+            pass

@@ -1,4 +1,5 @@
-"""worker.py as shipped: a forking RQ worker process with preloaded models drains the queue."""
+"""worker.py as shipped: an RQ worker process with preloaded models drains the queue, running
+the jobs in its own process (production) or in a forked work horse per job (`--fork`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from tests.test_intake_flow import SAMPLE
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "fork"])
 def test_worker_process_formalizes_queued_intakes(
-    client: TestClient, settings: Settings, intake_token: str
+    client: TestClient, settings: Settings, intake_token: str, mode: list[str]
 ) -> None:
     ids = []
     for n in range(3):
@@ -38,7 +40,7 @@ def test_worker_process_formalizes_queued_intakes(
         "EVENTS_STREAM": settings.events_stream,
     }
     done = subprocess.run(
-        [sys.executable, "worker.py", "--burst", "--fork"],
+        [sys.executable, "worker.py", "--burst", *mode],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -8,12 +8,12 @@ import signal
 import threading
 from datetime import timedelta
 
-from rq import SimpleWorker
-
 from dispatcher.logs import configure_logging
 from dispatcher.notify import jobs
 from dispatcher.notify.events import EventConsumer
 from dispatcher.notify.sms import SmppGateway, build_gateway
+from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage
+from dispatcher.queue import ResilientSimpleWorker
 from dispatcher.redis_server import connect
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
@@ -56,12 +56,24 @@ def main(argv: list[str] | None = None) -> int:
             target=consumer.run_forever, args=(stop,), daemon=True, name="notify-consumer"
         )
         consumer_thread.start()
-    worker = SimpleWorker([settings.notify_queue], connection=client)
     if not args.burst:
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
     log.info("notify ready: queue %s, SMS %s", settings.notify_queue, settings.sms_gateway)
     try:
-        worker.work(burst=args.burst)
+        while True:
+            # waits out Redis outages; its own connection, as RQ stretches the socket timeout
+            worker = ResilientSimpleWorker(
+                [settings.notify_queue], connection=connect(settings.redis_url), worker_ttl=60
+            )
+            try:
+                worker.work(burst=args.burst)
+            except REDIS_OUTAGE_ERRORS as exc:  # Redis away at the worker's start
+                stop.wait(Outage("Redis (notify worker)", log).failed(exc))
+                continue
+            if args.burst or worker.shutdown_requested or worker._stop_requested or stop.is_set():
+                break
+            log.warning("notify worker stopped unexpectedly; starting a new one")
+            stop.wait(1)
     finally:
         stop.set()
         if consumer_thread is not None:

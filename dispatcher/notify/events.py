@@ -18,6 +18,7 @@ import redis
 from dispatcher.notify.deliveries import Deliveries, record, utcnow
 from dispatcher.notify.jobs import NotifyQueue
 from dispatcher.notify.recipients import plan
+from dispatcher.outages import Outage, is_outage
 from dispatcher.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,10 @@ class EventConsumer:
         return len(ids)
 
     def run_forever(self, stop: threading.Event, sweep_every: float = 1.0) -> None:
+        """Consume until `stop`; Redis and database outages are waited out with backoff and
+        logged once each."""
+        redis_outage = Outage("Redis (notify consumer)", log)
+        database_outage = Outage("database (notify consumer)", log)
         last_sweep = 0.0
         while not stop.is_set():
             try:
@@ -124,9 +129,14 @@ class EventConsumer:
                     self.sweep()
                     self.claim_abandoned()
                     last_sweep = time.monotonic()
-            except (redis.RedisError, OSError) as exc:
-                log.warning("notify consumer: %s; retrying", type(exc).__name__)
-                stop.wait(2)
-            except Exception:
-                log.exception("notify consumer failed; retrying")
-                stop.wait(2)
+                redis_outage.ok()
+                database_outage.ok()
+            except Exception as exc:
+                if not is_outage(exc) and not isinstance(exc, redis.RedisError | OSError):
+                    log.exception("notify consumer failed; retrying")
+                    stop.wait(2)
+                    continue
+                outage = redis_outage if isinstance(exc, redis.RedisError) else database_outage
+                if isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc):
+                    self._group_ready = False  # Redis came back empty: the group is made anew
+                stop.wait(outage.failed(exc))

@@ -13,6 +13,7 @@ import redis
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from dispatcher.outages import Outage, is_outage
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 
@@ -41,6 +42,7 @@ class OutboxRelay:
         self.client = client
         self.stream = stream
         self.maxlen = maxlen
+        self.redis_outage = Outage("Redis (outbox relay)", log)
 
     def relay_pending(self, batch: int = 500) -> RelayResult:
         """Publish what is not yet published; stops at the first Redis failure, losing nothing."""
@@ -78,8 +80,9 @@ class OutboxRelay:
                     done.append(event.id)
                 if done:
                     pipe.execute()
+                    self.redis_outage.ok()
             except redis.RedisError as exc:
-                log.warning("outbox relay: Redis unavailable (%s); will retry", type(exc).__name__)
+                self.redis_outage.failed(exc)  # logged once per outage; the events wait
                 done = []
             if done:
                 session.execute(
@@ -92,13 +95,18 @@ class OutboxRelay:
         return RelayResult(published, pending)
 
     def run_forever(self, interval: float = 0.2, stop: Any = None) -> None:
-        """Poll the outbox; back off while Redis is down."""
+        """Poll the outbox; back off while Redis or the database is down."""
         delay = interval
+        database = Outage("database (outbox relay)", log)
         while stop is None or not stop.is_set():
             try:
                 result = self.relay_pending()
-            except Exception:
-                log.exception("outbox relay failed")
+                database.ok()
+            except Exception as exc:
+                if is_outage(exc):
+                    database.failed(exc)
+                else:
+                    log.exception("outbox relay failed")
                 result = RelayResult(0, 1)
             delay = min(delay * 2, 5.0) if result.pending else interval
             if result.published and not result.pending:
