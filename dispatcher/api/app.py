@@ -18,12 +18,13 @@ from sqlalchemy import text
 
 from bots import webhook as bot_webhook
 from dispatcher import desk
-from dispatcher.api import calls, errors, intake, notify_routes, phone_calls
+from dispatcher.api import calls, errors, errors_outage, intake, notify_routes, phone_calls
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
 from dispatcher.desk import analytics_web, forms_routes
 from dispatcher.metrics import HTTP_LATENCY
+from dispatcher.outages import Outage, is_outage
 from dispatcher.phone import desk as phone_desk
 from dispatcher.redis_server import connect
 from dispatcher.services.accounts import login
@@ -37,7 +38,9 @@ SESSION_TTL = timedelta(hours=12)
 
 
 def _relay_loop(services: Services, stop: threading.Event) -> None:
-    """Relay outbox events and re-enqueue intakes stranded while Redis was away."""
+    """Relay outbox events and re-enqueue intakes stranded while Redis was away; an outage
+    of either store is logged once and waited out with backoff."""
+    outage = Outage("database or Redis (web relay loop)", log)
     last_requeue = 0.0
     while not stop.is_set():
         try:
@@ -45,9 +48,13 @@ def _relay_loop(services: Services, stop: threading.Event) -> None:
             if time.monotonic() - last_requeue > 10:
                 services.queue.requeue_stale(services.db)
                 last_requeue = time.monotonic()
+            outage.ok()
         except Exception as exc:  # keep relaying whatever happens
-            log.warning("relay loop: %s", type(exc).__name__)
-            stop.wait(2)
+            if is_outage(exc):
+                stop.wait(outage.failed(exc))
+            else:
+                log.warning("relay loop: %s", type(exc).__name__)
+                stop.wait(2)
             continue
         stop.wait(0.05 if result.published else 0.5)
 
@@ -85,6 +92,7 @@ def create_app(
     app.state.services = services
     app.state.dispatch_rules = load_rules(settings)  # issue 8: a bad MO table refuses to start
     errors.install(app)
+    errors_outage.install(app)  # database or Redis down: 503 with Retry-After, never 500
     app.include_router(intake.router)
     app.include_router(calls.router)
     app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
