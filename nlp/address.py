@@ -15,6 +15,7 @@ from nlp.address_vocab import (
     AREA_STREET_TYPES,
     CITY_TYPE_WORDS,
     DISTRICT_TYPE_WORDS,
+    FEDERAL_CITIES,
     HOUSE_LETTERS,
     KORPUS_NUMBERED_CITIES,
     LOWERCASE_NAME_WORDS,
@@ -580,7 +581,7 @@ class AddressParser:
         for run in unmarked:
             city_run, rest = self._split_city(run, whole_is_city=False)
             if city_run is not None:
-                if "city" not in draft.values:
+                if "city" not in draft.values or draft.values["city"] in FEDERAL_CITIES:
                     self._set_city(draft, city_run)
                 if rest is None:
                     continue  # a second known city is not a street
@@ -668,7 +669,11 @@ class AddressParser:
         return title_name(run.words)
 
     def _set_city(self, draft: _Draft, run: _Run) -> None:
-        self._set_name(draft, "city", run, self._names.city(run.words))
+        name = self._names.city(run.words)
+        if draft.values.get("city") in FEDERAL_CITIES and name != draft.values["city"]:
+            # «г. Москва, г. Зеленоград»: the settlement inside the federal city is the city
+            del draft.values["city"]
+        self._set_name(draft, "city", run, name)
 
     @staticmethod
     def _set_name(draft: _Draft, name: str, run: _Run, value: str) -> None:

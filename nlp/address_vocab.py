@@ -391,6 +391,9 @@ ABBREVIATED_NAME_ADJECTIVES: dict[str, dict[str, str]] = {
 # Words kept lowercase inside a name: «50 лет Октября», «имени Ленина».
 LOWERCASE_NAME_WORDS = frozenset({"лет", "имени", "им", "и", "де", "ла", "на"})
 
+# Cities of federal significance: other towns and settlements lie inside them.
+FEDERAL_CITIES = frozenset({"Москва", "Санкт-Петербург", "Севастополь"})
+
 # Cities whose buildings are numbered by корпус only: a bare number there is the корпус.
 KORPUS_NUMBERED_CITIES = frozenset({"Зеленоград"})
 

@@ -182,6 +182,15 @@ SETTLEMENTS: list[tuple[str, dict[str, str]]] = [
             "house": "31",
         },
     ),
+    # a town inside a federal city is the city
+    (
+        "г. Москва, г. Троицк, ул. Сиреневая, д. 4",
+        {"city": "Троицк", "street": "Сиреневая", "street_type": "улица", "house": "4"},
+    ),
+    (
+        "Москва, Зеленоград, корп. 1205, кв. 3",
+        {"city": "Зеленоград", "korpus": "1205", "flat": "3"},
+    ),
     # a municipal settlement (поселение) is not part of the address
     (
         "с/п Никольское, д. Кузнецово, д. 6",
