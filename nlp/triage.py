@@ -270,6 +270,9 @@ class Triage:
         unique: dict[str, RedFlag] = {}
         for flag in sorted(flags, key=lambda item: (item.start, item.end)):
             unique.setdefault(flag.code, flag)
+        for code, certain in _SUPERSEDED.items():
+            if code in unique and certain & unique.keys():
+                del unique[code]  # the certain sign says it already
         return tuple(unique.values())
 
 
@@ -293,6 +296,14 @@ def _sentence(text: str, start: int, end: int) -> str:
     left = breaks[-1].end() if breaks else 0
     tail = _SENTENCE_END.search(text, end)
     return text[left : tail.start() if tail else len(text)]
+
+
+# A possible sign is dropped when a certain sign of the same kind was found.
+_SUPERSEDED = {
+    "chest_pain_unqualified": frozenset(
+        {"chest_pain", "chest_pain_radiating", "crisis_chest_pain"}
+    ),
+}
 
 
 # Flags that are themselves red features of a faint (seizure, stroke, head injury).

@@ -203,3 +203,8 @@ def test_infant_fever_names_its_reason(parser: ComplaintParser) -> None:
     assert flag.code == "infant_fever"
     assert flag.reason == "Температура у младенца до 3 месяцев"
     assert not flag.possible
+
+
+def test_a_certain_sign_replaces_the_possible_one_of_its_kind(parser: ComplaintParser) -> None:
+    codes = {flag.code for flag in parser.parse("давящая боль за грудиной").red_flags}
+    assert codes == {"chest_pain"}
