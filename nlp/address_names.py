@@ -9,6 +9,7 @@ from natasha import MorphVocab
 
 from nlp.address_vocab import (
     ABBREVIATED_NAME_ADJECTIVES,
+    LEADING_LOWERCASE_NAME_WORDS,
     LOWERCASE_NAME_WORDS,
     REGION_ABBREVIATIONS,
 )
@@ -38,7 +39,7 @@ def title(word: str, *, first: bool = True) -> str:
     """Capitalise as a normalized address does; mixed case and acronyms are kept as written."""
     if any(c.isupper() for c in word) and (any(c.islower() for c in word) or len(word) > 1):
         return word
-    if not first and word in LOWERCASE_NAME_WORDS:
+    if word in LEADING_LOWERCASE_NAME_WORDS or (not first and word in LOWERCASE_NAME_WORDS):
         return word
     parts = word.lower().split("-")
     if not parts[0].isalpha():

@@ -238,6 +238,10 @@ NUMBERED_MARKERS: dict[str, Role] = {
     "кабинет": Role.PREMISES,
     "кладовая": Role.PREMISES,
     "бокс": Role.PREMISES,
+    "павильон": Role.PREMISES,
+    "пав": Role.PREMISES,
+    "машиноместо": Role.PREMISES,
+    "секция": Role.PREMISES,
 }
 
 # Markers of entrance/floor may follow their number: «2 подъезд», «5 под.», «7 эт.».
@@ -389,7 +393,9 @@ ABBREVIATED_NAME_ADJECTIVES: dict[str, dict[str, str]] = {
 }
 
 # Words kept lowercase inside a name: «50 лет Октября», «имени Ленина».
-LOWERCASE_NAME_WORDS = frozenset({"лет", "имени", "им", "и", "де", "ла", "на"})
+LOWERCASE_NAME_WORDS = frozenset({"лет", "имени", "им", "и", "де", "ла", "на", "реки", "канала"})
+# ... of them, those lowercase even at the start: «наб. реки Фонтанки».
+LEADING_LOWERCASE_NAME_WORDS = frozenset({"реки", "канала"})
 
 # Cities of federal significance: other towns and settlements lie inside them.
 FEDERAL_CITIES = frozenset({"Москва", "Санкт-Петербург", "Севастополь"})
