@@ -22,7 +22,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.conftest import auth
-from tests.faults.conftest import RedisServer, WorkerProcess, wait_for
+from tests.faults.conftest import PostgresCluster, RedisServer, WorkerProcess, wait_for
 from tests.test_intake_flow import SAMPLE
 
 pytestmark = pytest.mark.slow
@@ -182,3 +182,33 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     assert client.llen(f"{queue_key}:intermediate") == 0
     assert second.alive()
     client.close()
+
+
+def test_worker_waits_out_a_postgres_outage(
+    api: TestClient,
+    fault_settings: Settings,
+    fault_token: str,
+    pg_cluster: PostgresCluster,
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
+    url = fault_settings.database_url
+    worker = start_worker(_worker_env(fault_settings))
+    warm = _post(api, fault_token, 40)
+    wait_for(lambda: _queued(url, [warm]) == 0, 90)
+
+    os.kill(worker.process.pid, signal.SIGSTOP)
+    queued = [_post(api, fault_token, n) for n in range(41, 45)]  # in Redis, not yet run
+    pg_cluster.stop("fast")
+    os.kill(worker.process.pid, signal.SIGCONT)
+    try:
+        time.sleep(6)  # the worker meets the outage with jobs in hand
+        assert worker.alive()
+    finally:
+        pg_cluster.start()
+    took = wait_for(lambda: _queued(url, queued) == 0, RECOVERY_LIMIT, step=0.25)
+    print(f"\nPostgreSQL stopped 6 s: the queued intakes were processed {took:.1f} s after")
+    assert _states(url, queued) <= {"accepted", "rejected", "emergency"}
+    assert worker.alive()
+    log = worker.log()
+    assert len([line for line in log.splitlines() if "database unavailable" in line]) == 1
+    assert "unhandled exception, quitting" not in log
