@@ -167,6 +167,7 @@ def reason_noted(text: str) -> str:
 
 
 SAFETY_INTRO = "Несколько коротких вопросов о безопасности."
+ANSWER_WITH_BUTTON = "Не понял ответ. Выберите его кнопкой под вопросом."
 YES = "Да"
 NO = "Нет"
 # (code, question, the reason told to the patient when the answer is «да»)

@@ -13,10 +13,10 @@ from aiogram.types import CallbackQuery, Message
 from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
-from bots.dto import sender_of
+from bots.dto import Sender, sender_of
 from bots.handlers import questionnaire
 from bots.handlers.flow import after_safety, ask_safety, show_summary, stop_emergency
-from bots.handlers.typed import TYPED
+from bots.handlers.typed import TYPED, typed_answer
 from intake_core.call import RedFlag
 
 SUBMITTED_KEY = "submitted_key"
@@ -68,6 +68,26 @@ async def complaints_done(query: CallbackQuery, state: FSMContext, ctx: BotConte
     await questionnaire.begin(query.message, state, ctx, sender_of(query), draft)
 
 
+async def _safety(
+    message: Message,
+    state: FSMContext,
+    ctx: BotContext,
+    sender: Sender,
+    draft: CallDraft,
+    yes: bool,
+) -> None:
+    code, _, reason = texts.SAFETY_QUESTIONS[draft.safety_step]
+    if yes:
+        flag = RedFlag(f"bot_{code}", reason)
+        await stop_emergency(message, state, ctx, sender, draft, [flag])
+        return
+    draft = draft.model_copy(update={"safety_step": draft.safety_step + 1})
+    if draft.safety_step < len(texts.SAFETY_QUESTIONS):
+        await ask_safety(message, state, draft)
+    else:
+        await after_safety(message, state, ctx, draft)
+
+
 async def safety_answer(
     query: CallbackQuery, callback_data: keyboards.Answer, state: FSMContext, ctx: BotContext
 ) -> None:
@@ -77,16 +97,20 @@ async def safety_answer(
         return
     if callback_data.step != draft.safety_step:
         return  # a tap on an older question
-    code, _, reason = texts.SAFETY_QUESTIONS[draft.safety_step]
-    if callback_data.yes:
-        flag = RedFlag(f"bot_{code}", reason)
-        await stop_emergency(query.message, state, ctx, sender_of(query), draft, [flag])
+    await _safety(query.message, state, ctx, sender_of(query), draft, callback_data.yes)
+
+
+async def typed_safety(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    """«да» or «нет» typed instead of pressed; anything else asks the question again."""
+    draft = await load(state, CallDraft)
+    if draft is None:
         return
-    draft = draft.model_copy(update={"safety_step": draft.safety_step + 1})
-    if draft.safety_step < len(texts.SAFETY_QUESTIONS):
-        await ask_safety(query.message, state, draft)
-    else:
-        await after_safety(query.message, state, ctx, draft)
+    index = typed_answer(message.text, [texts.YES, texts.NO])
+    if index is None:
+        await message.answer(texts.ANSWER_WITH_BUTTON)
+        await ask_safety(message, state, draft)
+        return
+    await _safety(message, state, ctx, sender_of(message), draft, index == 0)
 
 
 async def cutoff(
@@ -144,6 +168,7 @@ def router() -> Router:
         complaints_done, NewCall.complaints, keyboards.Chip.filter(F.index < 0)
     )
     router.callback_query.register(safety_answer, NewCall.safety, keyboards.Answer.filter())
+    router.message.register(typed_safety, NewCall.safety, TYPED)
     router.callback_query.register(cutoff, NewCall.cutoff, keyboards.Proceed.filter())
     router.callback_query.register(confirm, keyboards.Confirm.filter())
     return router

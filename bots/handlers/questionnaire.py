@@ -18,6 +18,7 @@ from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
 from bots.dto import Sender, sender_of
 from bots.handlers.flow import ask_complaints, ask_safety, stop_emergency
+from bots.handlers.typed import TYPED, typed_answer
 from dispatcher.services.red_flag import FLAG_PREFIX
 from intake_core.call import RedFlag
 from intake_core.questionnaire import Facts, Questionnaire
@@ -124,8 +125,27 @@ async def reply(
     await advance(query.message, state, ctx, sender_of(query), questionnaire, draft)
 
 
+async def typed_reply(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    """An answer typed instead of pressed («да», «нет», a button's words); else ask again."""
+    draft = await load(state, CallDraft)
+    questionnaire = ctx.questionnaire
+    if draft is None or questionnaire is None:
+        return
+    question = questionnaire.walk(draft.answers).question
+    if question is None:
+        return
+    index = typed_answer(message.text, [answer.text for answer in question.answers])
+    if index is None:
+        await message.answer(texts.ANSWER_WITH_BUTTON)
+        await ask_question(message, state, questionnaire, draft, facts_of(ctx, draft))
+        return
+    draft = draft.model_copy(update={"answers": [*draft.answers, question.answers[index].id]})
+    await advance(message, state, ctx, sender_of(message), questionnaire, draft)
+
+
 def router() -> Router:
     """Any questionnaire button, whatever the state: a stale one is answered, not dropped."""
     router = Router(name="questionnaire")
     router.callback_query.register(reply, keyboards.Reply.filter())
+    router.message.register(typed_reply, NewCall.questionnaire, TYPED)
     return router

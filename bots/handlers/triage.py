@@ -24,16 +24,10 @@ from bots.context import BotContext
 from bots.draft import CallDraft, LinkDraft, NewCall, load
 from bots.dto import sender_of
 from bots.handlers.flow import stop_emergency
+from bots.handlers.typed import is_free_text
 from intake_core.call import RedFlag
 
 MAX_TEXT = 500  # as much of one message as the complaint keeps
-
-
-def is_free_text(text: str | None) -> bool:
-    """Typed words: not a command, not a menu button, not only digits and signs."""
-    if not text or text.startswith("/") or text in texts.MENU_BUTTONS:
-        return False
-    return any(char.isalpha() for char in text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ with the loop busy, waited milliseconds for the GIL to compare one string. Wrapp
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
@@ -34,3 +36,29 @@ def text_is(value: str) -> OnLoop:
 HAS_CONTACT = OnLoop(F.contact)
 # an answer typed into a dialog step: text, not a command, not a menu button
 TYPED = OnLoop(F.text & ~F.text.startswith("/") & ~F.text.in_(MENU_BUTTONS))
+
+
+def is_free_text(text: str | None) -> bool:
+    """Typed words, triaged: not a command, not a menu button, not only digits and signs
+    (a phone, a policy number, a date, a floor)."""
+    if not text or text.startswith("/") or text in MENU_BUTTONS:
+        return False
+    return any(char.isalpha() for char in text)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").strip(" .,!?;:").split())
+
+
+def typed_answer(typed: str | None, labels: Sequence[str]) -> int | None:
+    """The button a typed answer names: its whole text or its first words («да», «Нет.»,
+    «дома» for «Дома, по адресу вызова»); None when it names none, or more than one."""
+    said = _plain(typed or "")
+    if not said:
+        return None
+    found = [
+        index
+        for index, label in enumerate(labels)
+        if said in {_plain(label), _plain(label.replace(":", ",").split(",")[0])}
+    ]
+    return found[0] if len(found) == 1 else None

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bots import texts
+from bots.handlers.typed import is_free_text, typed_answer
+from dispatcher.analysis import NlpAnalyzer
 from tests.bots.dialogs import (
     ADDRESS,
     answer_questions,
@@ -26,6 +28,71 @@ STOP = "СРОЧНО ЗВОНИТЕ 103 ИЛИ 112"
 def clock_start() -> datetime:
     """Wednesday, 11 March 2026, 09:00 in Moscow: a working day before the 13:00 cutoff."""
     return datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("typed", "free"),
+    [
+        ("у мамы перекосило лицо", True),
+        ("нет", True),
+        ("Химки, ул. Молодежная, д. 10, кв. 5", True),
+        ("/call", False),
+        (texts.MENU_CALL, False),
+        ("+7 900 000-01-02", False),
+        ("7716 6131 8609 1393", False),
+        ("02.11.1958", False),
+        ("3", False),
+        ("", False),
+    ],
+)
+def test_bot_free_text_is_typed_words_not_commands_buttons_or_numbers(
+    typed: str, free: bool
+) -> None:
+    assert is_free_text(typed) is free
+
+
+PLACE = ("Дома, по адресу вызова", "Не дома: на улице, на работе, в магазине")
+
+
+@pytest.mark.parametrize(
+    ("typed", "labels", "index"),
+    [
+        ("да", ("Да", "Нет"), 0),
+        ("Нет.", ("Да", "Нет"), 1),
+        ("  НЕТ ", ("Да", "Нет"), 1),
+        ("дома", PLACE, 0),
+        ("не дома", PLACE, 1),
+        ("дома, по адресу вызова", PLACE, 0),
+        ("наверное", ("Да", "Нет"), None),
+        ("да нет", ("Да", "Нет"), None),
+        ("", ("Да", "Нет"), None),
+    ],
+)
+def test_bot_typed_answer_names_one_button(
+    typed: str, labels: tuple[str, ...], index: int | None
+) -> None:
+    assert typed_answer(typed, labels) == index
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Химки, ул. Молодежная, д. 10, кв. 5",
+        "Иванова Мария Петровна",
+        "Малышева Анна",
+        "нет",
+        "да",
+        "Нет, спасибо",
+        "болит горло",
+        "кашель, удушья нет",
+        "передумали, уже лучше",
+        "врач уже не нужен",
+    ],
+)
+def test_bot_ordinary_step_answers_carry_no_red_flag(analyzer: NlpAnalyzer, typed: str) -> None:
+    """What people type into the steps (addresses, names, «нет») must not stop the dialog."""
+    assert analyzer.complaints(typed, None).red_flags == ()
+    assert analyzer.complaints(typed, 2 / 12).red_flags == ()
 
 
 async def _stopped(chat: ChatDriver, bot: BotHarness, reason: str) -> dict[str, object]:
@@ -168,3 +235,51 @@ async def test_bot_does_not_ask_the_age_or_a_temperature_the_complaint_gave(
     await chat.expect("Несколько коротких вопросов")
     asked = "\n".join(chat.messages())
     assert "Сколько лет пациенту?" not in asked and "Температура 39 и выше" not in asked
+
+
+async def test_bot_takes_typed_answers_to_its_questions_and_a_typed_yes_stops(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(7007)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await chat.press("Кашель")
+    await chat.press("Готово")
+    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
+    await chat.send("дома")  # the first words of «Дома, по адресу вызова»
+    await chat.expect("Вопрос 2. Есть ли сейчас")
+    await chat.send("что?")
+    await chat.expect(texts.ANSWER_WITH_BUTTON)
+    await chat.expect("Вопрос 2. Есть ли сейчас")  # asked again, with its buttons
+    await chat.send("Да.")
+    stopped = await _stopped(chat, bot, "Экстренные показания")
+    flags = stopped["red_flags"]
+    assert isinstance(flags, list)
+    assert {"code": "questionnaire:red_flag", "reason": "Экстренные показания"} in flags
+
+
+async def test_bot_takes_a_typed_yes_to_a_safety_question_as_the_red_flag(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(7008)
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await chat.press("Кашель")
+    await chat.press("Готово")
+    await answer_questions(
+        chat,
+        (
+            ("Вопрос 1. Где сейчас", "Дома"),
+            ("Вопрос 2. Есть ли", "Нет"),
+            ("Вопрос 3. Что беспокоит пациента?", "Кашель, одышка при нагрузке"),
+            ("Вопрос 4. Тяжело дышать в покое", "Нет"),
+        ),
+    )
+    await chat.expect("Трудно дышать, не хватает воздуха?")
+    await chat.send("нет")
+    await chat.expect("Сильная боль или давление в груди?")
+    await chat.send("да")
+    stopped = await _stopped(chat, bot, "боль в груди")
+    flags = stopped["red_flags"]
+    assert isinstance(flags, list)
+    assert {"code": "bot_chest_pain", "reason": "боль в груди"} in flags
