@@ -603,10 +603,10 @@ class AddressParser:
                 draft.values.pop(name, None)
         return self._result(draft, private, city_type, street_matched)
 
-    @staticmethod
-    def _evidence(draft: _Draft) -> bool:
+    def _evidence(self, draft: _Draft) -> bool:
         """Something only an address has: a place, a type word, a marked house or flat,
-        a numbered street («3-я Парковая»)."""
+        a numbered street («3-я Парковая»), or a house after a name that is not a common
+        noun («молодежная 5» is an address, «скорость 100» is not)."""
         values = draft.values
         if {"city", "region", "district", "street_type", "korpus", "flat", "building"} & set(
             values
@@ -614,7 +614,14 @@ class AddressParser:
             return True
         if "house" in values and not draft.bare_house:
             return True
-        return values.get("street", "")[:1].isdigit() or draft.street_matched
+        street = values.get("street", "")
+        if street[:1].isdigit() or draft.street_matched:
+            return True
+        return (
+            bool(street)
+            and "house" in values
+            and not any(self._names.is_common_noun(fold(w)) for w in street.split())
+        )
 
     def _known_city(self, words: list[str]) -> bool:
         """A settlement of the gazetteer; a one-word name that is also a common word only
@@ -633,12 +640,19 @@ class AddressParser:
     def _split_city(self, run: _Run, *, whole_is_city: bool) -> tuple[_Run | None, _Run | None]:
         """Leading known city words of a run («красногорск ильинский»): (city part, the rest)."""
         words = run.words
-        if len(words) == 1:
-            if whole_is_city:
-                return run, None
-            return (run, None) if self._known_city(words) else (None, run)
-        if self._known_city(words):
+        if whole_is_city and len(words) == 1:
             return run, None
+        # A whole run right before the house number is a street unless it is one of the
+        # towns we know well: «малышева 36» is a street, though a village is named so too.
+        whole_city = (
+            self._reference.city(" ".join(words)) is not None
+            if run.before_house and not whole_is_city
+            else self._known_city(words)
+        )
+        if whole_city:
+            return run, None
+        if len(words) == 1:
+            return (run, None) if whole_is_city else (None, run)
         if (
             whole_is_city
             and len(words) == 2

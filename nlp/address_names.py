@@ -94,6 +94,14 @@ class NameNormalizer:
         top = parses[0].tag
         return str(top.POS) in _FILLER_POS or bool(_FILLER_GRAMMEMES & top.grammemes)
 
+    def is_common_noun(self, key: str) -> bool:
+        """The likeliest reading is an ordinary noun («скорость»), not a name or adjective."""
+        parses = self._morph.parse(key)
+        if not parses:
+            return False
+        top = parses[0].tag
+        return top.POS == "NOUN" and not (_PROPER & top.grammemes)
+
     def _is_plain_word(self, key: str) -> bool:
         """An ordinary adjective or noun too («Советский», «Заречный»): a place only when typed."""
         return any(

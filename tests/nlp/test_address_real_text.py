@@ -287,8 +287,16 @@ SPEECH: list[tuple[str, dict[str, str]]] = [
     ),
 ]
 
+# A name and a number typed without a type word: a street and its house, unless the name is
+# a common noun; a village's name before a house number is taken for a street.
+SHORT: list[tuple[str, dict[str, str]]] = [
+    ("солнечная 12", {"street": "Солнечная", "house": "12"}),
+    ("чкалова 3", {"street": "Чкалова", "house": "3"}),
+]
+
 # Calls and messages with no address: every field is null.
 NOT_ADDRESSES = [
+    "погода 25 градусов",
     "алло вы меня слышите",
     "я хочу узнать когда придет врач",
     "нет спасибо мне это не интересно",
@@ -297,7 +305,9 @@ NOT_ADDRESSES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), REGISTRY + KORPUS_OR_FLAT + SETTLEMENTS + SPEECH)
+@pytest.mark.parametrize(
+    ("text", "expected"), REGISTRY + KORPUS_OR_FLAT + SETTLEMENTS + SPEECH + SHORT
+)
 def test_real_text_fields(parser: AddressParser, text: str, expected: dict[str, str]) -> None:
     assert _fields(parser.parse(text)) == expected
 
