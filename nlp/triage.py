@@ -50,7 +50,7 @@ _CHRONIC = re.compile(
 )
 # A past event: when a faint happened, not how the patient is now.
 _PAST_EVENT = re.compile(
-    r"вчера|позавчера|прошл\w+\s+(?:недел|месяц|год)|\*?дата\*?"
+    r"вчера|позавчера|прошл\w+\s+(?:недел|месяц|год)|(?<!\bс )(?<!\bсо )\*дата\*"
     r"|(?:\d+|несколько|пару|неделю|месяц|год)\s*(?:-?х\s*)?(?:дн\w*|сут\w*|недел\w*|мес\w*|лет|года?|)\s*назад"
 )
 # After a stroke the deficits are old news for the whole sentence («после ОНМК, слабость в руке»).
@@ -168,7 +168,7 @@ class Triage:
 
     def __init__(self, reasons: Mapping[str, str], possible: Iterable[str] = ()) -> None:
         self._reasons = dict(reasons)
-        self._possible = frozenset(possible)
+        self._possible = frozenset(possible) | _POSSIBLE_DERIVED
 
     def _flag(self, code: str, span: tuple[int, int]) -> RedFlag:
         return RedFlag(code, self._reasons[code], span[0], span[1], code in self._possible)
@@ -186,24 +186,27 @@ class Triage:
             return bool(_HISTORY.search(clause)) and not _CHRONIC.search(clause)
         return bool(_HISTORY.search(clause))
 
-    def _past_faint(self, findings: Findings, hit: Hit) -> bool:
-        """A faint that is over: dated, with a plain trigger, examined, or the patient now well.
+    def _faint(self, findings: Findings, hit: Hit) -> str | None:
+        """Which flag a faint raises: current, recent (possible) or none when it is over.
 
-        Palpitations, chest pain, breathlessness, exertion or a head blow keep it an
-        emergency (NICE CG109 red flags for transient loss of consciousness).
+        Palpitations, chest pain, breathlessness, exertion or a head blow keep any faint an
+        emergency (NICE CG109 red flags for transient loss of consciousness). Otherwise a
+        faint with a plain trigger, already examined, no longer recurring, or with the patient
+        now well is over; a dated one («вчера», «*ДАТА*») is a possible emergency to check.
         """
         cues, symptoms = findings.cues, findings.symptoms
-        over = (
-            "now_well" in cues
-            or "faint_benign" in cues
-            or bool(_PAST_EVENT.search(_clause(findings.text, hit.start, hit.end)))
-        )
         companions = (
             "faint_companion" in cues
             or any(code in symptoms for code in ("arrhythmia", "chest_pain", "dyspnea"))
             or any(other.code in _FAINT_COMPANION_FLAGS for other in findings.flags)
         )
-        return over and not companions
+        if companions:
+            return hit.code
+        if "now_well" in cues or "faint_benign" in cues:
+            return None
+        if _PAST_EVENT.search(_clause(findings.text, hit.start, hit.end)):
+            return "fainted_recent"
+        return hit.code
 
     def assess(self, findings: Findings) -> tuple[RedFlag, ...]:
         """Red flags for these findings, in text order; empty when a home visit is right."""
@@ -213,8 +216,11 @@ class Triage:
         for hit in findings.flags:
             if self._historical(findings, hit):
                 continue  # history, not what is happening now
-            if hit.code == "fainted" and self._past_faint(findings, hit):
-                continue  # a past faint with the patient now well
+            if hit.code == "fainted":
+                code = self._faint(findings, hit)
+                if code is not None:
+                    flags.append(self._flag(code, (hit.start, hit.end)))
+                continue
             if hit.code == "chest_pain_unqualified" and "chest_pain_chronic" in cues:
                 continue  # a known chronic pain, not described as acute
             if hit.code == "seizure" and "attack_passed" in cues and "usual_attack" in cues:
@@ -298,8 +304,12 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left : tail.start() if tail else len(text)]
 
 
+# Derived flags that are possible, not certain.
+_POSSIBLE_DERIVED = frozenset({"fainted_recent"})
+
 # A possible sign is dropped when a certain sign of the same kind was found.
 _SUPERSEDED = {
+    "fainted_recent": frozenset({"fainted"}),
     "chest_pain_unqualified": frozenset(
         {"chest_pain", "chest_pain_radiating", "crisis_chest_pain"}
     ),

@@ -88,6 +88,9 @@ POSSIBLE = [
     ("двоится в глазах при взгляде вправо", "diplopia"),
     ("боли в грудной клетке", "chest_pain_unqualified"),
     ("внезапная сильнейшая головная боль", "sudden_headache"),
+    # a dated faint with nothing said about now
+    ("вчера вечером потеряла сознание", "fainted_recent"),
+    ("эпизод утраты сознания *ДАТА*", "fainted_recent"),
 ]
 
 
@@ -167,6 +170,7 @@ def test_history_negation_and_plain_complaints_are_not_emergencies(
 
 # a faint with red features stays an emergency even when it is over (NICE CG109)
 FAINT_WITH_RED_FEATURES = [
+    "с *ДАТА* повторяются эпизоды потери сознания",
     "обморок вчера, перед этим сердцебиение",
     "потеря сознания *ДАТА* при физической нагрузке",
     "упала, ударилась головой, теряла сознание, сейчас нормально",
