@@ -95,12 +95,13 @@ class NameNormalizer:
         return str(top.POS) in _FILLER_POS or bool(_FILLER_GRAMMEMES & top.grammemes)
 
     def is_common_noun(self, key: str) -> bool:
-        """The likeliest reading is an ordinary noun («скорость»), not a name or adjective."""
+        """The likeliest reading is an ordinary noun in the nominative («скорость»): not a name,
+        an adjective or a dedication in the genitive («академика», «героев»)."""
         parses = self._morph.parse(key)
         if not parses:
             return False
         top = parses[0].tag
-        return top.POS == "NOUN" and not (_PROPER & top.grammemes)
+        return top.POS == "NOUN" and top.case == "nomn" and not (_PROPER & top.grammemes)
 
     def _is_plain_word(self, key: str) -> bool:
         """An ordinary adjective or noun too («Советский», «Заречный»): a place only when typed."""

@@ -292,6 +292,7 @@ SPEECH: list[tuple[str, dict[str, str]]] = [
 SHORT: list[tuple[str, dict[str, str]]] = [
     ("солнечная 12", {"street": "Солнечная", "house": "12"}),
     ("чкалова 3", {"street": "Чкалова", "house": "3"}),
+    ("генерала белова 41", {"street": "Генерала Белова", "house": "41"}),
 ]
 
 # Calls and messages with no address: every field is null.
