@@ -4,8 +4,8 @@ Age rules and their sources:
 
 - Fever of 38.0 °C or more in an infant under 3 months: NICE NG143 «Fever in under 5s»
   (traffic-light table, red group: age < 3 months with temperature ≥ 38 °C) and the Russian
-  clinical guidelines on fever without a focus of infection in children (Союз педиатров
-  России: any fever in the first 3 months of life needs urgent assessment in hospital).
+  clinical guidelines «Лихорадка без очага инфекции у детей» (Союз педиатров России), which
+  treat a fever in the first 3 months of life as a high risk of serious bacterial infection.
 - A child (under 18) with 40 °C or more that is not lowering: the polyclinic's emergency list
   (hyperpyrexia; NICE NG143 treats ≥ 39 °C at 3–6 months as amber, so it is not used alone).
 - Fever with a non-blanching rash in a child: NICE NG143 red group («non-blanching rash»),
@@ -13,10 +13,11 @@ Age rules and their sources:
   disease»).
 
 Time scope: a red flag written as history («в анамнезе», «инсульт 7 лет назад», «перенесла
-инфаркт», «онемение в течение 7 лет») is not a current emergency. A past faint («вчера»,
-a dated episode, «на фоне стресса», «более не повторялось», «сейчас чувствует себя хорошо») is
-not either, unless it comes with the red features of NICE CG109 «Transient loss of
-consciousness in over 16s» (palpitations, chest pain, breathlessness, on exertion, head injury).
+инфаркт», «онемение в течение 7 лет») is not a current emergency. A faint that is over (a plain
+trigger «на фоне стресса», already examined, «более не повторялось», «сейчас чувствует себя
+хорошо») is not either, unless it comes with the red features of NICE CG109 «Transient loss of
+consciousness in over 16s» (palpitations, chest pain, breathlessness, on exertion, head injury);
+a dated faint with nothing said about now («вчера», «*ДАТА*») is a possible emergency to check.
 A faint that has just happened («потеряла сознание, сейчас пришла в себя») is an emergency.
 """
 
