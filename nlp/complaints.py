@@ -425,10 +425,13 @@ class ComplaintParser:
         reason_code = reason["code"].replace(" ", "").upper() if reason else None
         cleaned = _mask(text, reason.span("code") if reason else None)
         folded = _fold(cleaned)
-        doc = self._document(folded)
+        # Symptoms read a phrase across commas («боли умеренные, в области сердца»); red flags
+        # keep strict clauses, so that «одышка при ходьбе, в покое задыхается» is not cancelled.
+        phrases = self._document(folded, phrases=True)
+        doc = self._document(folded, phrases=False)
 
         symptom_hits: dict[str, list[Hit]] = {}
-        for hit in self._symptoms.find(doc, folded):
+        for hit in self._symptoms.find(phrases, folded):
             symptom_hits.setdefault(hit.code, []).append(hit)
         flag_hits: list[Hit] = []
         cue_hits: dict[str, list[Hit]] = {}
@@ -473,7 +476,7 @@ class ComplaintParser:
             spans=tuple(sorted(spans, key=lambda item: (item[1], item[2]))),
         )
 
-    def _document(self, folded: str) -> _Document:
+    def _document(self, folded: str, *, phrases: bool) -> _Document:
         tokens: list[_Token] = []
         clause = 0
         previous_end = 0
@@ -484,7 +487,8 @@ class ComplaintParser:
             if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
                 abbreviation = _SOFT_BREAK.match(gap) and tokens[-1].form in _ABBREVIATIONS
                 attribute = self._vocabulary.is_attribute(form)
-                if not abbreviation and not _phrase_goes_on(gap, form, attribute, tokens, clause):
+                goes_on = phrases and _phrase_goes_on(gap, form, attribute, tokens, clause)
+                if not abbreviation and not goes_on:
                     clause += 1
                     if _SENTENCE_BREAK.search(gap):
                         openings.add(clause)
