@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -10,19 +9,33 @@ from natasha import MorphVocab
 from rapidfuzz import fuzz, process
 
 from nlp.address_names import NameNormalizer, title_name
-from nlp.address_tokens import Kind, Token, extract, tokenize
+from nlp.address_tokens import (
+    LATIN_LETTERS,
+    Kind,
+    Token,
+    after_ordinal,
+    extract,
+    glued,
+    glued_num,
+    glued_word,
+    house_letter,
+    is_number,
+    names_follow,
+    number_with_letter,
+    ordinal,
+    postfix_owner,
+    skip,
+    tokenize,
+)
 from nlp.address_vocab import (
     AREA_STREET_TYPES,
     CITY_TYPE_WORDS,
     DISTRICT_TYPE_WORDS,
     FEDERAL_CITIES,
-    HOUSE_LETTERS,
     KORPUS_NUMBERED_CITIES,
     LOWERCASE_NAME_WORDS,
-    MONTHS_GENITIVE,
     NOISE_WORDS,
     NUMBERED_MARKERS,
-    ORDINAL_SUFFIXES,
     POSTFIX_ROLES,
     PRIVATE_TERRITORY_WORDS,
     REGION_ABBREVIATIONS,
@@ -49,7 +62,6 @@ FIELDS = (
     "intercom",
 )
 
-_BOUNDARY = frozenset(",;:!?()[]{}")
 _TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
 _SKIP_AFTER_MARKER = frozenset(".№#:")
 # Street types written in full whose other case forms («улице», «проспекту») are markers too.
@@ -63,23 +75,9 @@ _FULL_TYPE_WORDS = (
     "село",
 )
 _NUMBER_WORDS = frozenset({"номер", "нумер"})  # «дом номер 12», «корпус номер два»
-_LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
 _GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
 _ADJECTIVE_ENDINGS = {"femn": ("ая", "яя"), "masc": ("ый", "ий", "ой"), "neut": ("ое", "ее")}
-# Written ordinal endings to the short form of a normalized address: «4-ая» -> «4-я».
-_ORDINAL_ENDINGS = {
-    "ая": "я",
-    "яя": "я",
-    "ой": "й",
-    "ий": "й",
-    "ый": "й",
-    "ое": "е",
-    "ее": "е",
-    "ье": "е",
-    "ого": "го",
-    "ом": "м",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,14 +260,14 @@ class AddressParser:
     ) -> int:
         token = tokens[i]
         key = token.key
-        j = _skip(tokens, i + 1, _SKIP_AFTER_MARKER)
+        j = skip(tokens, i + 1, _SKIP_AFTER_MARKER)
         role = NUMBERED_MARKERS.get(key)
         if role is not None and j < len(tokens) and tokens[j].key in _NUMBER_WORDS:
-            j = _skip(tokens, j + 1, _SKIP_AFTER_MARKER)
-        if role is not None and _is_number(tokens, j):
+            j = skip(tokens, j + 1, _SKIP_AFTER_MARKER)
+        if role is not None and is_number(tokens, j):
             return self._numbered(tokens, i, j, role, draft, claimed, elements)
         if role is Role.LETTER and j < len(tokens) and len(tokens[j].key) == 1:
-            letter = tokens[j].key.translate(_LATIN_LETTERS).upper()
+            letter = tokens[j].key.translate(LATIN_LETTERS).upper()
             draft.set("letter", letter, tokens[j].start, tokens[j].end)
             return j + 1
         if key == "м.о" or (key in REGION_ABBREVIATIONS and token.text[:2].isupper()):
@@ -293,7 +291,7 @@ class AddressParser:
             if not (elements and isinstance(elements[-1], _Marker)):
                 elements.append(_Sep())  # a greeting, a preposition, a caller's chatter
             return i + 1  # «улица значит Лесная»: the type word still reaches its name
-        if len(key) == 1 and _glued(tokens, i + 1, "."):
+        if len(key) == 1 and glued(tokens, i + 1, "."):
             token = Token(
                 token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced
             )
@@ -316,7 +314,7 @@ class AddressParser:
             end = self._house(tokens, j, draft)
             draft.plot = draft.plot or role is Role.PLOT
             return end
-        value, end = _number_with_letter(tokens, j)
+        value, end = number_with_letter(tokens, j)
         start, stop = tokens[j].start, tokens[end - 1].end
         if role is Role.KORPUS:
             draft.set("korpus", value, start, stop)
@@ -329,7 +327,7 @@ class AddressParser:
             draft.set("building", value, start, stop)
         elif role is Role.FLAT:
             draft.flat_marker_at.append(i)
-            if _glued(tokens, end, "/") and _glued_word(tokens, end + 1):
+            if glued(tokens, end, "/") and glued_word(tokens, end + 1):
                 value += "/" + tokens[end + 1].text  # «кв. 39/ЖП»
                 end += 2
                 stop = tokens[end - 1].end
@@ -337,13 +335,13 @@ class AddressParser:
         elif role is Role.PREMISES:
             pass  # an office or a storeroom number is not the flat
         elif role in POSTFIX_ROLES:
-            owner = _postfix_owner(tokens, j)
-            if owner is not None and not _is_number(tokens, _skip(tokens, owner + 1, ".№")):
+            owner = postfix_owner(tokens, j)
+            if owner is not None and not is_number(tokens, skip(tokens, owner + 1, ".№")):
                 return j  # «под 2 эт» is unusual; «2» belongs to the marker after it
             draft.set(role.value, tokens[j].key, tokens[j].start, tokens[j].end)
             draft.postfix_marker_at.append(i)
-            end = _after_ordinal(tokens, j)
-            if _glued(tokens, end, "/") and _glued_num(tokens, end + 1):
+            end = after_ordinal(tokens, j)
+            if glued(tokens, end, "/") and glued_num(tokens, end + 1):
                 end += 2  # «эт. 3/9»: floor 3 of 9
         claimed.update(range(i, end))
         return end
@@ -357,23 +355,23 @@ class AddressParser:
         elements: list[_Element],
     ) -> int:
         token = tokens[i]
-        if len(token.key) == 6 or _glued(tokens, i + 1, "%"):  # a postal code, a percentage
+        if len(token.key) == 6 or glued(tokens, i + 1, "%"):  # a postal code, a percentage
             elements.append(_Sep())
             return i + 1
-        after = _after_ordinal(tokens, i)
-        marker = _postfix_owner(tokens, i)
+        after = after_ordinal(tokens, i)
+        marker = postfix_owner(tokens, i)
         if marker is not None:
-            own = _skip(tokens, marker + 1, ".№")
-            if not _is_number(tokens, own) or _postfix_owner(tokens, own) is not None:
+            own = skip(tokens, marker + 1, ".№")
+            if not is_number(tokens, own) or postfix_owner(tokens, own) is not None:
                 role = NUMBERED_MARKERS[tokens[marker].key]
                 draft.set(role.value, token.key, token.start, token.end)
                 draft.postfix_marker_at.append(marker)
                 claimed.add(marker)
                 elements.append(_Sep())
                 return marker + 1
-        if after > i + 1 or _names_follow(tokens, i) or _numbered_area(elements, tokens, i):
+        if after > i + 1 or names_follow(tokens, i) or _numbered_area(elements, tokens, i):
             suffix = "".join(t.key for t in tokens[i + 1 : after]).lstrip("-")
-            text = _ordinal(token.key, suffix) if suffix else token.text
+            text = ordinal(token.key, suffix) if suffix else token.text
             run_token = Token(Kind.WORD, text, text, token.start, tokens[after - 1].end, True)
             _extend_run(elements, run_token)
             return after
@@ -385,7 +383,7 @@ class AddressParser:
             elements.append(_Sep(house=True))
             draft.bare_house = True
             return self._house(tokens, i, draft)
-        value, end = _number_with_letter(tokens, i)
+        value, end = number_with_letter(tokens, i)
         if not (i > 0 and tokens[i - 1].text == "("):  # «д.28 (3)»: a remark, not the flat
             draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
         elements.append(_Sep())
@@ -421,28 +419,28 @@ class AddressParser:
         """A house number and what is glued to it: «10 Б», «5/2», «152к2-91», «12с1», «18-31»."""
         value = tokens[i].key
         j = i + 1
-        if _glued(tokens, j, "/") and _glued_num(tokens, j + 1):
+        if glued(tokens, j, "/") and glued_num(tokens, j + 1):
             value += "/" + tokens[j + 1].key
             j += 2
-        letter, j = _house_letter(tokens, j)
+        letter, j = house_letter(tokens, j)
         value += letter
-        if _glued(tokens, j, "/") and _glued_num(tokens, j + 1):
+        if glued(tokens, j, "/") and glued_num(tokens, j + 1):
             value += "/" + tokens[j + 1].key
             j += 2
         draft.set("house", value, tokens[i].start, tokens[j - 1].end)
-        if _glued_word(tokens, j, ("к", "корп", "кор")):
-            dot = 1 if _glued(tokens, j + 1, ".") else 0  # «9к.3»
-            if _glued_num(tokens, j + 1 + dot):
-                korpus, end = _number_with_letter(tokens, j + 1 + dot)
+        if glued_word(tokens, j, ("к", "корп", "кор")):
+            dot = 1 if glued(tokens, j + 1, ".") else 0  # «9к.3»
+            if glued_num(tokens, j + 1 + dot):
+                korpus, end = number_with_letter(tokens, j + 1 + dot)
                 draft.set("korpus", korpus, tokens[j + 1 + dot].start, tokens[end - 1].end)
                 j = end
-        if _glued_word(tokens, j, ("с", "стр")) and _glued_num(tokens, j + 1):
+        if glued_word(tokens, j, ("с", "стр")) and glued_num(tokens, j + 1):
             draft.set("building", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
             j += 2
         if (
-            _glued(tokens, j, "-")
-            and _glued_num(tokens, j + 1)
-            and _after_ordinal(tokens, j + 1) == j + 2
+            glued(tokens, j, "-")
+            and glued_num(tokens, j + 1)
+            and after_ordinal(tokens, j + 1) == j + 2
         ):
             draft.set("flat", tokens[j + 1].key, tokens[j + 1].start, tokens[j + 1].end)
             j += 2
@@ -792,104 +790,12 @@ def _shouting(tokens: list[Token]) -> bool:
     return sum(c.isupper() for c in letters) > 0.6 * max(len(letters), 1)
 
 
-def _skip(tokens: list[Token], j: int, chars: Collection[str]) -> int:
-    while j < len(tokens) and tokens[j].kind is Kind.PUNCT and tokens[j].text in chars:
-        j += 1
-    return j
-
-
-def _is_number(tokens: list[Token], j: int) -> bool:
-    return j < len(tokens) and tokens[j].kind is Kind.NUM
-
-
-def _glued(tokens: list[Token], j: int, text: str) -> bool:
-    return j < len(tokens) and tokens[j].text == text and not tokens[j].spaced
-
-
-def _glued_word(tokens: list[Token], j: int, keys: Collection[str] | None = None) -> bool:
-    if j >= len(tokens) or tokens[j].spaced or tokens[j].kind is not Kind.WORD:
-        return False
-    return keys is None or tokens[j].key in keys
-
-
-def _glued_num(tokens: list[Token], j: int) -> bool:
-    return _is_number(tokens, j) and not tokens[j].spaced
-
-
-def _after_ordinal(tokens: list[Token], i: int) -> int:
-    """The index after «3-й», «2ой», «3-я»: the ordinal suffix is skipped when present."""
-    j = i + 1
-    if _glued(tokens, j, "-") and _glued_word(tokens, j + 1, ORDINAL_SUFFIXES):
-        return j + 2
-    if j < len(tokens) and not tokens[j].spaced and tokens[j].kind is Kind.WORD:
-        key = tokens[j].key
-        if key in ORDINAL_SUFFIXES and key not in HOUSE_LETTERS:
-            return j + 1
-    return j
-
-
-def _postfix_owner(tokens: list[Token], i: int) -> int | None:
-    """The entrance/floor marker right after the number at `i` («2 подъезд», «7 эт.»), if any."""
-    j = _skip(tokens, _after_ordinal(tokens, i), frozenset("."))
-    if j < len(tokens) and NUMBERED_MARKERS.get(tokens[j].key) in POSTFIX_ROLES:
-        return j
-    return None
-
-
-def _names_follow(tokens: list[Token], i: int) -> bool:
-    """«9 Мая», «50 лет Октября»: a number that is part of a street name."""
-    j = i + 1
-    return j < len(tokens) and (tokens[j].key in MONTHS_GENITIVE or tokens[j].key == "лет")
-
-
 def _numbered_area(elements: list[_Element], tokens: list[Token], i: int) -> bool:
     """«мкр. 5», «7 линия»: a number right after an area type word names it."""
     if not elements or not isinstance(elements[-1], _Marker):
         return False
     marker = elements[-1]
     return marker.role is Role.STREET and marker.value in AREA_STREET_TYPES | {"линия"}
-
-
-def _ordinal(number: str, suffix: str) -> str:
-    """«4» + «ая» -> «4-я»: the ordinal as a normalized address writes it."""
-    return f"{number}-{_ORDINAL_ENDINGS.get(suffix, suffix)}"
-
-
-def _number_with_letter(tokens: list[Token], j: int) -> tuple[str, int]:
-    value = tokens[j].key
-    end = j + 1
-    if _glued_word(tokens, end) and len(tokens[end].key) == 1:
-        return value + tokens[end].key.translate(_LATIN_LETTERS).upper(), end + 1
-    return value, end
-
-
-def _house_letter(tokens: list[Token], j: int) -> tuple[str, int]:
-    """The litera of a house: glued («2а», «12-б») or apart before a break («10 Б,»)."""
-    if j >= len(tokens):
-        return "", j
-    token = tokens[j]
-    if _glued(tokens, j, "-") and j + 1 < len(tokens) and not tokens[j + 1].spaced:
-        nxt = tokens[j + 1]
-        if nxt.kind is Kind.WORD and len(nxt.key) == 1 and nxt.key not in ORDINAL_SUFFIXES:
-            return nxt.key.upper(), j + 2
-    if token.kind is not Kind.WORD or len(token.key) != 1:
-        return "", j
-    key = token.key.translate(_LATIN_LETTERS)
-    if not token.spaced:
-        if key in "кс" and (
-            _glued_num(tokens, j + 1) or (_glued(tokens, j + 1, ".") and _glued_num(tokens, j + 2))
-        ):
-            return "", j  # «12к2», «12с1», «9к.3»: korpus and building
-        return key.upper(), j + 1
-    if key in HOUSE_LETTERS:
-        following = tokens[j + 1] if j + 1 < len(tokens) else None
-        if (
-            following is None
-            or following.text in _BOUNDARY
-            or NUMBERED_MARKERS.get(following.key) is not None
-        ):
-            return key.upper(), j + 1
-    return "", j
 
 
 def _extend_run(elements: list[_Element], token: Token) -> None:

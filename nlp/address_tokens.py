@@ -1,15 +1,19 @@
-"""Address text to tokens: intercom, phones and noise are cut out first, the rest is split."""
+"""Address text to tokens (intercom, phones and noise cut out first) and the small readers of
+token sequences: glued parts, ordinals, house letters."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 
 from nlp.address_vocab import (
     CARDINALS,
+    HOUSE_LETTERS,
     MONTHS_GENITIVE,
     NUMBERED_MARKERS,
+    ORDINAL_SUFFIXES,
     ORDINALS,
     POSTFIX_ROLES,
     STREET_TYPE_WORDS,
@@ -190,3 +194,119 @@ def _ordinals_to_numbers(tokens: list[Token]) -> None:
         neighbours = words[max(position - 1, 0) : position] + words[position + 1 : position + 2]
         if any(NUMBERED_MARKERS.get(tokens[n].key) in POSTFIX_ROLES for n in neighbours):
             tokens[index] = Token(Kind.NUM, token.text, digit, token.start, token.end, token.spaced)
+
+
+# ---------------------------------------------------------------------- reading tokens
+_BOUNDARY = frozenset(",;:!?()[]{}")
+LATIN_LETTERS = str.maketrans("abcehkmoptxy", "авсенкмортху")
+# Written ordinal endings to the short form of a normalized address: «4-ая» -> «4-я».
+_ORDINAL_ENDINGS = {
+    "ая": "я",
+    "яя": "я",
+    "ой": "й",
+    "ий": "й",
+    "ый": "й",
+    "ое": "е",
+    "ее": "е",
+    "ье": "е",
+    "ого": "го",
+    "ом": "м",
+}
+
+
+def skip(tokens: list[Token], j: int, chars: Collection[str]) -> int:
+    """The index of the first token from `j` that is not one of the punctuation `chars`."""
+    while j < len(tokens) and tokens[j].kind is Kind.PUNCT and tokens[j].text in chars:
+        j += 1
+    return j
+
+
+def is_number(tokens: list[Token], j: int) -> bool:
+    """A digit run at `j`."""
+    return j < len(tokens) and tokens[j].kind is Kind.NUM
+
+
+def glued(tokens: list[Token], j: int, text: str) -> bool:
+    """`text` at `j` with no space before it."""
+    return j < len(tokens) and tokens[j].text == text and not tokens[j].spaced
+
+
+def glued_word(tokens: list[Token], j: int, keys: Collection[str] | None = None) -> bool:
+    """A word at `j` with no space before it, one of `keys` when given."""
+    if j >= len(tokens) or tokens[j].spaced or tokens[j].kind is not Kind.WORD:
+        return False
+    return keys is None or tokens[j].key in keys
+
+
+def glued_num(tokens: list[Token], j: int) -> bool:
+    """A digit run at `j` with no space before it."""
+    return is_number(tokens, j) and not tokens[j].spaced
+
+
+def after_ordinal(tokens: list[Token], i: int) -> int:
+    """The index after «3-й», «2ой», «3-я»: the ordinal suffix is skipped when present."""
+    j = i + 1
+    if glued(tokens, j, "-") and glued_word(tokens, j + 1, ORDINAL_SUFFIXES):
+        return j + 2
+    if j < len(tokens) and not tokens[j].spaced and tokens[j].kind is Kind.WORD:
+        key = tokens[j].key
+        if key in ORDINAL_SUFFIXES and key not in HOUSE_LETTERS:
+            return j + 1
+    return j
+
+
+def postfix_owner(tokens: list[Token], i: int) -> int | None:
+    """The entrance/floor marker right after the number at `i` («2 подъезд», «7 эт.»), if any."""
+    j = skip(tokens, after_ordinal(tokens, i), frozenset("."))
+    if j < len(tokens) and NUMBERED_MARKERS.get(tokens[j].key) in POSTFIX_ROLES:
+        return j
+    return None
+
+
+def names_follow(tokens: list[Token], i: int) -> bool:
+    """«9 Мая», «50 лет Октября»: a number that is part of a street name."""
+    j = i + 1
+    return j < len(tokens) and (tokens[j].key in MONTHS_GENITIVE or tokens[j].key == "лет")
+
+
+def ordinal(number: str, suffix: str) -> str:
+    """«4» + «ая» -> «4-я»: the ordinal as a normalized address writes it."""
+    return f"{number}-{_ORDINAL_ENDINGS.get(suffix, suffix)}"
+
+
+def number_with_letter(tokens: list[Token], j: int) -> tuple[str, int]:
+    """The number at `j` with a glued one-letter suffix («2а» -> «2А»), and the next index."""
+    value = tokens[j].key
+    end = j + 1
+    if glued_word(tokens, end) and len(tokens[end].key) == 1:
+        return value + tokens[end].key.translate(LATIN_LETTERS).upper(), end + 1
+    return value, end
+
+
+def house_letter(tokens: list[Token], j: int) -> tuple[str, int]:
+    """The litera of a house: glued («2а», «12-б») or apart before a break («10 Б,»)."""
+    if j >= len(tokens):
+        return "", j
+    token = tokens[j]
+    if glued(tokens, j, "-") and j + 1 < len(tokens) and not tokens[j + 1].spaced:
+        nxt = tokens[j + 1]
+        if nxt.kind is Kind.WORD and len(nxt.key) == 1 and nxt.key not in ORDINAL_SUFFIXES:
+            return nxt.key.upper(), j + 2
+    if token.kind is not Kind.WORD or len(token.key) != 1:
+        return "", j
+    key = token.key.translate(LATIN_LETTERS)
+    if not token.spaced:
+        if key in "кс" and (
+            glued_num(tokens, j + 1) or (glued(tokens, j + 1, ".") and glued_num(tokens, j + 2))
+        ):
+            return "", j  # «12к2», «12с1», «9к.3»: korpus and building
+        return key.upper(), j + 1
+    if key in HOUSE_LETTERS:
+        following = tokens[j + 1] if j + 1 < len(tokens) else None
+        if (
+            following is None
+            or following.text in _BOUNDARY
+            or NUMBERED_MARKERS.get(following.key) is not None
+        ):
+            return key.upper(), j + 1
+    return "", j
