@@ -311,6 +311,7 @@ _POSSIBLE_DERIVED = frozenset({"fainted_recent"})
 # A possible sign is dropped when a certain sign of the same kind was found.
 _SUPERSEDED = {
     "fainted_recent": frozenset({"fainted"}),
+    "bleeding_reported": frozenset({"bleeding", "bleeding_not_stopping", "pregnancy_bleeding"}),
     "chest_pain_unqualified": frozenset(
         {"chest_pain", "chest_pain_radiating", "crisis_chest_pain"}
     ),

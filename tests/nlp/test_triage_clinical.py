@@ -92,6 +92,8 @@ POSSIBLE = [
     # a dated faint with nothing said about now
     ("вчера вечером потеряла сознание", "fainted_recent"),
     ("эпизод утраты сознания *ДАТА*", "fainted_recent"),
+    # bleeding without a word on how heavy
+    ("кровотечение из раны на предплечье", "bleeding_reported"),
 ]
 
 
@@ -213,6 +215,17 @@ def test_infant_fever_names_its_reason(parser: ComplaintParser) -> None:
     assert not flag.possible
 
 
-def test_a_certain_sign_replaces_the_possible_one_of_its_kind(parser: ComplaintParser) -> None:
-    codes = {flag.code for flag in parser.parse("давящая боль за грудиной").red_flags}
-    assert codes == {"chest_pain"}
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("давящая боль за грудиной", "chest_pain"),
+        ("обильное кровотечение из раны", "bleeding"),
+        ("кровотечение из носа, не останавливается", "bleeding_not_stopping"),
+    ],
+)
+def test_a_certain_sign_replaces_the_possible_one_of_its_kind(
+    parser: ComplaintParser, text: str, code: str
+) -> None:
+    flags = parser.parse(text).red_flags
+    assert code in {flag.code for flag in flags}
+    assert not any(flag.possible for flag in flags)
