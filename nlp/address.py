@@ -64,6 +64,7 @@ FIELDS = (
 
 _TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
 _SKIP_AFTER_MARKER = frozenset(".№#:")
+_QUOTES = frozenset("«»\"'“”„")
 # Street types written in full whose other case forms («улице», «проспекту») are markers too.
 _FULL_TYPE_WORDS = (
     *STREET_TYPE_GENDER,
@@ -266,10 +267,12 @@ class AddressParser:
             j = skip(tokens, j + 1, _SKIP_AFTER_MARKER)
         if role is not None and is_number(tokens, j):
             return self._numbered(tokens, i, j, role, draft, claimed, elements)
-        if role is Role.LETTER and j < len(tokens) and len(tokens[j].key) == 1:
-            letter = tokens[j].key.translate(LATIN_LETTERS).upper()
-            draft.set("letter", letter, tokens[j].start, tokens[j].end)
-            return j + 1
+        if role is Role.LETTER:
+            j = skip(tokens, j, _QUOTES)  # «литера "А"»
+            if j < len(tokens) and tokens[j].kind is Kind.WORD and len(tokens[j].key) == 1:
+                letter = tokens[j].key.translate(LATIN_LETTERS).upper()
+                draft.set("letter", letter, tokens[j].start, tokens[j].end)
+                return skip(tokens, j + 1, _QUOTES)
         if key == "м.о" or (key in REGION_ABBREVIATIONS and token.text[:2].isupper()):
             region = REGION_ABBREVIATIONS["мо" if key == "м.о" else key]
             draft.set("region", region, token.start, token.end)
