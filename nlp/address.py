@@ -34,8 +34,10 @@ from nlp.address_vocab import (
     FEDERAL_CITIES,
     KORPUS_NUMBERED_CITIES,
     LOWERCASE_NAME_WORDS,
+    MONTHS_GENITIVE,
     NOISE_WORDS,
     NUMBERED_MARKERS,
+    ORDINALS,
     POSTFIX_ROLES,
     PRIVATE_TERRITORY_WORDS,
     REGION_ABBREVIATIONS,
@@ -78,6 +80,7 @@ _FULL_TYPE_WORDS = (
 _NUMBER_WORDS = frozenset({"номер", "нумер"})  # «дом номер 12», «корпус номер два»
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
 _GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
+_NOMINATIVE_ORDINAL_ENDINGS = ((("ая", "ья"), "я"), (("ый", "ой", "ий"), "й"))
 _ADJECTIVE_ENDINGS = {"femn": ("ая", "яя"), "masc": ("ый", "ий", "ой"), "neut": ("ое", "ее")}
 
 
@@ -298,6 +301,9 @@ class AddressParser:
             token = Token(
                 token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced
             )
+        spoken = _spoken_ordinal_word(tokens, i)
+        if spoken is not None:  # «третья парковая» -> «3-я Парковая»
+            token = Token(Kind.WORD, spoken, spoken, token.start, token.end, token.spaced)
         _extend_run(elements, token)
         return i + 1
 
@@ -799,6 +805,19 @@ def _numbered_area(elements: list[_Element], tokens: list[Token], i: int) -> boo
         return False
     marker = elements[-1]
     return marker.role is Role.STREET and marker.value in AREA_STREET_TYPES | {"линия"}
+
+
+def _spoken_ordinal_word(tokens: list[Token], i: int) -> str | None:
+    """An ordinal said in words at the start of a street name: «вторая владимирская» -> «2-я»."""
+    token = tokens[i]
+    digit = ORDINALS.get(token.key)
+    following = tokens[i + 1] if i + 1 < len(tokens) else None
+    if digit is None or following is None or following.kind is not Kind.WORD:
+        return None
+    if following.key in NUMBERED_MARKERS or following.key in MONTHS_GENITIVE:
+        return None
+    suffix = next((s for ends, s in _NOMINATIVE_ORDINAL_ENDINGS if token.key.endswith(ends)), None)
+    return None if suffix is None else f"{digit}-{suffix}"
 
 
 def _extend_run(elements: list[_Element], token: Token) -> None:
