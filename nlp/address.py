@@ -608,6 +608,7 @@ class AddressParser:
             # «сто мегабит», «скорость 100»: a word and a number are not an address
             for name in ("street", "house", "street_type"):
                 draft.values.pop(name, None)
+                draft.spans.pop(name, None)
         return self._result(draft, private, city_type, street_matched)
 
     def _evidence(self, draft: _Draft) -> bool:

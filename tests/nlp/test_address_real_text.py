@@ -323,7 +323,10 @@ def test_real_text_fields(parser: AddressParser, text: str, expected: dict[str, 
 
 @pytest.mark.parametrize("text", NOT_ADDRESSES)
 def test_talk_without_address_gives_nothing(parser: AddressParser, text: str) -> None:
-    assert _fields(parser.parse(text)) == {}
+    parsed = parser.parse(text)
+    assert _fields(parsed) == {}
+    assert parsed.spans == ()
+    assert parsed.confidence == 0.0
 
 
 def test_catalog_street_wins_in_speech(morph: MorphVocab) -> None:
