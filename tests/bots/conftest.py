@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,10 +42,12 @@ BOT_TABLES = (
 )
 
 
-def moscow_today(hour: int) -> datetime:
-    """Today at `hour` in Moscow, as an aware UTC moment (the bot's clock in tests)."""
-    local = datetime.now(MOSCOW).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return local.astimezone(UTC)
+WORKING_DAY = date(2026, 3, 11)  # a Wednesday: the bot's clock does not follow today's date
+
+
+def moscow_on(day: date, hour: int) -> datetime:
+    """`day` at `hour` in Moscow, as an aware UTC moment (the bot's clock in tests)."""
+    return datetime(day.year, day.month, day.day, hour, tzinfo=MOSCOW).astimezone(UTC)
 
 
 @pytest.fixture
@@ -93,8 +95,8 @@ def clock_hour() -> int:
 
 @pytest.fixture
 def clock_start(clock_hour: int) -> datetime:
-    """Where the bot's clock starts; a test that depends on the date overrides it."""
-    return moscow_today(clock_hour)
+    """Where the bot's clock starts: a fixed working day at `clock_hour` in Moscow."""
+    return moscow_on(WORKING_DAY, clock_hour)
 
 
 @contextlib.asynccontextmanager

@@ -1,11 +1,10 @@
 """Every free text is triaged as it arrives, at any step; what is known is not asked again.
 
-The bot's clock is frozen on a Wednesday morning: the infants' ages are counted from it.
+The bot's clock starts on a fixed Wednesday morning (WORKING_DAY): the infants' birth dates
+below make them two and six months old on that day, whatever today's date is.
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 import pytest
 
@@ -22,12 +21,6 @@ from tests.bots.dialogs import (
 from tests.bots.harness import BotHarness, ChatDriver
 
 STOP = "СРОЧНО ЗВОНИТЕ 103 ИЛИ 112"
-
-
-@pytest.fixture
-def clock_start() -> datetime:
-    """Wednesday, 11 March 2026, 09:00 in Moscow: a working day before the 13:00 cutoff."""
-    return datetime(2026, 3, 11, 6, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
