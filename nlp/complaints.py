@@ -138,6 +138,8 @@ class _Document:
     negated_clauses: frozenset[int] = frozenset()
     # Tokens that can only be genitive (not nominative): «кашля», «отеков».
     genitive: tuple[bool, ...] = ()
+    # Tokens that name a symptom by themselves: «температуры», «насморка».
+    heads: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +261,14 @@ class _Matcher:
         # Longer phrases first: their words are then not read again as single-word symptoms.
         self.patterns = sorted(patterns, key=lambda item: -len(item.groups))
 
+    def head_terms(self) -> set[str]:
+        """Terms that name a code by themselves («температура», «кашель»)."""
+        found: set[str] = set()
+        for pattern in self.patterns:
+            if len(pattern.groups) == 1:
+                found |= pattern.groups[0]
+        return found
+
     def terms(self) -> set[str]:
         found: set[str] = set()
         for pattern in itertools.chain(self.patterns, *self._unless.values()):
@@ -349,11 +359,6 @@ def _negated(doc: _Document, clause: range, positions: Sequence[int]) -> bool:
     if len(before) >= 2 and before[-2] == "не" and _NEGATED_VERB.match(before[-1]):
         return True
     after = [forms[i].form for i in range(last + 1, min(clause.stop, last + 4))]
-    if after and after[-1] in _NEGATING_AFTER and last + len(after) == clause.stop - 1:
-        return True
-    for a, b in itertools.pairwise(after):
-        if a == "не" and _NEGATED_VERB.match(b):
-            return True
     if after and (_NORMAL.match(after[0]) or after[:2] == ["в", "норме"]):
         return True
     return _closing_negation(doc, clause, last)
@@ -371,8 +376,13 @@ def _closing_negation(doc: _Document, clause: range, last: int) -> bool:
             if _NEGATED_VERB.match(following) or following == "не":
                 return True
         # «кашля и насморка нет» goes on; «кашель и температуры нет» stops
-        listed = bool(doc.genitive) and i + 1 < clause.stop and doc.genitive[i + 1]
+        genitive = doc.genitive
+        listed = bool(genitive) and genitive[last] and i + 1 < clause.stop and genitive[i + 1]
         if form in {"и", "или"} and not listed:
+            return False
+        # «давит в груди температуры нет»: another symptom owns the negation
+        coordinated = forms[i - 1].form in {"и", "или"}
+        if doc.heads and doc.heads[i] and not coordinated:
             return False
     return False
 
@@ -414,6 +424,7 @@ class ComplaintParser:
         self._vocabulary = _Vocabulary(
             morph, self._symptoms.terms() | self._flags.terms(), data.get("spellings", {})
         )
+        self._heads = frozenset(self._symptoms.head_terms())
 
     def catalog(self) -> Mapping[str, str]:
         """Symptom code -> Russian label, for the desk's chips."""
@@ -502,7 +513,8 @@ class ComplaintParser:
         cases = [self._vocabulary.cases_of(token.form) for token in tokens]
         genitive = tuple(reads for _, reads in cases)
         negated = _list_negations(tokens, clauses, cases, openings)
-        return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive)
+        heads = tuple(bool(found & self._heads) for found in terms)
+        return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive, heads)
 
 
 def _phrase_goes_on(

@@ -82,6 +82,10 @@ NEGATED_LISTS = [
     ("кашель, сопли, температуры нет", {"cough", "runny_nose"}),
     ("слабость, температуры нет", {"weakness"}),
     ("приступов удушья за последние месяцы не было, насморк", {"runny_nose"}),
+    ("кашля и насморка нет", set()),
+    # the negation belongs to the nearer symptom, not to one written before it
+    ("кашель и температуры нет", {"cough"}),
+    ("давит в груди температуры нет", {"chest_pain"}),
 ]
 
 
