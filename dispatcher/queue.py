@@ -251,6 +251,8 @@ class ResilientWorkerMixin:
             super().heartbeat(timeout)  # type: ignore[misc]
         except REDIS_OUTAGE_ERRORS as exc:
             self._outage().failed(exc)  # the next blocking call waits the outage out
+            return
+        self._outage().ok()
 
     def teardown(self) -> None:
         try:

@@ -139,4 +139,5 @@ class EventConsumer:
                 outage = redis_outage if isinstance(exc, redis.RedisError) else database_outage
                 if isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc):
                     self._group_ready = False  # Redis came back empty: the group is made anew
+                    continue
                 stop.wait(outage.failed(exc))
