@@ -257,7 +257,10 @@ class _Matcher:
                 patterns.append(_Pattern(code, (frozenset({"=" + _fold(word)}),)))
             for word in entry.get("alone", ()):
                 patterns.append(_Pattern(code, _groups(word), alone=True))
-            self._unless[code] = [_Pattern(code, _groups(spec)) for spec in entry.get("unless", ())]
+            unless_gap = int(entry.get("unless_gap", MAX_GAP))
+            self._unless[code] = [
+                _Pattern(code, _groups(spec), gap=unless_gap) for spec in entry.get("unless", ())
+            ]
         # Longer phrases first: their words are then not read again as single-word symptoms.
         self.patterns = sorted(patterns, key=lambda item: -len(item.groups))
 
