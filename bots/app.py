@@ -139,7 +139,11 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
     """Register middlewares and one router per module, in matching order."""
     dp["ctx"] = ctx
     dp.update.outer_middleware(
-        Throttling(ctx.bot_settings.bot_throttle_limit, ctx.bot_settings.bot_throttle_window)
+        Throttling(
+            ctx.bot_settings.bot_throttle_limit,
+            ctx.bot_settings.bot_throttle_window,
+            urgent=lambda typed: bool(ctx.submission.assess(typed, None).red_flags),
+        )
     )
     dp.include_routers(
         errors.router(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,13 +13,23 @@ from sqlalchemy.orm import Session
 from bots.dto import CallSummary
 from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
 from dispatcher.services.lifecycle import Actor, CallLifecycle
+from dispatcher.services.withdrawal import withdraw
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import SentNotification
+from dispatcher.storage.calls import channels_of
 from dispatcher.storage.database import Database
 from intake_core.errors import NotFound
 from intake_core.status import Action, CallStatus
 
 LIST_LIMIT = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """The call after the patient's cancel: closed, or kept open for another request."""
+
+    call: CallSummary
+    cancelled: bool
 
 
 def notice_key(call_id: int, action: str, at: datetime) -> str:
@@ -83,17 +94,24 @@ class CallBook:
             raise NotFound("Вызов не найден")
         return _summary(row)
 
-    def cancel(self, chat_id: int, phone: str | None, call_id: int, reason: str) -> CallSummary:
-        """Cancel through the lifecycle as the bot; this chat is not notified of it again."""
+    def cancel(self, chat_id: int, phone: str | None, call_id: int, reason: str) -> Cancelled:
+        """Take back this chat's request: the call is cancelled only when nobody else asked for
+        it. A call made by phone for the user's own number is theirs to cancel while it is its
+        only request. This chat is not notified of the cancel again."""
         now = self.clock()
+        actor = Actor(BOT_ACTOR, None)
+        note = f"Отменён пациентом в Telegram: {reason}"
         with self.db.session() as session:
             self.get_in(session, chat_id, phone, call_id)  # only the patient's own calls
-            row = CallLifecycle(session, Actor(BOT_ACTOR, None), now).cancel(
-                call_id, f"Отменён пациентом в Telegram: {reason}"
-            )
-            session.add(
-                SentNotification(
-                    chat_id=chat_id, key=notice_key(call_id, Action.CANCEL.value, now), sent_at=now
-                )
-            )
-            return _summary(row)
+            channel = (TELEGRAM_CHAT, str(chat_id))
+            attached = channels_of(session, call_id)
+            if channel in attached or len(attached) > 1:
+                # with several requests on the call, a request not from this chat is not ours
+                withdrawal = withdraw(session, actor, call_id, channel, note, now)
+                row, cancelled = withdrawal.row, withdrawal.cancelled
+            else:
+                row, cancelled = CallLifecycle(session, actor, now).cancel(call_id, note), True
+            if cancelled:
+                key = notice_key(call_id, Action.CANCEL.value, now)
+                session.add(SentNotification(chat_id=chat_id, key=key, sent_at=now))
+            return Cancelled(_summary(row), cancelled)

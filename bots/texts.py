@@ -251,6 +251,13 @@ def cancelled_by_patient(number: int) -> str:
     return f"Вызов № {number} отменён."
 
 
+def withdrawn(number: int) -> str:
+    return (
+        f"Ваша заявка отозвана, но вызов № {number} не отменён: врача на этот вызов просили "
+        "и по другому обращению. Чтобы отменить вызов полностью, позвоните в регистратуру."
+    )
+
+
 # status notifications: number, date, doctor and MO only — never complaints or diagnoses
 def accepted(number: int, planned: date, mo_name: str) -> str:
     return (

@@ -61,8 +61,10 @@ async def _cancel(
         return
     await state.clear()
     phone = (await ctx.profiles.get(sender.user_id)).phone
-    call = await asyncio.to_thread(ctx.calls.cancel, sender.chat_id, phone, draft.call_id, reason)
-    await message.answer(texts.cancelled_by_patient(call.number), reply_markup=keyboards.menu())
+    done = await asyncio.to_thread(ctx.calls.cancel, sender.chat_id, phone, draft.call_id, reason)
+    number = done.call.number
+    answer = texts.cancelled_by_patient(number) if done.cancelled else texts.withdrawn(number)
+    await message.answer(answer, reply_markup=keyboards.menu())
 
 
 async def reason_button(

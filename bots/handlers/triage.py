@@ -59,9 +59,10 @@ class RedFlags(Filter):
     async def __call__(
         self, message: Message, state: FSMContext, ctx: BotContext
     ) -> bool | dict[str, Any]:
-        if not is_free_text(message.text):
+        typed = message.text or message.caption  # a photo's caption is typed words too
+        if not is_free_text(typed):
             return False
-        situation = await Situation.of(state, message.text or "")
+        situation = await Situation.of(state, typed or "")
         # rules over a short text on the loop: well under a millisecond
         found = ctx.submission.assess(situation.text, situation.birth_date)
         if not found.red_flags:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from bots.keyboards import CancelPick
 from dispatcher.storage import tables
+from dispatcher.storage.calls import add_channel, channels_of
 from intake_core.status import CallStatus
 from tests.bots.dialogs import complaints, make_call, onboard, safety_all_no, up_to_complaints
 from tests.bots.harness import BotHarness
@@ -107,6 +108,31 @@ async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
     assert "Отменён" in listing.text
     # the chat that cancelled is not told a second time by the notifier
     assert not [m for m in chat.messages() if "Если врач всё ещё нужен" in m]
+
+
+async def test_bot_cancel_withdraws_only_its_request_when_the_portal_asked_too(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7008)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    [call] = _calls(bot)
+    with bot.db.session() as session:  # the same patient's portal request merged into it
+        add_channel(session, call.id, "portal_request", "portal-77", call.created_at)
+    await chat.send("/my")
+    await chat.expect("Ваши вызовы:")
+    await chat.press(f"Отменить № {call.number}")
+    await chat.expect("Почему отменяете")
+    await chat.press("Стало лучше")
+    answer = await chat.expect(f"вызов № {call.number} не отменён")
+    assert "регистратуру" in answer.text
+    with bot.db.session() as session:
+        row = session.get(tables.CallRow, call.id)
+        kept = channels_of(session, call.id)
+    assert row is not None and row.status == CallStatus.NEW.value
+    assert kept == [("portal_request", "portal-77")]
 
 
 @pytest.mark.parametrize("clock_hour", [15])

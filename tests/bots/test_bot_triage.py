@@ -138,6 +138,17 @@ async def test_bot_answers_a_red_flag_typed_at_the_menu_at_once(bot: BotHarness)
     assert chat.messages().count(texts.MENU) == 1  # the answer to «нет» only
 
 
+@pytest.mark.parametrize("throttle_limit", [5])
+async def test_bot_answers_a_red_flag_even_from_a_flooding_chat(bot: BotHarness) -> None:
+    chat = bot.chat(7009)
+    await onboard(chat)
+    for _ in range(8):
+        await chat.send("/help")
+    await chat.expect("Слишком много сообщений")
+    await chat.send("папа задыхается, губы синие")  # over the limit, still read
+    await chat.expect(STOP)
+
+
 async def test_bot_answers_a_red_flag_typed_while_linking(bot: BotHarness) -> None:
     chat = bot.chat(7002)
     await onboard(chat)
