@@ -89,12 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             redis_outage.wait_until(worker.connection.ping, is_redis_outage)
             housekeeper = Housekeeper(queue, worker.name, _database)
+            if args.burst:
+                housekeeper.tick()  # stranded jobs and due retries join this burst
             housekeeper.start()
         except REDIS_OUTAGE_ERRORS:
             continue
         try:
-            if args.burst:
-                housekeeper.tick()  # stranded jobs and due retries join this burst
             log.info("worker %s ready (%s)", worker.name, worker_class.__name__)
             worker.work(burst=args.burst)
         finally:

@@ -304,6 +304,11 @@ class Housekeeper:
         """One round of housekeeping; outages are noted and waited out by the caller."""
         if self.scheduler.acquire_locks():
             self.scheduler.enqueue_scheduled_jobs()
+        # one worker of the queue per round: two would give the same job back twice
+        round_key = f"intake-queue:housekeeping:{self.queue.queue.name}"
+        ttl = max(1, int(self.every))
+        if not self.queue.connection.set(round_key, self.worker_name, nx=True, ex=ttl):
+            return
         self.queue.rescue_stranded()
         if self.db is not None and time.monotonic() - self._last_sweep >= self.sweep_every:
             self.queue.requeue_stale(self.db)
