@@ -82,8 +82,17 @@ BREATHING = [
     "задыхается кашля нет",
 ]
 
+# blood coughed or coming from the mouth
+BLEEDING = [
+    "у отца кровь из горла пошла",
+    "кашляет кровью со вчерашнего вечера",
+    "кровь изо рта после кашля",
+]
 
-@pytest.mark.parametrize("text", CHEST_PAIN + STROKE + CONSCIOUSNESS + SEIZURES + BREATHING)
+
+@pytest.mark.parametrize(
+    "text", CHEST_PAIN + STROKE + CONSCIOUSNESS + SEIZURES + BREATHING + BLEEDING
+)
 def test_clinical_wording_of_a_red_flag_is_an_emergency(parser: ComplaintParser, text: str) -> None:
     parsed = parser.parse(text)
     assert parsed.emergency, parsed.symptoms
