@@ -186,7 +186,9 @@ SAFETY_QUESTIONS = (
 
 
 def emergency(reasons: list[str]) -> str:
-    reason = ", ".join(dict.fromkeys(reasons))
+    # a doubtful sign's reason ends with what the agent should ask («— уточните …»): the patient
+    # reads only the sign
+    reason = ", ".join(dict.fromkeys(r.split(" — уточните")[0] for r in reasons))
     return (
         "🚨 СРОЧНО ЗВОНИТЕ 103 ИЛИ 112.\n\n"
         f"Причина: {reason}. Это может быть неотложное состояние — врач на дом не поможет "

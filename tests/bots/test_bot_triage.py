@@ -287,3 +287,11 @@ async def test_bot_takes_a_typed_yes_to_a_safety_question_as_the_red_flag(
     flags = stopped["red_flags"]
     assert isinstance(flags, list)
     assert {"code": "bot_chest_pain", "reason": "боль в груди"} in flags
+
+
+def test_bot_emergency_text_gives_the_patient_the_sign_not_the_agents_question() -> None:
+    text = texts.emergency(
+        ["Возможен экстренный случай: боль в груди — уточните характер боли", "Судороги"]
+    )
+    assert "Причина: Возможен экстренный случай: боль в груди, Судороги." in text
+    assert "уточните" not in text
