@@ -120,7 +120,11 @@ class PostgresCluster:
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
         subprocess.run(
-            [*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [*prefix, *command],
+            check=True,
+            cwd=self.root,  # the postgres user may not enter the checkout
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
 
     @property
