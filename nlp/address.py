@@ -79,6 +79,7 @@ _FULL_TYPE_WORDS = (
 )
 _NUMBER_WORDS = frozenset({"номер", "нумер"})  # «дом номер 12», «корпус номер два»
 _AMBIGUOUS_PR = "пр"  # проспект or проезд
+_STATION_OR_BUILDING = "ст"  # станица or строение
 _GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
 _NOMINATIVE_ORDINAL_ENDINGS = ((("ая", "ья"), "я"), (("ый", "ой", "ий"), "й"))
 _ADJECTIVE_ENDINGS = {"femn": ("ая", "яя"), "masc": ("ый", "ий", "ой"), "neut": ("ое", "ее")}
@@ -286,6 +287,10 @@ class AddressParser:
             marker.token = token
             elements.append(marker)
             return i + 1
+        if key == _STATION_OR_BUILDING and _settlement_name_follows(tokens, j):
+            # «ст. Каневская»: «ст» before a name is a станица, before a number an строение
+            elements.append(_Marker(Role.CITY, "станица", key, token))
+            return i + 1
         if role is not None:
             elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
             return i + 1
@@ -378,7 +383,11 @@ class AddressParser:
                 claimed.add(marker)
                 elements.append(_Sep())
                 return marker + 1
-        if after > i + 1 or names_follow(tokens, i) or _numbered_area(elements, tokens, i):
+        if (
+            after > i + 1
+            or names_follow(tokens, i)
+            or (_numbered_area(elements, tokens, i) and not self._named_area(elements))
+        ):
             suffix = "".join(t.key for t in tokens[i + 1 : after]).lstrip("-")
             text = ordinal(token.key, suffix) if suffix else token.text
             run_token = Token(Kind.WORD, text, text, token.start, tokens[after - 1].end, True)
@@ -397,6 +406,14 @@ class AddressParser:
             draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
         elements.append(_Sep())
         return end
+
+    def _named_area(self, elements: list[_Element]) -> bool:
+        """«Старый Оскол Жукова мкр 12»: the area's name came before its type word, so the
+        number after it is the house; a bare settlement before it («Химки мкр 5») is no name."""
+        if len(elements) < 2 or not isinstance(run := elements[-2], _Run):
+            return False
+        words = run.words
+        return not (self._known_city(words[-1:]) or self._known_city(words[-2:]))
 
     def _spoken_ordinal(self, tokens: list[Token], i: int, draft: _Draft) -> str | None:
         """In a lowercase undelimited line, a small number before a street adjective is its
@@ -515,6 +532,7 @@ class AddressParser:
                 and not prev_run.markers
                 and (self._agrees(prev_run, element) or _abbreviated_region(prev_run, element))
                 and not self._agrees(next_run, element)
+                and not self._settlement_before_street(prev_run, element)
             ):
                 next_run = None
             lonely = prev_run is None or isinstance(after, _Marker)
@@ -535,6 +553,11 @@ class AddressParser:
                 element.before_house = any(isinstance(e, _Sep) and e.house for e in following) and (
                     not isinstance(following[0], _Run)
                 )
+
+    def _settlement_before_street(self, run: _Run, marker: _Marker) -> bool:
+        """«нижний новгород проспект гагарина»: a known settlement before a street type word is
+        the city, though its adjective agrees with the type; the street is the name after it."""
+        return marker.role is Role.STREET and self._known_city(run.words)
 
     def _agrees(self, run: _Run, marker: _Marker) -> bool:
         gender = self._marker_gender(marker)
@@ -566,7 +589,9 @@ class AddressParser:
                 marker = next(m for m in run.markers if m.role is Role.DISTRICT)
                 self._set_name(draft, "district", run, self._district(run, marker))
             elif Role.CITY in roles:
-                city_run, rest = self._split_city(run, whole_is_city=True)
+                city_run, rest = self._split_city(
+                    run, whole_is_city=True, undelimited=draft.loose or Role.STREET in roles
+                )
                 city_type = city_type or next(m.value for m in run.markers if m.role is Role.CITY)
                 if city_run is not None:
                     self._set_city(draft, city_run)
@@ -645,8 +670,12 @@ class AddressParser:
                 return False
         return len(words) > 1 or not self._names.is_plain_word(fold(words[0]))
 
-    def _split_city(self, run: _Run, *, whole_is_city: bool) -> tuple[_Run | None, _Run | None]:
-        """Leading known city words of a run («красногорск ильинский»): (city part, the rest)."""
+    def _split_city(
+        self, run: _Run, *, whole_is_city: bool, undelimited: bool = False
+    ) -> tuple[_Run | None, _Run | None]:
+        """Leading known city words of a run («красногорск ильинский»): (city part, the rest).
+        After a settlement type word in an undelimited line («г Тверь Смоленский пер 14») the
+        settlement is the longest name the gazetteer knows and the words after it the street."""
         words = run.words
         if whole_is_city and len(words) == 1:
             return run, None
@@ -661,10 +690,24 @@ class AddressParser:
             return run, None
         if len(words) == 1:
             return (run, None) if whole_is_city else (None, run)
+        if whole_is_city and any(m.role is Role.STREET for m in run.markers):
+            # «п Первомайский Лесная ул»: the street type follows its name, so the settlement
+            # is the words before it — a gazetteer name, else all but the last word.
+            size = next(
+                (
+                    n
+                    for n in (2, 1)
+                    if n < len(words) and self._reference.settlement(" ".join(words[:n]))
+                ),
+                len(words) - 1,
+            )
+            return _Run(run.tokens[:size]), _Run(
+                run.tokens[size:], run.markers, run.prefixed, run.before_house
+            )
         if (
             whole_is_city
             and len(words) == 2
-            and not (self._known_city(words[:1]) and run.tokens[0].text.islower())
+            and not (self._known_city(words[:1]) and (undelimited or run.tokens[0].text.islower()))
         ):
             return run, None
         for size in (2, 1):
@@ -792,6 +835,13 @@ def _is_name(marker: _Marker, after: _Element | None) -> bool:
     if marker.role is not Role.STREET or marker.key != marker.value or marker.key == "улица":
         return False
     return not isinstance(after, _Marker) or after.role is Role.STREET
+
+
+def _settlement_name_follows(tokens: list[Token], j: int) -> bool:
+    """A capitalised or spoken name word after «ст», not «ст. м.» (a metro station)."""
+    if j >= len(tokens) or tokens[j].kind is not Kind.WORD or len(tokens[j].key) < 3:
+        return False
+    return tokens[j].key not in NUMBERED_MARKERS and tokens[j].key not in STREET_TYPE_WORDS
 
 
 def _shouting(tokens: list[Token]) -> bool:

@@ -1,0 +1,201 @@
+"""Where the settlement ends and the street begins: Russian data tables of invented lines."""
+
+from __future__ import annotations
+
+import pytest
+from natasha import MorphVocab
+
+from nlp.address import FIELDS, AddressParser, ParsedAddress
+from nlp.reference import StreetReference
+
+
+@pytest.fixture(scope="module")
+def parser() -> AddressParser:
+    return AddressParser(MorphVocab(), StreetReference(()))
+
+
+def _fields(parsed: ParsedAddress) -> dict[str, str]:
+    return {name: value for name, value in parsed.as_dict().items() if name in FIELDS and value}
+
+
+# (text, expected non-null fields); every field not listed must be null.
+CASES: list[tuple[str, dict[str, str]]] = [
+    # --- registry style «<settlement> <street> <type>» after a settlement type word
+    (
+        "г Тверь Смоленский пер 14 кв 2",
+        {
+            "city": "Тверь",
+            "street": "Смоленский",
+            "street_type": "переулок",
+            "house": "14",
+            "flat": "2",
+        },
+    ),
+    (
+        "г Казань Чистопольская ул 40",
+        {"city": "Казань", "street": "Чистопольская", "street_type": "улица", "house": "40"},
+    ),
+    (
+        "г Сергиев Посад Валовая ул 5",
+        {"city": "Сергиев Посад", "street": "Валовая", "street_type": "улица", "house": "5"},
+    ),
+    (
+        "г Нижний Тагил Ленина пр 20",
+        {"city": "Нижний Тагил", "street": "Ленина", "street_type": "проспект", "house": "20"},
+    ),
+    (
+        "п Первомайский Лесная ул 3",
+        {"city": "Первомайский", "street": "Лесная", "street_type": "улица", "house": "3"},
+    ),
+    # --- the same without a street type word: the gazetteer name is the settlement
+    (
+        "г Тверь Смоленский 14 кв 2",
+        {"city": "Тверь", "street": "Смоленский", "house": "14", "flat": "2"},
+    ),
+    (
+        "г Великий Новгород Ломоносова 12",
+        {"city": "Великий Новгород", "street": "Ломоносова", "house": "12"},
+    ),
+    # --- the type word before the street, the settlement named in full
+    (
+        "г Тверь ул Советская 5",
+        {"city": "Тверь", "street": "Советская", "street_type": "улица", "house": "5"},
+    ),
+    (
+        "г Великий Новгород ул Большая Московская 10",
+        {
+            "city": "Великий Новгород",
+            "street": "Большая Московская",
+            "street_type": "улица",
+            "house": "10",
+        },
+    ),
+    # --- speech: a two-word settlement whose adjective agrees with the street type after it
+    (
+        "алло да это нижний новгород проспект гагарина 100 корпус 3",
+        {
+            "city": "Нижний Новгород",
+            "street": "Гагарина",
+            "street_type": "проспект",
+            "house": "100",
+            "korpus": "3",
+        },
+    ),
+    (
+        "старый оскол микрорайон жукова 12 квартира 40",
+        {
+            "city": "Старый Оскол",
+            "street": "Жукова",
+            "street_type": "микрорайон",
+            "house": "12",
+            "flat": "40",
+        },
+    ),
+    (
+        "эээ ну нижний новгород ну улица бекетова 3 кв 5",
+        {
+            "city": "Нижний Новгород",
+            "street": "Бекетова",
+            "street_type": "улица",
+            "house": "3",
+            "flat": "5",
+        },
+    ),
+    (
+        "здравствуйте нижний тагил улица ленина 5",
+        {"city": "Нижний Тагил", "street": "Ленина", "street_type": "улица", "house": "5"},
+    ),
+    (
+        "алло мы в старом осколе проспект комсомольский 40 квартира 12",
+        {
+            "city": "Старый Оскол",
+            "street": "Комсомольский",
+            "street_type": "проспект",
+            "house": "40",
+            "flat": "12",
+        },
+    ),
+    # --- a street named by an adjective before its type word is still the street
+    (
+        "москва кутузовский проспект 10 кв 5",
+        {
+            "city": "Москва",
+            "street": "Кутузовский",
+            "street_type": "проспект",
+            "house": "10",
+            "flat": "5",
+        },
+    ),
+    (
+        "Москва Ленинский 45 кв 3",
+        {"city": "Москва", "street": "Ленинский", "house": "45", "flat": "3"},
+    ),
+    # --- a microdistrict named before its type word: the number after it is the house
+    (
+        "г Старый Оскол Жукова мкр 12",
+        {"city": "Старый Оскол", "street": "Жукова", "street_type": "микрорайон", "house": "12"},
+    ),
+    (
+        "Химки мкр 5 д 3",
+        {"city": "Химки", "street": "5", "street_type": "микрорайон", "house": "3"},
+    ),
+    (
+        "мкр. Северный, д. 5, кв. 12",
+        {"street": "Северный", "street_type": "микрорайон", "house": "5", "flat": "12"},
+    ),
+    # --- rural settlement types
+    (
+        "ст. Каневская, ул. Горького, д. 10",
+        {"city": "Каневская", "street": "Горького", "street_type": "улица", "house": "10"},
+    ),
+    (
+        "ст Ленинградская Красная ул 5",
+        {"city": "Ленинградская", "street": "Красная", "street_type": "улица", "house": "5"},
+    ),
+    (
+        "станица каневская улица горького 10",
+        {"city": "Каневская", "street": "Горького", "street_type": "улица", "house": "10"},
+    ),
+    (
+        "хутор веселый улица садовая 3",
+        {"city": "Веселый", "street": "Садовая", "street_type": "улица", "house": "3"},
+    ),
+    (
+        "аул Хабез ул Ленина 7",
+        {"city": "Хабез", "street": "Ленина", "street_type": "улица", "house": "7"},
+    ),
+    (
+        "кп Лесные Дали, ул. Сосновая, уч. 4",
+        {"city": "Лесные Дали", "street": "Сосновая", "street_type": "улица", "house": "4"},
+    ),
+    (
+        "снт Березка уч 15",
+        {"street": "Березка", "street_type": "территория", "house": "15"},
+    ),
+    # --- «ст» before a number stays строение
+    (
+        "ул Ленина д 5 ст. 1",
+        {"street": "Ленина", "street_type": "улица", "house": "5", "building": "1"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_address_settlement_and_street_split(
+    parser: AddressParser, text: str, expected: dict[str, str]
+) -> None:
+    assert _fields(parser.parse(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "private"),
+    [
+        ("станица каневская улица горького 10", True),
+        ("аул Хабез ул Ленина 7", True),
+        ("г Тверь Смоленский пер 14 кв 2", False),
+    ],
+)
+def test_address_rural_settlement_is_private_sector(
+    parser: AddressParser, text: str, private: bool
+) -> None:
+    assert parser.parse(text).private_sector is private
