@@ -283,6 +283,17 @@ class AddressParser:
             elements.append(_Sep())
             return i + 1
         marker = self._named_marker(key)
+        if (
+            marker is not None
+            and _settlement_name_word(marker, token, elements)
+            and not (
+                j < len(tokens)
+                and tokens[j].kind is Kind.WORD
+                and self._named_marker(tokens[j].key) is None
+                and tokens[j].key not in NUMBERED_MARKERS
+            )
+        ):
+            marker = None  # «д. Новая Деревня»: a capitalised type word inside the name
         if marker is not None:
             marker.token = token
             elements.append(marker)
@@ -293,6 +304,9 @@ class AddressParser:
             return i + 1
         if role is not None:
             elements.append(_Sep())  # «Квартира,» of exports, «дом» without a number
+            return i + 1
+        if self._inside_settlement_name(tokens, i, elements):
+            _extend_run(elements, token)  # «ростов на дону», «комсомольск на амуре»
             return i + 1
         if key in NOISE_WORDS or (
             token.text.islower()
@@ -311,6 +325,17 @@ class AddressParser:
             token = Token(Kind.WORD, spoken, spoken, token.start, token.end, token.spaced)
         _extend_run(elements, token)
         return i + 1
+
+    def _inside_settlement_name(
+        self, tokens: list[Token], i: int, elements: list[_Element]
+    ) -> bool:
+        """A preposition inside a hyphenated settlement said or typed with spaces."""
+        if tokens[i].key not in ("на", "в") or i + 1 >= len(tokens) or i == 0:
+            return False
+        if not (elements and isinstance(elements[-1], _Run)) or tokens[i + 1].kind is not Kind.WORD:
+            return False
+        name = f"{tokens[i - 1].key}-{tokens[i].key}-{tokens[i + 1].key}"
+        return self._reference.settlement(name) is not None
 
     def _numbered(
         self,
@@ -660,7 +685,9 @@ class AddressParser:
         """A settlement of the gazetteer; a one-word name that is also a common word only
         when it is one of the towns we serve («Советский» is a street until typed «г.»)."""
         joined = " ".join(words)
-        if self._reference.city(joined):
+        if self._reference.city(joined) or (
+            len(words) > 2 and self._reference.settlement("-".join(words))  # «ростов на дону»
+        ):
             return True
         if self._reference.settlement(joined) is None:
             nominative = self._names.city(words)
@@ -710,7 +737,7 @@ class AddressParser:
             and not (self._known_city(words[:1]) and (undelimited or run.tokens[0].text.islower()))
         ):
             return run, None
-        for size in (2, 1):
+        for size in (3, 2, 1):
             if size < len(words) and self._known_city(words[:size]):
                 return _Run(run.tokens[:size]), _Run(
                     run.tokens[size:], run.markers, run.prefixed, run.before_house
@@ -718,7 +745,7 @@ class AddressParser:
         if run.tokens[0].text.islower() and not whole_is_city:
             # Speech: «подключение москва каширское шоссе» — the words before the city are talk.
             for start in range(1, len(words)):
-                for size in (2, 1):
+                for size in (3, 2, 1):
                     if start + size < len(words) and self._known_city(words[start : start + size]):
                         return _Run(run.tokens[start : start + size]), _Run(
                             run.tokens[start + size :],
@@ -837,6 +864,20 @@ def _is_name(marker: _Marker, after: _Element | None) -> bool:
     return not isinstance(after, _Marker) or after.role is Role.STREET
 
 
+def _settlement_name_word(marker: _Marker, token: Token, elements: list[_Element]) -> bool:
+    """A settlement type word written in full and capitalised right after a settlement's name."""
+    return (
+        marker.role is Role.CITY
+        and marker.key == marker.value
+        and token.text[:1].isupper()
+        and not token.text.isupper()
+        and len(elements) >= 2
+        and isinstance(elements[-1], _Run)
+        and isinstance(elements[-2], _Marker)
+        and elements[-2].role is Role.CITY
+    )
+
+
 def _settlement_name_follows(tokens: list[Token], j: int) -> bool:
     """A capitalised or spoken name word after «ст», not «ст. м.» (a metro station)."""
     if j >= len(tokens) or tokens[j].kind is not Kind.WORD or len(tokens[j].key) < 3:
@@ -883,10 +924,15 @@ def _extend_run(elements: list[_Element], token: Token) -> None:
 def _type_word_forms(morph: MorphVocab) -> dict[str, str]:
     """Every case form of the full type words: «улице», «проспектом» -> their nominative."""
     forms: dict[str, str] = {}
+    singular: set[str] = set()  # «Набережные Челны»: a plural-only form starts a name
     for word in _FULL_TYPE_WORDS:
         for parse in morph.parse(word)[:1]:
             for form in parse.lexeme:
-                forms.setdefault(fold(str(form.word)), word)
+                key = fold(str(form.word))
+                forms.setdefault(key, word)
+                if "sing" in str(form.tag):
+                    singular.add(key)
+    forms = {key: word for key, word in forms.items() if key in singular}
     for word in _FULL_TYPE_WORDS:
         forms.pop(word, None)
     return forms

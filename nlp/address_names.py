@@ -207,6 +207,8 @@ class NameNormalizer:
         """The settlement name: gazetteer spelling, nominative, typos corrected."""
         joined = " ".join(words)
         known = self._reference.city(joined)
+        if known is None and len(words) > 2:
+            known = self._reference.settlement("-".join(words))  # «ростов на дону»
         if known is not None:
             return known
         noun = self._geo_lemma(fold(words[-1])) or words[-1]
