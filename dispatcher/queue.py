@@ -15,6 +15,7 @@ from rq import Queue, Retry, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 from sqlalchemy import select
 
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_database_outage, is_redis_outage
@@ -302,6 +303,7 @@ class Housekeeper:
 
     def tick(self) -> None:
         """One round of housekeeping; outages are noted and waited out by the caller."""
+        self.free_dead_scheduler_lock()
         if self.scheduler.acquire_locks():
             self.scheduler.enqueue_scheduled_jobs()
         # one worker of the queue per round: two would give the same job back twice
@@ -313,6 +315,21 @@ class Housekeeper:
         if self.db is not None and time.monotonic() - self._last_sweep >= self.sweep_every:
             self.queue.requeue_stale(self.db)
             self._last_sweep = time.monotonic()
+
+    def free_dead_scheduler_lock(self) -> bool:
+        """Release the scheduler lock of a worker whose liveness key expired: RQ's lock would
+        outlive it by a minute, with nobody running the scheduled retries."""
+        key = RQScheduler.get_locking_key(self.queue.queue.name)
+        raw = self.queue.connection.get(key)
+        holder = raw.decode() if isinstance(raw, bytes) else raw
+        if not holder or holder == self.worker_name:
+            return False
+        if self.queue.connection.exists(alive_key(holder)):
+            return False
+        released = bool(release_lock(self.queue.connection, key, holder))
+        if released:
+            log.warning("scheduler lock of dead worker %s released", holder)
+        return released
 
     def start(self) -> Housekeeper:
         self.beat()

@@ -160,7 +160,15 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     assert fault_settings.redis_url is not None
     client = redis.Redis.from_url(fault_settings.redis_url)
     started_key = f"rq:wip:{fault_settings.queue_name}"
-    wait_for(lambda: client.zcard(started_key) == 1, 20)
+
+    def holds_it() -> bool:
+        entries = client.zrange(started_key, 0, -1)
+        return any(e.decode().startswith(f"intake-{held}:") for e in entries)
+
+    wait_for(holds_it, 20)
+    pid = first.process.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert children == []  # no scheduler process that could outlive the worker
     first.kill()
     lock.rollback()
     lock.close()
@@ -174,9 +182,15 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     time.sleep(1)
     assert _queued(url, [held, taken]) == 2  # nobody runs them now
 
+    lock_key = f"rq:scheduler-lock:{fault_settings.queue_name}"
+    dead_holder = client.get(lock_key)
+    assert dead_holder is not None  # the killed worker's scheduler lock, for another minute
+
     second = start_worker(env)
     took = wait_for(lambda: _queued(url, [held, taken]) == 0, TAKEOVER_LIMIT, step=0.25)
     print(f"\nkill -9 mid-job: the next worker ran the stranded jobs {took:.1f} s after its start")
+    # the scheduled retries are the new worker's: no scheduler outlives its worker
+    wait_for(lambda: client.get(lock_key) not in {None, dead_holder}, 15)
     assert _states(url, [held, taken]) <= {"accepted", "rejected", "emergency"}
     assert client.zcard(started_key) == 0
     assert client.llen(f"{queue_key}:intermediate") == 0
