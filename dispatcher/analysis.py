@@ -67,6 +67,6 @@ class NlpAnalyzer:
             symptoms=tuple(parsed.symptoms),
             temperature=parsed.temperature,
             reason_code=parsed.reason_code,
-            red_flags=tuple(RedFlag(f.code, f.reason) for f in parsed.red_flags),
+            red_flags=tuple(RedFlag(f.code, f.reason, f.possible) for f in parsed.red_flags),
             emergency=parsed.emergency,
         )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from intake_core.patient import AgeCategory, Patient
 from intake_core.status import CallStatus
@@ -136,8 +138,22 @@ class VisitAddress:
 
 @dataclass(frozen=True, slots=True)
 class RedFlag:
+    """A sign of an emergency. `possible` marks a likely but uncertain one: every channel still
+    treats it as an emergency, only a person who asked the caller (the desk operator) may
+    confirm it is not one."""
+
     code: str
     reason: str
+    possible: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """As the call row, the intake row and the desk's live triage keep it."""
+        return {"code": self.code, "reason": self.reason, "possible": self.possible}
+
+    @classmethod
+    def from_json(cls, stored: Mapping[str, Any]) -> RedFlag:
+        """Back from `as_json`; a flag stored before `possible` existed is a certain one."""
+        return cls(str(stored["code"]), str(stored["reason"]), bool(stored.get("possible")))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from dispatcher.desk.patient_search import search_patients
 from dispatcher.desk.questionnaire_web import RulesDep, form_walk, record_reason
 from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
+from dispatcher.services.red_flag import only_possible
 from dispatcher.storage.phone_calls import link_intake_call
 from intake_core.call import Source
 from intake_core.errors import ValidationFailed
@@ -63,6 +64,7 @@ def _render_form(
     now: datetime | None = None,
     errors: dict[str, str] | None = None,
     emergency: list[str] | None = None,
+    possible_only: bool = False,
     notice: str | None = None,
     notice_call_id: int | None = None,
     uncoded: bool = False,
@@ -79,6 +81,7 @@ def _render_form(
         form=form,
         errors=errors or {},
         emergency=emergency or [],
+        possible_only=possible_only,
         notice=notice,
         notice_call_id=notice_call_id,
         uncoded=uncoded,
@@ -167,6 +170,7 @@ def save_new_call(
                         with_triaged_notes(analyzer, today),
                         with_district(mo, form.district_code) if form.district_code else None,
                     ),
+                    not_emergency_confirmed=bool(form.not_emergency),
                 )
             except EmergencyRedirect as exc:
                 refused = exc  # caught inside: the session keeps the intake.emergency it recorded
@@ -182,9 +186,20 @@ def save_new_call(
             request, services, user, form, now, errors=field_errors(exc.errors), status_code=422
         )
     if refused is not None:
-        flags = [f.reason for f in refused.formalized.red_flags] or ["экстренные показания"]
+        found = refused.formalized.red_flags
+        flags = [f.reason for f in found] or ["экстренные показания"]
         services.relay.relay_pending()
-        return _render_form(request, services, user, form, now, emergency=flags, status_code=422)
+        form = form.model_copy(update={"not_emergency": ""})  # asked again for what was found now
+        return _render_form(
+            request,
+            services,
+            user,
+            form,
+            now,
+            emergency=flags,
+            possible_only=only_possible(found),
+            status_code=422,
+        )
     services.relay.relay_pending()  # the open desks show the new call now, not at the next poll
     if merged:
         return RedirectResponse(f"/desk/calls/new?merged={number}&call={call_id}", 303)
@@ -241,7 +256,10 @@ def parse_complaints(
         "symptom_labels": [symptom_label(code) for code in complaints.symptoms],
         "temperature": complaints.temperature,
         "emergency": complaints.emergency,
+        # every sign only possible: the operator may clear them after asking the caller
+        "possible": complaints.emergency and only_possible(complaints.red_flags),
         "red_flags": [f.reason for f in complaints.red_flags],
+        "flags": [f.as_json() for f in complaints.red_flags],
     }
 
 

@@ -73,6 +73,8 @@ class NewCallForm(BaseModel):
     notes: str = ""
     reason_answers: str = ""  # the reason-code questionnaire's answer ids, JSON (issue 8)
     linkedid: str = ""  # the phone call the form was opened from (the caller's card)
+    # «Уточнил(а) у звонящего: не экстренный случай» — only clears signs that are all possible
+    not_emergency: str = ""
     next: Literal["save", "assign", "transfer"] = "save"
 
     def to_request(self, mo_code: str) -> IntakeRequest:

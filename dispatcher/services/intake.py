@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dispatcher.services.events import emit
 from dispatcher.services.lifecycle import status_event
 from dispatcher.services.merge import merge_request
+from dispatcher.services.red_flag import only_possible, record_not_emergency
 from dispatcher.storage import tables
 from dispatcher.storage.calls import (
     add_history,
@@ -33,7 +34,7 @@ from dispatcher.storage.calls import (
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import CallKind, Source
+from intake_core.call import CallKind, RedFlag, Source
 from intake_core.duplicates import (
     Identity,
     Verdict,
@@ -217,7 +218,7 @@ class IntakeProcessor:
             return IntakeState.REJECTED
         formalized, mo = self._formalize(valid, contexts, now)
         if formalized.emergency:
-            intake.red_flags = [{"code": f.code, "reason": f.reason} for f in formalized.red_flags]
+            intake.red_flags = [f.as_json() for f in formalized.red_flags]
             record_emergency(session, formalized, mo, now, intake_id=intake.id)
             return IntakeState.EMERGENCY
         return self._store(session, intake, formalized, mo, now)
@@ -394,7 +395,7 @@ def store_call(
             "symptoms": list(complaints.symptoms),
             "temperature": complaints.temperature,
             "reason_code": complaints.reason_code,
-            "red_flags": [{"code": f.code, "reason": f.reason} for f in complaints.red_flags],
+            "red_flags": [f.as_json() for f in complaints.red_flags],
             "emergency": complaints.emergency,
         },
         emergency=False,
@@ -464,18 +465,30 @@ def intake_now(
     channel: tuple[str, str],
     now: datetime,
     adjust: Callable[[Formalized], Formalized] | None = None,
+    not_emergency_confirmed: bool = False,
 ) -> Stored:
     """A person's intake (the operator desk), synchronously: the worker's validate → formalize →
-    store path in one transaction. `adjust` applies the operator's corrections (the district)."""
+    store path in one transaction. `adjust` applies the operator's corrections (the district).
+
+    An emergency is refused, except when every sign found is only possible and the operator
+    confirmed with the caller it is not an emergency: then the call is stored with its possible
+    signs, and the confirmation goes into its history. A certain sign is refused all the same."""
     local = mo.local(now)
     valid = validate(request, local.date())
     formalized = formalize(valid, analyzer, mo.catalog, mo.calendar, local)
     if adjust is not None:
         formalized = adjust(formalized)
+    confirmed: tuple[RedFlag, ...] = ()
     if formalized.emergency:
-        record_emergency(session, formalized, mo, now, actor=actor)
-        raise EmergencyRedirect(formalized)
-    return store_call(session, formalized, mo, now, now, channel, actor)
+        if not (not_emergency_confirmed and only_possible(formalized.red_flags)):
+            record_emergency(session, formalized, mo, now, actor=actor)
+            raise EmergencyRedirect(formalized)
+        confirmed = formalized.red_flags
+        formalized = replace(formalized, complaints=replace(formalized.complaints, emergency=False))
+    stored = store_call(session, formalized, mo, now, now, channel, actor)
+    if confirmed:
+        record_not_emergency(session, stored.row, confirmed, actor, now)
+    return stored
 
 
 def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:

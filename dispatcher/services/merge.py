@@ -35,7 +35,7 @@ def _complaints(row: tables.CallRow, formalized: Formalized, heading: str) -> di
     symptoms = list(dict.fromkeys([*old.get("symptoms", ()), *new.symptoms]))
     flags = {f["code"]: f for f in old.get("red_flags", ())}
     for flag in new.red_flags:
-        flags.setdefault(flag.code, {"code": flag.code, "reason": flag.reason})
+        flags.setdefault(flag.code, flag.as_json())
     raw = str(old.get("raw") or "")
     addition = f"{heading}: {new.raw}"
     return {

@@ -4,6 +4,10 @@ The new call form refuses to save an emergency (the intake records it as `intake
 a call already stored cannot be unsaved, so the exit is written into its complaints and
 history, and `call.emergency` tells the adjacent systems. The status stays as it was: the
 operator transfers the caller to 112 or cancels the call with a reason.
+
+A possible sign of the NLP triage (`RedFlag.possible`) is the one exception, and only at the
+desk: the operator asked the caller and confirmed it is not an emergency, so the call is stored
+with its possible signs, and the confirmation is written into its history.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dispatcher.services.events import emit
 from dispatcher.services.lifecycle import Actor, load_for_update
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_history
+from intake_core.call import RedFlag
 from intake_core.questionnaire import Exit
 from intake_core.status import CallStatus
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ACTION = "red_flag"  # call_history.action of a recorded exit (no status change)
 FLAG_PREFIX = "questionnaire:"  # red flag code of an exit, beside the NLP triage's codes
+CONFIRMED_ACTION = "not_emergency_confirmed"  # call_history.action: possible signs cleared
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +88,29 @@ def record_exit(
     )
     log.warning("call %s: questionnaire exit %s recorded, caller sent to 103/112", row.id, code)
     return RecordedExit(row.number, now, new=True)
+
+
+def only_possible(flags: tuple[RedFlag, ...]) -> bool:
+    """Signs a person may clear by asking the caller: some found, none of them certain."""
+    return bool(flags) and all(flag.possible for flag in flags)
+
+
+def confirmation_reason(flags: tuple[RedFlag, ...]) -> str:
+    signs = "; ".join(flag.reason for flag in flags)
+    return f"Уточнено у звонящего: не экстренный случай. Возможные признаки: {signs}"
+
+
+def record_not_emergency(
+    session: Session, row: tables.CallRow, flags: tuple[RedFlag, ...], actor: str, now: datetime
+) -> None:
+    """The operator's confirmation that the possible signs are not an emergency: who, when and
+    which signs, in the call's history (the signs themselves stay in its complaints)."""
+    status = CallStatus(row.status)
+    add_history(
+        session, row.id, now, actor, CONFIRMED_ACTION, status, status, confirmation_reason(flags)
+    )
+    log.info(
+        "call %s: possible emergency %s cleared by the operator",
+        row.id,
+        ",".join(flag.code for flag in flags),
+    )

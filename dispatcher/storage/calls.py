@@ -366,9 +366,7 @@ def _call_of(
             symptoms=tuple(complaints.get("symptoms", ())),
             temperature=complaints.get("temperature"),
             reason_code=complaints.get("reason_code"),
-            red_flags=tuple(
-                RedFlag(f["code"], f["reason"]) for f in complaints.get("red_flags", ())
-            ),
+            red_flags=tuple(RedFlag.from_json(f) for f in complaints.get("red_flags", ())),
             emergency=bool(complaints.get("emergency")),
         ),
         caller=Caller(

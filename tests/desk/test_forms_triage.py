@@ -259,3 +259,111 @@ def test_reason_dialog_of_a_stored_call_answers_its_age_from_the_birth_date(
     card = _card(db, call_id)
     assert card is not None and card.reason_code == "60Т"
     assert [step["answer"] for step in card.answers][2] == "Взрослый (18 лет и старше)"
+
+
+CHEST_PAIN = "боли в грудной клетке"  # a possible sign: the operator asks how it hurts
+
+# the live check: text → emergency, every sign only possible, a sign named
+LIVE_POSSIBLE = [
+    (CHEST_PAIN, True, True, "боль в груди — уточните"),
+    ("со вчерашнего дня двоится в глазах", True, True, "двоение в глазах"),
+    (f"{CHEST_PAIN}, не дышит", True, False, "Тяжёлое нарушение дыхания"),
+    ("давящая боль за грудиной", True, False, "Острая боль в груди"),
+    ("кашель, насморк", False, False, None),
+]
+
+
+@pytest.mark.parametrize(("text", "emergency", "possible", "flag"), LIVE_POSSIBLE)
+def test_live_triage_says_when_every_sign_is_only_possible(
+    desk: tuple[TestClient, str], text: str, emergency: bool, possible: bool, flag: str | None
+) -> None:
+    client, _ = desk
+    found = client.get("/desk/forms/complaints", params={"text": text, "birth_date": BORN_ADULT})
+    assert found.status_code == 200
+    answer = found.json()
+    assert (answer["emergency"], answer["possible"]) == (emergency, possible), answer
+    assert [f["reason"] for f in answer["flags"]] == answer["red_flags"]
+    if flag:
+        assert any(flag in f["reason"] for f in answer["flags"]), answer
+    if possible:
+        assert all(f["possible"] for f in answer["flags"])
+
+
+def _history(db: Database, call_id: int) -> list[tables.CallHistory]:
+    with db.session() as session:
+        rows = session.scalars(
+            select(tables.CallHistory)
+            .where(tables.CallHistory.call_id == call_id)
+            .order_by(tables.CallHistory.id)
+        ).all()
+        session.expunge_all()
+        return list(rows)
+
+
+def _emergencies(db: Database) -> int:
+    with db.session() as session:
+        return len(
+            session.scalars(
+                select(tables.OutboxEvent.id).where(tables.OutboxEvent.topic == "intake.emergency")
+            ).all()
+        )
+
+
+def test_possible_sign_is_refused_until_the_operator_confirms_it_is_no_emergency(
+    desk: tuple[TestClient, str], db: Database
+) -> None:
+    client, csrf = desk
+    form = _form(csrf, last_name="Грудинина", complaints=CHEST_PAIN)
+    refused = client.post("/desk/calls/new", data=form, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'class="nc-emergency nc-possible" id="emergency-banner"' in refused.text
+    assert "Возможны экстренные показания — уточните у звонящего!</strong>" in refused.text
+    assert "уточните характер, силу и давность боли" in refused.text  # the question to ask
+    assert 'id="possible-confirm" >' in refused.text  # offered, not hidden
+    assert "disabled>Сохранить<" in refused.text
+    assert (_calls(db), _emergencies(db)) == (0, 1)
+
+    saved = client.post(
+        "/desk/calls/new", data=form | {"not_emergency": "1"}, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text
+    call_id = _call_id(saved.headers["location"])
+    with db.session() as session:
+        row = session.get(tables.CallRow, call_id)
+        assert row is not None
+        assert row.emergency is False and row.complaints["emergency"] is False
+        assert [(f["code"], f["possible"]) for f in row.complaints["red_flags"]] == [
+            ("chest_pain_unqualified", True)
+        ]
+    confirmed = [h for h in _history(db, call_id) if h.action == "not_emergency_confirmed"]
+    assert len(confirmed) == 1
+    assert (confirmed[0].actor, confirmed[0].at) == ("triage", NOW)
+    assert confirmed[0].reason is not None
+    assert confirmed[0].reason.startswith("Уточнено у звонящего: не экстренный случай")
+    assert "боль в груди" in confirmed[0].reason
+    assert _emergencies(db) == 1  # the confirmed call is no emergency redirect
+    card = client.get(f"/desk/calls/{call_id}").text
+    assert '<dt class="flag">Возможный экстренный признак</dt>' in card
+    assert "Уточнено у звонящего: не экстренный случай" in card
+
+
+# complaint, note → a certain sign among the possible ones: refused even when confirmed
+CERTAIN_TOO = [
+    (f"{CHEST_PAIN}, не дышит", ""),
+    (CHEST_PAIN, "со слов дочери: губы синие, задыхается"),
+    ("давящая боль за грудиной", ""),
+]
+
+
+@pytest.mark.parametrize(("complaints", "notes"), CERTAIN_TOO)
+def test_certain_sign_is_refused_even_with_the_confirmation(
+    desk: tuple[TestClient, str], db: Database, complaints: str, notes: str
+) -> None:
+    client, csrf = desk
+    form = _form(csrf, complaints=complaints, notes=notes, not_emergency="1")
+    refused = client.post("/desk/calls/new", data=form, follow_redirects=False)
+    assert refused.status_code == 422
+    assert 'class="nc-emergency" id="emergency-banner"' in refused.text
+    assert 'id="possible-confirm" hidden>' in refused.text
+    assert "Экстренные показания — вызов врача на дом не оформляется!</strong>" in refused.text
+    assert (_calls(db), _emergencies(db)) == (0, 1)

@@ -134,7 +134,7 @@
         const data = await getJson(form.dataset.complaintsUrl, { text: input.value, birth_date: birth.value });
         if (mine !== asked) return;
         if (shown) shown(data);
-        window.deskEmergency.report(input.id, data.emergency ? data.red_flags : []);
+        window.deskEmergency.report(input.id, data.emergency ? data.flags : []);
       } catch (err) {
         if (shown) shown(undefined);
       }
