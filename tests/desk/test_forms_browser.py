@@ -482,3 +482,43 @@ def test_browser_note_is_triaged_and_the_questionnaire_skips_what_the_form_knows
     with db.session() as session:
         row = session.scalar(select(tables.CallRow).where(tables.CallRow.notes.is_not(None)))
         assert row is not None and row.notes == "домофон не работает"
+
+
+def test_browser_operator_confirms_a_possible_emergency_and_saves(
+    page: Page, live_server: LiveServer
+) -> None:
+    db = live_server.db
+    make_user(db, "p-agent", "agent")
+    login(page, live_server, "p-agent")
+    page.goto(f"{live_server.url}/desk/calls/new")
+    _fill_patient(page, "Грудинина")
+    page.fill("#address", MESSY_ADDRESS)
+    page.fill("#complaints", "боли в грудной клетке")
+    banner, confirm = page.locator("#emergency-banner"), page.locator("#not-emergency")
+    expect(banner).to_be_visible()
+    expect(banner).to_have_class("nc-emergency nc-possible")
+    expect(page.locator("#emergency-flags")).to_contain_text("уточните характер, силу и давность")
+    expect(page.locator("#btn-save")).to_be_disabled()
+    confirm.check()
+    expect(page.locator("#btn-save")).to_be_enabled()
+    _fits(page, "form_possible_emergency")
+
+    # a certain sign added takes the confirmation away; back to the possible one, it is asked anew
+    page.fill("#complaints", "боли в грудной клетке, не дышит")
+    expect(page.locator("#possible-confirm")).to_be_hidden()
+    expect(page.locator("#btn-save")).to_be_disabled()
+    page.fill("#complaints", "боли в грудной клетке")
+    expect(confirm).to_be_visible()
+    expect(confirm).not_to_be_checked()
+    expect(page.locator("#btn-save")).to_be_disabled()
+
+    confirm.check()
+    page.click("#btn-save")
+    expect(page.locator("#nc-notice")).to_contain_text("сохранён")
+    row = _call(db, _call_id_of_notice(page))
+    assert [f["possible"] for f in row.complaints["red_flags"]] == [True]
+    with db.session() as session:
+        actions = session.scalars(
+            select(tables.CallHistory.action).where(tables.CallHistory.call_id == row.id)
+        ).all()
+    assert "not_emergency_confirmed" in actions
