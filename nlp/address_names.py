@@ -207,7 +207,7 @@ class NameNormalizer:
         """The settlement name: gazetteer spelling, nominative, typos corrected."""
         joined = " ".join(words)
         known = self._reference.city(joined)
-        if known is None and len(words) > 2:
+        if known is None and len(words) > 1:
             known = self._reference.settlement("-".join(words))  # «ростов на дону»
         if known is not None:
             return known

@@ -43,7 +43,7 @@ class Settlements:
         when it is one of the towns we serve («Советский» is a street until typed «г.»)."""
         joined = " ".join(words)
         if self._reference.city(joined) or (
-            len(words) > 2 and self._reference.settlement("-".join(words))  # «ростов на дону»
+            len(words) > 1 and self._reference.settlement("-".join(words))  # «ростов на дону»
         ):
             return True
         if self._reference.settlement(joined) is None:
