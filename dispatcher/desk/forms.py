@@ -189,7 +189,6 @@ def save_new_call(
         found = refused.formalized.red_flags
         flags = [f.reason for f in found] or ["экстренные показания"]
         services.relay.relay_pending()
-        form = form.model_copy(update={"not_emergency": ""})  # asked again for what was found now
         return _render_form(
             request,
             services,
