@@ -53,7 +53,7 @@ from nlp.address_vocab import (
     STREET_TYPE_WORDS,
     Role,
 )
-from nlp.reference import StreetReference
+from nlp.reference import StreetReference, fold
 
 _TRANSPARENT = frozenset(".«»\"'“”„-–—№#")
 _SKIP_AFTER_MARKER = frozenset(".№#:")
@@ -190,6 +190,12 @@ class AddressParser:
         token = tokens[i]
         if len(token.key) == 6 or glued(tokens, i + 1, "%"):  # a postal code, a percentage
             elements.append(Sep())
+            return i + 1
+        run = _numbered_territory(elements, tokens, i)
+        if run is not None:  # «СНТ Березка-2»: the number is part of the name
+            last = run.tokens[-1]
+            text = f"{last.text}-{token.key}"
+            run.tokens[-1] = Token(last.kind, text, fold(text), last.start, token.end, last.spaced)
             return i + 1
         after = after_ordinal(tokens, i)
         marker = postfix_owner(tokens, i)
@@ -430,6 +436,23 @@ def _settlement_name_follows(tokens: list[Token], j: int) -> bool:
     if j >= len(tokens) or tokens[j].kind is not Kind.WORD or len(tokens[j].key) < 3:
         return False
     return tokens[j].key not in NUMBERED_MARKERS and tokens[j].key not in STREET_TYPE_WORDS
+
+
+def _numbered_territory(elements: list[Element], tokens: list[Token], i: int) -> Run | None:
+    """The partnership name a number is hyphen-glued to: «СНТ Березка-2», «ДНТ Луч-3»."""
+    if len(elements) < 2 or not isinstance(run := elements[-1], Run):
+        return None
+    marker = elements[-2]
+    glued_to_name = (
+        isinstance(marker, Marker)
+        and marker.value == "территория"
+        and i >= 2
+        and tokens[i - 1].text == "-"
+        and not tokens[i - 1].spaced
+        and not tokens[i].spaced
+        and run.tokens[-1].end == tokens[i - 1].start
+    )
+    return run if glued_to_name else None
 
 
 def _shouting(tokens: list[Token]) -> bool:

@@ -91,11 +91,14 @@ class Settlements:
         if (
             whole_is_city
             and len(words) == 2
-            and not (self.known_city(words[:1]) and (undelimited or run.tokens[0].text.islower()))
+            and not (
+                self._leading_settlement(words[:1], undelimited)
+                and (undelimited or run.tokens[0].text.islower())
+            )
         ):
             return run, None
         for size in (3, 2, 1):
-            if size < len(words) and self.known_city(words[:size]):
+            if size < len(words) and self._leading_settlement(words[:size], undelimited):
                 return Run(run.tokens[:size]), Run(
                     run.tokens[size:], run.markers, run.prefixed, run.before_house
                 )
@@ -111,6 +114,13 @@ class Settlements:
                             run.before_house,
                         )
         return (run, None) if whole_is_city else (None, run)
+
+    def _leading_settlement(self, words: list[str], after_type_word: bool) -> bool:
+        """Known settlement words; right after a settlement type word in an undelimited line any
+        gazetteer name counts, also one that is a plain word («станица каневская таманская»)."""
+        if self.known_city(words):
+            return True
+        return after_type_word and self._reference.settlement(" ".join(words)) is not None
 
     def district(self, run: Run, marker: Marker) -> str:
         if marker.value:

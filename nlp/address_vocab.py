@@ -50,7 +50,7 @@ STREET_TYPE_GENDER: dict[str, str] = {
 AREA_STREET_TYPES = frozenset({"микрорайон", "квартал", "территория"})
 
 # Garden and dacha partnerships: their plots are private houses.
-PRIVATE_TERRITORY_WORDS = frozenset({"снт", "днт", "днп", "тсн", "сот", "дск", "сдт"})
+PRIVATE_TERRITORY_WORDS = frozenset({"снт", "днт", "днп", "тсн", "сот", "дск", "сдт", "с/т"})
 
 # Abbreviation or word form (lowercase, ё as е, without the trailing dot) -> street type.
 # Full words are listed in the nominative; their other case forms are added by
@@ -102,6 +102,7 @@ STREET_TYPE_WORDS: dict[str, str] = {
     "сот": "территория",
     "дск": "территория",
     "сдт": "территория",
+    "с/т": "территория",  # садовое товарищество
     **{name: name for name in STREET_TYPE_GENDER},
 }
 
