@@ -28,6 +28,8 @@ def read_numbered(
     elements: list[Element],
 ) -> int:
     """A marker followed by its number: «д. 5», «кв 12», «корп. 2», «п-д 1»."""
+    if role is Role.HOUSE and draft.bare_house:
+        _drop_bare_house(draft, elements)
     elements.append(Sep(house=role in (Role.HOUSE, Role.PLOT)))
     if role in (Role.HOUSE, Role.PLOT):
         end = read_house(tokens, j, draft)
@@ -111,3 +113,15 @@ def resolve_k(draft: Draft) -> None:
     letter = draft.values.pop("letter", None)
     if letter and "house" in draft.values:
         draft.values["house"] += letter
+
+
+def _drop_bare_house(draft: Draft, elements: list[Element]) -> None:
+    """«ГКБ 5, г. Нижний Новгород, ..., д. 34»: a number with «д.» before it is the house,
+    not a bare number met earlier (part of an organisation's name)."""
+    draft.values.pop("house", None)
+    draft.spans.pop("house", None)
+    draft.bare_house = False
+    for element in reversed(elements):
+        if isinstance(element, Sep) and element.house:
+            element.house = False
+            break

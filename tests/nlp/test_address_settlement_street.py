@@ -242,6 +242,21 @@ CASES: list[tuple[str, dict[str, str]]] = [
         "снт дружба-2 участок 15",
         {"street": "Дружба-2", "street_type": "территория", "house": "15"},
     ),
+    # --- an organisation's number before the address is not the house
+    (
+        "ГБУЗ ГКБ 5, 603000, г. Нижний Новгород, ул. Нестерова, д. 34",
+        {"city": "Нижний Новгород", "street": "Нестерова", "street_type": "улица", "house": "34"},
+    ),
+    (
+        "Поликлиника 3, г. Тверь, пр-т Победы, д. 20, кв. 8",
+        {
+            "city": "Тверь",
+            "street": "Победы",
+            "street_type": "проспект",
+            "house": "20",
+            "flat": "8",
+        },
+    ),
     # --- «ст» before a number stays строение
     (
         "ул Ленина д 5 ст. 1",
