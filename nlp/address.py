@@ -151,6 +151,13 @@ class AddressParser:
             marker.token = token
             elements.append(marker)
             return i + 1
+        if (
+            key == _STATION_OR_BUILDING
+            and j < len(tokens)
+            and self._reference.city(f"{key} {tokens[j].key}")  # «Ст. Оскол»
+        ):
+            extend_run(elements, token)
+            return j
         if key == _STATION_OR_BUILDING and _settlement_name_follows(tokens, j):
             # «ст. Каневская»: «ст» before a name is a станица, before a number an строение
             elements.append(Marker(Role.CITY, "станица", key, token))

@@ -213,8 +213,10 @@ class NameNormalizer:
             return known
         noun = self._geo_lemma(fold(words[-1])) or words[-1]
         gender = self._noun_gender(fold(noun))
+        # «из старого оскола»: with the noun inflected, a genitive adjective is inflected too
+        inflected = fold(noun) != fold(words[-1])
         lemmas = [
-            _keep_e(w, self._adjective_nominative(fold(w), gender, False) or w)
+            _keep_e(w, self._adjective_nominative(fold(w), gender, inflected) or w)
             if self.adjective_genders(fold(w))
             else self._geo_lemma(fold(w)) or w
             for w in words[:-1]

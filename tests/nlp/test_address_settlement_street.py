@@ -242,6 +242,19 @@ CASES: list[tuple[str, dict[str, str]]] = [
         "снт дружба-2 участок 15",
         {"street": "Дружба-2", "street_type": "территория", "house": "15"},
     ),
+    # --- a settlement said in the genitive or written abbreviated
+    (
+        "мы из старого оскола улица ленина пять",
+        {"city": "Старый Оскол", "street": "Ленина", "street_type": "улица", "house": "5"},
+    ),
+    (
+        "из нижнего новгорода звоню улица белинского 3",
+        {"city": "Нижний Новгород", "street": "Белинского", "street_type": "улица", "house": "3"},
+    ),
+    (
+        "Ст. Оскол, мкр Жукова 12",
+        {"city": "Старый Оскол", "street": "Жукова", "street_type": "микрорайон", "house": "12"},
+    ),
     # --- an organisation's number before the address is not the house
     (
         "ГБУЗ ГКБ 5, 603000, г. Нижний Новгород, ул. Нестерова, д. 34",
