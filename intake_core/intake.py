@@ -135,6 +135,11 @@ _CALLER_ALIASES = {t.value.casefold(): t for t in CallerType} | {
 }
 _SEX_ALIASES = {"м": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE, "ж": Sex.FEMALE, "f": Sex.FEMALE}
 _SEX_ALIASES |= {"female": Sex.FEMALE, "мужской": Sex.MALE, "женский": Sex.FEMALE}
+# the accepted spellings, for the API schema
+SOURCES = tuple(_SOURCE_ALIASES)
+CALL_KINDS = tuple(_KIND_ALIASES)
+SEXES = tuple(_SEX_ALIASES)
+CALLER_TYPES = tuple(_CALLER_ALIASES)
 
 
 def _clean(value: str | None) -> str | None:

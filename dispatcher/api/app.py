@@ -20,6 +20,7 @@ from bots import webhook as bot_webhook
 from dispatcher import desk
 from dispatcher.api import calls, errors, errors_outage, intake, notify_routes, phone_calls
 from dispatcher.api.deps import ServicesDep
+from dispatcher.api.responses import responses
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
 from dispatcher.desk import analytics_web, forms_routes
@@ -124,7 +125,7 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["service"])
+    @app.get("/readyz", tags=["service"], responses={503: {"description": "Не готов: см. checks"}})
     def readyz(services: ServicesDep) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -148,7 +149,7 @@ def create_app(
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.post("/api/v1/auth/login", tags=["auth"])
+    @app.post("/api/v1/auth/login", tags=["auth"], responses=responses(400, 422, 503))
     def auth_login(body: LoginBody, services: ServicesDep) -> dict[str, Any]:
         """An operator's login and password → a bearer token for 12 hours."""
         with services.db.session() as session:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatcher.api.deps import ReadScope, ServicesDep, WriteScope, actor_for
+from dispatcher.api.responses import RowId, responses
 from dispatcher.api.schemas import AssignBody, ReasonBody, ServeBody, TransferBody, call_json
 from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal
@@ -21,7 +22,11 @@ from dispatcher.storage.references import MoContext
 from intake_core.errors import NotFound
 from intake_core.status import CallStatus
 
-router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
+router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=responses(401, 403, 422, 503))
+# a move of a call: it may be missing, the body may not parse, the status may forbid it
+ACTION = responses(
+    400, 404, 409, c409="Переход недопустим из текущего статуса вызова (или вызов изменён)"
+)
 
 
 def _visible_mos(session: Session, services: Services, actor: Actor) -> list[MoContext]:
@@ -114,8 +119,8 @@ def list_overdue(
     return list_calls(services, principal, None, True, limit)
 
 
-@router.get("/{call_id}")
-def get_call(call_id: int, services: ServicesDep, principal: ReadScope) -> dict[str, Any]:
+@router.get("/{call_id}", responses=responses(404))
+def get_call(call_id: RowId, services: ServicesDep, principal: ReadScope) -> dict[str, Any]:
     """The formalized call with its full status history."""
     return _read(services, actor_for(services, principal), call_id)
 
@@ -123,7 +128,7 @@ def get_call(call_id: int, services: ServicesDep, principal: ReadScope) -> dict[
 def _act(
     services: Services,
     principal: Principal,
-    call_id: int,
+    call_id: RowId,
     move: Callable[[CallLifecycle], object],
 ) -> dict[str, Any]:
     actor = actor_for(services, principal)
@@ -133,15 +138,15 @@ def _act(
     return _read(services, actor, call_id)
 
 
-@router.post("/{call_id}/accept")
-def accept(call_id: int, services: ServicesDep, principal: WriteScope) -> dict[str, Any]:
+@router.post("/{call_id}/accept", responses=ACTION)
+def accept(call_id: RowId, services: ServicesDep, principal: WriteScope) -> dict[str, Any]:
     """«Ожидает обработки» → «Новый» after an operator checked it."""
     return _act(services, principal, call_id, lambda lc: lc.accept(call_id))
 
 
-@router.post("/{call_id}/assign")
+@router.post("/{call_id}/assign", responses=ACTION)
 def assign(
-    call_id: int, body: AssignBody, services: ServicesDep, principal: WriteScope
+    call_id: RowId, body: AssignBody, services: ServicesDep, principal: WriteScope
 ) -> dict[str, Any]:
     """Assign to a doctor for a date (also re-assigns an active call)."""
     return _act(
@@ -152,16 +157,16 @@ def assign(
     )
 
 
-@router.post("/{call_id}/unassign")
+@router.post("/{call_id}/unassign", responses=ACTION)
 def unassign(
-    call_id: int, body: ReasonBody, services: ServicesDep, principal: WriteScope
+    call_id: RowId, body: ReasonBody, services: ServicesDep, principal: WriteScope
 ) -> dict[str, Any]:
     return _act(services, principal, call_id, lambda lc: lc.unassign(call_id, body.reason))
 
 
-@router.post("/{call_id}/serve")
+@router.post("/{call_id}/serve", responses=ACTION)
 def serve(
-    call_id: int, body: ServeBody, services: ServicesDep, principal: WriteScope
+    call_id: RowId, body: ServeBody, services: ServicesDep, principal: WriteScope
 ) -> dict[str, Any]:
     """The doctor served it: result code, ICD-10 diagnoses, note."""
     return _act(
@@ -172,16 +177,16 @@ def serve(
     )
 
 
-@router.post("/{call_id}/cancel")
+@router.post("/{call_id}/cancel", responses=ACTION)
 def cancel(
-    call_id: int, body: ReasonBody, services: ServicesDep, principal: WriteScope
+    call_id: RowId, body: ReasonBody, services: ServicesDep, principal: WriteScope
 ) -> dict[str, Any]:
     return _act(services, principal, call_id, lambda lc: lc.cancel(call_id, body.reason))
 
 
-@router.post("/{call_id}/transfer")
+@router.post("/{call_id}/transfer", responses=ACTION)
 def transfer(
-    call_id: int, body: TransferBody, services: ServicesDep, principal: WriteScope
+    call_id: RowId, body: TransferBody, services: ServicesDep, principal: WriteScope
 ) -> dict[str, Any]:
     """Hand over to another MO; it appears there as a new call."""
     return _act(

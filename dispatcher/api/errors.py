@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from intake_core.errors import (
     Conflict,
@@ -42,21 +45,53 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_HINT = (
+    "Передайте заголовок Idempotency-Key: повтор запроса с тем же ключом не создаст второй вызов"
+)
+
+
+def _message(field: str, kind: str) -> str:
+    if field == IDEMPOTENCY_KEY and kind == "missing":
+        return IDEMPOTENCY_HINT
+    return _PYDANTIC_MESSAGES.get(kind, "Неверное значение")
+
+
 def _payload(errors: list[dict[str, str]], message: str) -> dict[str, Any]:
     return {"message": message, "errors": errors}
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI declares at this path (Starlette names only the first route's):
+    the `Allow` of a 405 agrees with the published schema."""
+    app: FastAPI = request.app
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+                exc = StarletteHTTPException(exc.status_code, exc.detail, headers)
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "field": _field(tuple(e.get("loc", ()))),
-                "message": _PYDANTIC_MESSAGES.get(e.get("type", ""), "Неверное значение"),
-                "code": e.get("type", "invalid"),
-            }
-            for e in exc.errors()
-        ]
+        errors = []
+        for e in exc.errors():
+            field = _field(tuple(e.get("loc", ())))
+            kind = e.get("type", "invalid")
+            errors.append({"field": field, "message": _message(field, kind), "code": kind})
         return JSONResponse(
             _payload(errors, "Запрос не принят: проверьте поля"),
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,

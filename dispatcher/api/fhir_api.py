@@ -10,15 +10,22 @@ from fastapi.responses import JSONResponse
 from dispatcher import fhir
 from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
+from dispatcher.api.responses import RowId, as_plain_json
 from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
 from dispatcher.storage.calls import to_domain
 from intake_core.call import Call
 from intake_core.errors import NotFound
 
-router = APIRouter(prefix="/api/v1/fhir", tags=["fhir"], responses=RESPONSES)
+router = APIRouter(prefix="/api/v1/fhir", tags=["fhir"], responses=as_plain_json(RESPONSES))
 ReadLimited = Annotated[Principal, Depends(limited("calls:read"))]
 FHIR_JSON = "application/fhir+json"
+
+
+class FhirResponse(JSONResponse):
+    """A FHIR resource: the OpenAPI declares its FHIR media type."""
+
+    media_type = FHIR_JSON
 
 
 def _call(services: Any, principal: Principal, call_id: int) -> Call:
@@ -30,15 +37,15 @@ def _call(services: Any, principal: Principal, call_id: int) -> Call:
         return to_domain(session, row)
 
 
-@router.get("/ServiceRequest/{call_id}")
-def service_request(call_id: int, services: ServicesDep, principal: ReadLimited) -> JSONResponse:
+@router.get("/ServiceRequest/{call_id}", response_class=FhirResponse)
+def service_request(call_id: RowId, services: ServicesDep, principal: ReadLimited) -> FhirResponse:
     """Вызов как FHIR R4 ServiceRequest (визит на дом)."""
     resource = fhir.service_request(_call(services, principal, call_id))
-    return JSONResponse(resource.model_dump(mode="json", exclude_none=True), media_type=FHIR_JSON)
+    return FhirResponse(resource.model_dump(mode="json", exclude_none=True))
 
 
-@router.get("/Task/{call_id}")
-def task(call_id: int, services: ServicesDep, principal: ReadLimited) -> JSONResponse:
+@router.get("/Task/{call_id}", response_class=FhirResponse)
+def task(call_id: RowId, services: ServicesDep, principal: ReadLimited) -> FhirResponse:
     """Выполнение вызова как FHIR R4 Task."""
     resource = fhir.task(_call(services, principal, call_id))
-    return JSONResponse(resource.model_dump(mode="json", exclude_none=True), media_type=FHIR_JSON)
+    return FhirResponse(resource.model_dump(mode="json", exclude_none=True))

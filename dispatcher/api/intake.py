@@ -11,8 +11,10 @@ from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from dispatcher.api.deps import IntakeScope, ServicesDep
+from dispatcher.api.errors import IDEMPOTENCY_HINT, IDEMPOTENCY_KEY
 from dispatcher.api.external import accepted_message
-from dispatcher.api.schemas import IntakeAccepted, IntakeBody
+from dispatcher.api.responses import responses
+from dispatcher.api.schemas import NON_BLANK, IntakeAccepted, IntakeBody
 from dispatcher.metrics import INTAKES_RECEIVED
 from dispatcher.services.intake import submit
 from dispatcher.storage import tables
@@ -20,29 +22,29 @@ from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+router = APIRouter(
+    prefix="/api/v1/intake", tags=["intake"], responses=responses(401, 403, 422, 503)
+)
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=IntakeAccepted)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=IntakeAccepted,
+    responses=responses(400, 409, c409="Этот Idempotency-Key уже использован для другого вызова"),
+)
 def create_intake(
     body: IntakeBody,
     request: Request,
     services: ServicesDep,
     principal: IntakeScope,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[
+        str, Header(alias="Idempotency-Key", max_length=200, json_schema_extra=NON_BLANK)
+    ],
 ) -> JSONResponse:
     """Accept a raw call: 202 with the intake id at once, or 422 with a message per bad field."""
-    if not idempotency_key or not idempotency_key.strip():
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "Idempotency-Key",
-                    "Передайте заголовок Idempotency-Key: повтор запроса с тем же ключом "
-                    "не создаст второй вызов",
-                    "required",
-                )
-            ]
-        )
+    if not idempotency_key.strip():
+        raise ValidationFailed([FieldError(IDEMPOTENCY_KEY, IDEMPOTENCY_HINT, "required")])
     now = datetime.now(UTC)
     validate(body.to_request(), now.date())
     submitted = submit(
@@ -67,7 +69,7 @@ def create_intake(
     )
 
 
-@router.get("/{intake_id}", name="intake_status")
+@router.get("/{intake_id}", name="intake_status", responses=responses(404))
 def intake_status(intake_id: str, services: ServicesDep, principal: IntakeScope) -> dict[str, Any]:
     """queued / accepted (call id and number; `merged` when the same patient's open call took the
     request in) / rejected (reasons) / emergency (103/112)."""

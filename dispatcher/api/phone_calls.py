@@ -9,12 +9,16 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from dispatcher.api.deps import ServicesDep, actor_for, require
+from dispatcher.api.responses import responses
+from dispatcher.api.schemas import IsoDateTime
 from dispatcher.services.accounts import Principal
 from dispatcher.storage.phone_calls import Outcome, PhoneCall, PhoneCallFilter, list_phone_calls
 from intake_core.errors import FieldError, ValidationFailed
 from intake_core.phones import InvalidPhone, normalize_phone
 
-router = APIRouter(prefix="/api/v1/phone-calls", tags=["telephony"])
+router = APIRouter(
+    prefix="/api/v1/phone-calls", tags=["telephony"], responses=responses(401, 403, 422, 503)
+)
 
 PhoneCallsScope = Annotated[Principal, Depends(require("phone-calls"))]
 
@@ -62,8 +66,8 @@ def phone_calls(
     outcome: Outcome | None = None,
     caller: Annotated[str | None, Query(description="номер в любом виде: +7…, 8…")] = None,
     agent: Annotated[str | None, Query(description="интерфейс агента, например PJSIP/102")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[PhoneCallOut]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.external import call_status, hand_over, own_intake
 from dispatcher.api.ratelimit import RESPONSES, limited
-from dispatcher.api.schemas import CallerBody, IntakeBody, PatientBody
+from dispatcher.api.schemas import DIGITS, NON_BLANK, CallerBody, IntakeBody, PatientBody
 from dispatcher.api.smp import CallStatusOut
 from dispatcher.services.accounts import Principal
 from dispatcher.services.withdrawal import withdraw
@@ -23,21 +23,38 @@ PortalScope = Annotated[Principal, Depends(limited("portal"))]
 class PortalCallBody(BaseModel):
     """The portal's «Вызов врача на дом» form, field by field."""
 
-    request_id: str = Field(..., max_length=100, description="Номер заявки на портале")
+    request_id: str = Field(
+        ..., max_length=100, description="Номер заявки на портале", json_schema_extra=NON_BLANK
+    )
     mo_code: str | None = Field(None, max_length=32)
     patient: PatientBody
-    street: str = Field(..., max_length=300, description="Адрес", examples=["ул. Центральная"])
+    street: str = Field(
+        ...,
+        max_length=300,
+        description="Адрес",
+        examples=["ул. Центральная"],
+        json_schema_extra=NON_BLANK,
+    )
     city: str | None = Field(None, max_length=200, examples=["Химки"])
-    house: str = Field(..., max_length=20, description="Дом")
+    house: str = Field(..., max_length=20, description="Дом", json_schema_extra=NON_BLANK)
     korpus: str | None = Field(None, max_length=20, description="Корпус")
     building: str | None = Field(None, max_length=20, description="Строение")
     flat: str | None = Field(None, max_length=20, description="Квартира")
-    entrance: str | None = Field(None, max_length=10, description="Подъезд")
-    floor: str | None = Field(None, max_length=10, description="Этаж")
+    entrance: str | None = Field(
+        None, max_length=10, description="Подъезд", json_schema_extra=DIGITS
+    )
+    floor: str | None = Field(None, max_length=10, description="Этаж", json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100, description="Код домофона")
     private_sector: bool | None = Field(None, description="Частный сектор")
-    phone: str = Field(..., max_length=40, description="Контактный телефон")
-    complaints: str = Field(..., max_length=4000, description="Жалобы и симптомы")
+    phone: str = Field(
+        ...,
+        max_length=40,
+        description="Контактный телефон (8…, +7…, 10 цифр)",
+        json_schema_extra=NON_BLANK,
+    )
+    complaints: str = Field(
+        ..., max_length=4000, description="Жалобы и симптомы", json_schema_extra=NON_BLANK
+    )
     caller: CallerBody = CallerBody()
 
     def intake(self) -> IntakeBody:
@@ -69,7 +86,9 @@ class PortalAccepted(BaseModel):
 
 
 class CancelBody(BaseModel):
-    reason: str = Field(..., max_length=500, description="Причина отмены")
+    reason: str = Field(
+        ..., max_length=500, description="Причина отмены", json_schema_extra=NON_BLANK
+    )
 
 
 def _key(request_id: str) -> str:

@@ -5,27 +5,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 import redis
 from fastapi import HTTPException, Request, status
 
 from dispatcher.api.deps import PrincipalDep
+from dispatcher.api.responses import responses
 from dispatcher.notify.templates import RATE_LIMITED
 from dispatcher.services.accounts import Principal
 
 log = logging.getLogger(__name__)
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Нет токена доступа или он недействителен"},
-    403: {"description": "У клиента нет нужной области доступа"},
-    404: {"description": "Не найдено (или вне медицинских организаций клиента)"},
-    422: {"description": "Запрос не принят: сообщение по каждому неверному полю"},
-    429: {
-        "description": "Слишком много запросов: повторите через Retry-After секунд",
-        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-    },
-}
+RESPONSES = responses(400, 401, 403, 404, 422, 429, 503)
 
 
 def limited(scope: str) -> Callable[[Request, Principal], Principal]:

@@ -2,54 +2,121 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from dispatcher.api.responses import MAX_ID
+from dispatcher.services.lifecycle import ICD10
 from intake_core.call import Call, ServiceResult
-from intake_core.intake import CallerInput, IntakeRequest, PatientInput
+from intake_core.intake import (
+    CALL_KINDS,
+    CALLER_TYPES,
+    SEXES,
+    SOURCES,
+    CallerInput,
+    IntakeRequest,
+    PatientInput,
+)
 from intake_core.overdue import Deadlines
 from intake_core.patient import describe_age
 
+# Constraints the domain checks itself, field by field with Russian messages: the OpenAPI
+# states them (so a schema-valid request is accepted), pydantic does not check them twice.
+# a non-space character, as the domain's str.split() sees spaces (also \x1c-\x1f and \x85)
+NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"[^\s\u001c-\u001f\u0085]"}
+DIGITS: dict[str, Any] = {"pattern": r"^\s*-?[0-9]+\s*$|^$"}
+
+
+def _iso_only(value: Any) -> Any:
+    """Pydantic also reads a number as a Unix time; the API takes ISO 8601 only, as it says."""
+    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("ожидается дата ISO 8601")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def one_of(values: tuple[str, ...], nullable: bool = True) -> dict[str, Any]:
+    """Accepted spellings (the domain also takes them in any letter case)."""
+    return {"enum": [*sorted(values), *([None] if nullable else [])]}
+
+
+def required_text(*names: str) -> Callable[[dict[str, Any]], None]:
+    """Declare optional-in-pydantic fields as required non-null strings in the OpenAPI: the
+    domain answers a missing one with its own Russian message."""
+
+    def patch(schema: dict[str, Any]) -> None:
+        schema["required"] = sorted({*schema.get("required", []), *names})
+        for name in names:
+            field = schema["properties"][name]
+            variants = field.pop("anyOf", None)
+            if variants:
+                field.update(next(v for v in variants if v.get("type") != "null"))
+            field.pop("default", None)
+
+    return patch
+
 
 class PatientBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    """Пациент. Дата рождения (ДД.ММ.ГГГГ или ГГГГ-ММ-ДД, не в будущем, возраст до 125 лет) и
+    полис ОМС (16 цифр ЕНП с контрольной цифрой, или серия и 6–12 цифр старого образца)
+    проверяются по этим правилам: иначе 422 с сообщением по полю."""
 
-    last_name: str | None = Field(None, max_length=100)
-    first_name: str | None = Field(None, max_length=100)
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra=required_text("last_name", "first_name")
+    )
+
+    last_name: str | None = Field(None, max_length=100, json_schema_extra=NON_BLANK)
+    first_name: str | None = Field(None, max_length=100, json_schema_extra=NON_BLANK)
     middle_name: str | None = Field(None, max_length=100)
     birth_date: str | None = Field(None, max_length=20, examples=["2015-03-02"])
-    sex: str | None = Field(None, max_length=10, examples=["Ж"])
+    sex: str | None = Field(None, max_length=10, examples=["Ж"], json_schema_extra=one_of(SEXES))
     policy_series: str | None = Field(None, max_length=20)
     policy_number: str | None = Field(None, max_length=30)
     policy: str | None = Field(None, max_length=30, description="синоним policy_number")
 
 
 class CallerBody(BaseModel):
+    """Кто вызывает. Телефон проверяется по плану нумерации (иначе 422)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    type: str | None = Field(None, max_length=32, examples=["мать"])
+    type: str | None = Field(
+        None, max_length=32, examples=["мать"], json_schema_extra=one_of(CALLER_TYPES)
+    )
     name: str | None = Field(None, max_length=200)
     phone: str | None = Field(None, max_length=40)
 
 
 class IntakeBody(BaseModel):
-    """A raw call from a client system; the service checks every field and answers in Russian."""
+    """Вызов от внешней системы: сервис проверяет каждое поле и отвечает по-русски. Телефон
+    проверяется по плану нумерации (8…, +7…, 10 цифр), иначе 422."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore", json_schema_extra=required_text("phone", "address", "complaints")
+    )
 
-    source: str = Field(..., max_length=32, examples=["portal"])
-    kind: str | None = Field(None, max_length=32)
+    source: str = Field(
+        ..., max_length=32, examples=["portal"], json_schema_extra=one_of(SOURCES, nullable=False)
+    )
+    kind: str | None = Field(None, max_length=32, json_schema_extra=one_of(CALL_KINDS))
     mo_code: str | None = Field(None, max_length=32)
     patient: PatientBody
-    phone: str | None = Field(None, max_length=40, examples=["8 (916) 123-45-67"])
-    address: str = Field("", max_length=1000)
-    entrance: str | None = Field(None, max_length=10)
-    floor: str | None = Field(None, max_length=10)
+    phone: str | None = Field(
+        None, max_length=40, examples=["8 (916) 123-45-67"], json_schema_extra=NON_BLANK
+    )
+    address: str = Field("", max_length=1000, json_schema_extra=NON_BLANK)
+    entrance: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
+    floor: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100)
     private_sector: bool | None = None
-    complaints: str = Field("", max_length=4000)
+    complaints: str = Field("", max_length=4000, json_schema_extra=NON_BLANK)
     caller: CallerBody = CallerBody()
     notes: str | None = Field(None, max_length=2000)
     channel_kind: str | None = Field(None, max_length=32)
@@ -91,28 +158,33 @@ class IntakeAccepted(BaseModel):
 
 
 class AssignBody(BaseModel):
-    doctor_id: int
-    planned_date: date | None = None
+    doctor_id: int = Field(..., ge=1, le=MAX_ID)
+    planned_date: IsoDate | None = None
 
 
 class ServeBody(BaseModel):
     result: ServiceResult
-    diagnoses: list[str] = Field(default_factory=list, max_length=10)
+    diagnoses: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        json_schema_extra={"items": {"type": "string", "pattern": ICD10}},
+        examples=[["J06.9"]],
+    )
     note: str | None = Field(None, max_length=2000)
 
 
 class ReasonBody(BaseModel):
-    reason: str = Field(..., max_length=1000)
+    reason: str = Field(..., max_length=1000, json_schema_extra=NON_BLANK)
 
 
 class TransferBody(BaseModel):
-    to_mo: str = Field(..., max_length=32)
-    reason: str = Field(..., max_length=1000)
+    to_mo: str = Field(..., max_length=32, json_schema_extra=NON_BLANK)
+    reason: str = Field(..., max_length=1000, json_schema_extra=NON_BLANK)
 
 
 class LoginBody(BaseModel):
-    login: str = Field(..., max_length=64)
-    password: str = Field(..., max_length=200)
+    login: str = Field(..., min_length=1, max_length=64)
+    password: str = Field(..., min_length=1, max_length=200)
 
 
 def call_json(call: Call, deadlines: Deadlines, now: datetime) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
@@ -13,7 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.external import call_status, hand_over, own_intake
 from dispatcher.api.ratelimit import RESPONSES, limited
-from dispatcher.api.schemas import CallerBody, IntakeBody, PatientBody
+from dispatcher.api.schemas import (
+    DIGITS,
+    NON_BLANK,
+    CallerBody,
+    IntakeBody,
+    IsoDate,
+    PatientBody,
+)
 from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
@@ -30,7 +37,9 @@ REASON_CODE = r"^[0-9]{2}[А-ЯЁA-Z]$"
 class SmpCallBody(BaseModel):
     """An urgent call («Неотложный») or an «актив» handed over by the ambulance service."""
 
-    card_number: str = Field(..., max_length=64, description="Номер карты вызова СМП")
+    card_number: str = Field(
+        ..., max_length=64, description="Номер карты вызова СМП", json_schema_extra=NON_BLANK
+    )
     kind: Literal["urgent", "active_visit"] = Field(
         ..., description="urgent — Неотложный, active_visit — Активное посещение"
     )
@@ -42,15 +51,16 @@ class SmpCallBody(BaseModel):
         max_length=1000,
         examples=["КАШЕЛЬ У РЕБЕНКА (НЕ ЗАДЫХАЕТСЯ, «ПОСЛУШАТЬ»)"],
         description="Текст повода",
+        json_schema_extra=NON_BLANK,
     )
     brigade: str | None = Field(None, max_length=64, description="Номер бригады СМП")
     received_at: datetime | None = Field(None, description="Время поступления вызова в СМП")
     mo_code: str | None = Field(None, max_length=32, description="Код МО, куда передан вызов")
     patient: PatientBody
-    phone: str | None = Field(None, max_length=40)
-    address: str = Field(..., max_length=1000)
-    entrance: str | None = Field(None, max_length=10)
-    floor: str | None = Field(None, max_length=10)
+    phone: str | None = Field(None, max_length=40, description="Телефон (8…, +7…, 10 цифр)")
+    address: str = Field(..., max_length=1000, json_schema_extra=NON_BLANK)
+    entrance: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
+    floor: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100)
     notes: str | None = Field(None, max_length=2000)
 
@@ -159,7 +169,9 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
 def journal(
     services: ServicesDep,
     principal: SmpScope,
-    day: Annotated[date | None, Query(description="Дата передачи (по умолчанию сегодня)")] = None,
+    day: Annotated[
+        IsoDate | None, Query(description="Дата передачи (по умолчанию сегодня)")
+    ] = None,
 ) -> dict[str, Any]:
     """«Журнал передачи неотложных вызовов в поликлинику»: получен, принят, назначен,
     обслужен — со временем и сроками (SLA) медицинской организации."""
