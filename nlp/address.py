@@ -172,6 +172,7 @@ class AddressParser:
             token.text.islower()
             and not (key in LOWERCASE_NAME_WORDS and elements and isinstance(elements[-1], Run))
             and self._names.is_filler(key)
+            and not self._settlement_named(key, elements)
         ):
             if not (elements and isinstance(elements[-1], Marker)):
                 elements.append(Sep())  # a greeting, a preposition, a caller's chatter
@@ -185,6 +186,14 @@ class AddressParser:
             token = Token(Kind.WORD, spoken, spoken, token.start, token.end, token.spaced)
         extend_run(elements, token)
         return i + 1
+
+    def _settlement_named(self, key: str, elements: list[Element]) -> bool:
+        """«аул тахтамукай»: right after a settlement type word, a word the dictionary only
+        guesses (as a verb here) or a gazetteer name is the settlement's name, not talk."""
+        last = elements[-1] if elements else None
+        if not (isinstance(last, Marker) and last.role is Role.CITY):
+            return False
+        return not self._names.is_known(key) or self._reference.settlement(key) is not None
 
     def _number(
         self,

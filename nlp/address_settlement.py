@@ -90,6 +90,18 @@ class Settlements:
             )
         if (
             whole_is_city
+            and undelimited
+            and run.before_house
+            and len(words) == 2
+            and self._names.nominative_adjective_genders(fold(words[1]))
+            and not self._names.adjective_genders(fold(words[0]))
+        ):
+            # «хутор обуховка степная 8»: an unknown place, then a street adjective after it
+            return Run(run.tokens[:1]), Run(
+                run.tokens[1:], run.markers, run.prefixed, run.before_house
+            )
+        if (
+            whole_is_city
             and len(words) == 2
             and not (
                 self._leading_settlement(words[:1], undelimited)
