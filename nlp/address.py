@@ -22,6 +22,7 @@ from nlp.address_elements import (
 )
 from nlp.address_house import read_house, read_numbered, resolve_k
 from nlp.address_names import NameNormalizer
+from nlp.address_ordinals import spoken_ordinal, spoken_ordinal_word
 from nlp.address_settlement import Settlements
 from nlp.address_street import Streets
 from nlp.address_tokens import (
@@ -44,10 +45,8 @@ from nlp.address_vocab import (
     FEDERAL_CITIES,
     KORPUS_NUMBERED_CITIES,
     LOWERCASE_NAME_WORDS,
-    MONTHS_GENITIVE,
     NOISE_WORDS,
     NUMBERED_MARKERS,
-    ORDINALS,
     REGION_ABBREVIATIONS,
     RURAL_CITY_TYPES,
     STREET_TYPE_WORDS,
@@ -60,9 +59,6 @@ _SKIP_AFTER_MARKER = frozenset(".№#:")
 _QUOTES = frozenset("«»\"'“”„")
 _NUMBER_WORDS = frozenset({"номер", "нумер"})  # «дом номер 12», «корпус номер два»
 _STATION_OR_BUILDING = "ст"  # станица or строение
-_GENDER_SUFFIX = {"femn": "я", "masc": "й", "neut": "е"}
-_NOMINATIVE_ORDINAL_ENDINGS = ((("ая", "ья"), "я"), (("ый", "ой", "ий"), "й"))
-_ADJECTIVE_ENDINGS = {"femn": ("ая", "яя"), "masc": ("ый", "ий", "ой"), "neut": ("ое", "ее")}
 
 
 class AddressParser:
@@ -181,7 +177,7 @@ class AddressParser:
             token = Token(
                 token.kind, token.text + ".", key, token.start, token.end + 1, token.spaced
             )
-        spoken = _spoken_ordinal_word(tokens, i)
+        spoken = spoken_ordinal_word(tokens, i)
         if spoken is not None:  # «третья парковая» -> «3-я Парковая»
             token = Token(Kind.WORD, spoken, spoken, token.start, token.end, token.spaced)
         extend_run(elements, token)
@@ -234,7 +230,7 @@ class AddressParser:
             run_token = Token(Kind.WORD, text, text, token.start, tokens[after - 1].end, True)
             extend_run(elements, run_token)
             return after
-        spoken = self._spoken_ordinal(tokens, i, draft)
+        spoken = spoken_ordinal(tokens, i, draft, self._names, self._types)
         if spoken is not None:  # «третья парковая» said as «3 парковая»
             extend_run(elements, Token(Kind.WORD, spoken, spoken, token.start, token.end, True))
             return i + 1
@@ -247,32 +243,6 @@ class AddressParser:
             draft.spare_numbers.append((value, token.start, tokens[end - 1].end))
         elements.append(Sep())
         return end
-
-    def _spoken_ordinal(self, tokens: list[Token], i: int, draft: Draft) -> str | None:
-        """In a lowercase undelimited line, a small number before a street adjective is its
-        ordinal («мое 3 парковая», «улица 3 почтовое отделение»): «3-я», «3-е»."""
-        j = i + 1
-        if not draft.loose or "house" in draft.values or j >= len(tokens):
-            return None
-        word = tokens[j]
-        if (
-            word.kind is not Kind.WORD
-            or not word.text.islower()
-            or len(word.key) < 3
-            or not tokens[i].key.isdigit()
-            or not 0 < int(tokens[i].key) <= 20
-            or word.key in NUMBERED_MARKERS
-            or self._types.marker(word.key) is not None
-        ):
-            return None
-        genders = self._names.nominative_adjective_genders(word.key)
-        if not genders and not self._names.is_plain_word(word.key):
-            # a street adjective the dictionary takes for a surname («кожуховская»): by its ending
-            genders = frozenset(
-                g for g, ends in _ADJECTIVE_ENDINGS.items() if word.key.endswith(ends)
-            )
-        suffix = next((_GENDER_SUFFIX[g] for g in ("femn", "neut", "masc") if g in genders), None)
-        return None if suffix is None else f"{tokens[i].key}-{suffix}"
 
     # ------------------------------------------------------------------ names
     def _bind(self, elements: list[Element]) -> None:
@@ -475,16 +445,3 @@ def _shouting(tokens: list[Token]) -> bool:
     """A text typed in capitals: its words are recapitalised; otherwise «ВЛКСМ» stays as written."""
     letters = "".join(t.text for t in tokens if t.kind is Kind.WORD)
     return sum(c.isupper() for c in letters) > 0.6 * max(len(letters), 1)
-
-
-def _spoken_ordinal_word(tokens: list[Token], i: int) -> str | None:
-    """An ordinal said in words at the start of a street name: «вторая владимирская» -> «2-я»."""
-    token = tokens[i]
-    digit = ORDINALS.get(token.key)
-    following = tokens[i + 1] if i + 1 < len(tokens) else None
-    if digit is None or following is None or following.kind is not Kind.WORD:
-        return None
-    if following.key in NUMBERED_MARKERS or following.key in MONTHS_GENITIVE:
-        return None
-    suffix = next((s for ends, s in _NOMINATIVE_ORDINAL_ENDINGS if token.key.endswith(ends)), None)
-    return None if suffix is None else f"{digit}-{suffix}"
