@@ -89,18 +89,22 @@ async def reason_questionnaire(chat: ChatDriver) -> None:
     await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
 
 
+# a fragment of each safety question, in the order the bot asks them
+SAFETY_QUESTIONS = (
+    "Трудно дышать",
+    "боль или давление в груди",
+    "сознание",
+    "речь",
+    "судороги",
+    "кровотечение",
+)
+
+
 async def safety_all_no(chat: ChatDriver) -> None:
     """The questionnaire after the complaints, then «Нет» to every safety question."""
     await reason_questionnaire(chat)
     await chat.expect("Несколько коротких вопросов")
-    for question in (
-        "Трудно дышать",
-        "боль или давление в груди",
-        "сознание",
-        "речь",
-        "судороги",
-        "кровотечение",
-    ):
+    for question in SAFETY_QUESTIONS:
         await chat.expect(question)
         await chat.press("Нет")
 

@@ -9,7 +9,15 @@ from bots.keyboards import CancelPick
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_channel, channels_of
 from intake_core.status import CallStatus
-from tests.bots.dialogs import complaints, make_call, onboard, safety_all_no, up_to_complaints
+from tests.bots.dialogs import (
+    SAFETY_QUESTIONS,
+    answer_questions,
+    complaints,
+    make_call,
+    onboard,
+    safety_all_no,
+    up_to_complaints,
+)
 from tests.bots.harness import BotHarness
 from tests.conftest import WorkerRunner
 
@@ -133,6 +141,58 @@ async def test_bot_cancel_withdraws_only_its_request_when_the_portal_asked_too(
         kept = channels_of(session, call.id)
     assert row is not None and row.status == CallStatus.NEW.value
     assert kept == [("portal_request", "portal-77")]
+
+
+async def test_bot_grandfather_and_granddaughter_at_one_address_get_two_calls(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7020)
+    await onboard(chat)
+    await make_call(chat)  # the grandfather, Тестов П. И.
+    worker.drain()
+    await chat.expect("Вызов принят")
+    await chat.send("/link")
+    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
+    await chat.expect("Фамилия, имя и отчество")
+    await chat.send("Тестова Анна Петровна")
+    await chat.expect("Дата рождения")
+    await chat.send("12.05.2019")
+    await chat.expect("Пациент добавлен")
+    await chat.send("/call")
+    await chat.press("Тестова А. П.", await chat.expect("Кого вызываем врача?"))
+    await chat.expect("Выберите адрес")
+    await chat.press("Молодежная")  # the same saved address, the same phone
+    await chat.press("Да, верно", await chat.expect("Это верно?"))
+    await chat.press("Пропустить", await chat.expect("Код домофона?"))
+    chips = await chat.expect("Что беспокоит?")
+    await chat.press("Кашель", chips)
+    await chat.press("Готово", chips)
+    await answer_questions(
+        chat,
+        (
+            ("Где сейчас", "Дома"),
+            ("Есть ли сейчас", "Нет"),
+            ("Что беспокоит ребёнка", "Кашель, насморк"),
+        ),
+    )
+    for question in SAFETY_QUESTIONS:
+        await chat.expect(question)
+        await chat.press("Нет")
+    await chat.press("Подтвердить", await chat.expect("Проверьте вызов"))
+    await chat.expect("Заявка отправлена")
+    worker.drain()
+    accepted = await chat.expect("Вызов принят")
+    grandfather, granddaughter = _calls(bot)
+    assert f"№ {granddaughter.number}" in accepted.text
+    assert (grandfather.last_name, granddaughter.last_name) == ("Тестов", "Тестова")
+    assert granddaughter.status == CallStatus.NEW.value  # queued, not merged away
+    with bot.db.session() as session:
+        notes = session.scalars(
+            select(tables.CallHistory.reason).where(tables.CallHistory.call_id == granddaughter.id)
+        ).all()
+    assert any(
+        f"Одна семья/один адрес: открытый вызов № {grandfather.number}" in (n or "") for n in notes
+    )
 
 
 @pytest.mark.parametrize("clock_hour", [15])
