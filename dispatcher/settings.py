@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     sms_http_url: str | None = None
     sms_http_token: str = ""
     webhook_timeout: float = 10.0
+    # webhooks go over https to public addresses only; these hosts, addresses and networks
+    # (comma separated: `mis.local,10.20.0.0/16`) may be internal and plain http
+    webhook_allowed_targets: str = ""
+    webhook_allow_private: bool = False  # any loopback or private address, over https
     api_rate_limit: int = 120  # requests per client per window
     api_rate_window: int = 60  # seconds
 

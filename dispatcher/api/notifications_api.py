@@ -35,10 +35,13 @@ class QuietHoursBody(BaseModel):
     end: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["08:00"])
 
 
-def retry_dead_letter(services: Services, delivery_id: int, mo_ids: Any) -> None:
-    """«Повторить»: a dead letter back to the queue (the desk's button calls this)."""
+def retry_dead_letter(
+    services: Services, delivery_id: int, mo_ids: Any, confirmed: bool = False
+) -> None:
+    """«Повторить»: a dead letter back to the queue (the desk's button calls this); an SMS
+    that may have been delivered needs `confirmed` (else `RetryNeedsConfirmation`)."""
     machine = Deliveries.configured(services.db, services.settings)
-    machine.retry(delivery_id, datetime.now(UTC), mo_ids)
+    machine.retry(delivery_id, datetime.now(UTC), mo_ids, confirmed)
     NotifyQueue(services.redis, services.settings.notify_queue).enqueue(delivery_id)
 
 
@@ -70,9 +73,18 @@ def dead_letters(
 
 
 @router.post("/api/v1/notifications/{delivery_id}/retry")
-def retry(delivery_id: int, services: ServicesDep, principal: WriteLimited) -> dict[str, Any]:
-    """Повторить отправку неотправленного уведомления."""
-    retry_dead_letter(services, delivery_id, actor_for(services, principal).mo_ids)
+def retry(
+    delivery_id: int,
+    services: ServicesDep,
+    principal: WriteLimited,
+    confirm: Annotated[
+        bool,
+        Query(description="Повторить SMS, которое могло уже дойти (`fate_unknown`): без этого 409"),
+    ] = False,
+) -> dict[str, Any]:
+    """Повторить отправку неотправленного уведомления. SMS, прерванное на отправке, могло уже
+    дойти до пациента: его повтор требует `confirm=true`, иначе 409 с предупреждением."""
+    retry_dead_letter(services, delivery_id, actor_for(services, principal).mo_ids, confirm)
     return {"id": delivery_id, "state": "queued", "state_label": "В очереди"}
 
 
@@ -92,9 +104,13 @@ def set_preference(
 def set_quiet_hours(
     mo_code: str, body: QuietHoursBody, services: ServicesDep, principal: AdminLimited
 ) -> dict[str, Any]:
-    """Тихие часы МО (местное время): несрочные SMS ждут их окончания."""
+    """Тихие часы МО (местное время): несрочные SMS ждут их окончания; уже отложенные SMS
+    получают время отправки по новым часам (`rescheduled` — сколько)."""
     if principal.mo_codes and mo_code not in principal.mo_codes:
         raise NotFound(f"Медицинская организация {mo_code} не найдена")
     with services.db.session() as session:
-        preferences.set_quiet_hours(session, mo_code, body.start, body.end)
-    return {"mo_code": mo_code, "start": body.start, "end": body.end}
+        held = preferences.set_quiet_hours(
+            session, mo_code, body.start, body.end, datetime.now(UTC)
+        )
+    # SMS the new hours release now go with the next sweep of the notify process
+    return {"mo_code": mo_code, "start": body.start, "end": body.end, "rescheduled": held}

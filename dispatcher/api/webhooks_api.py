@@ -1,4 +1,5 @@
-"""Webhook subscriptions of client systems: create (the secret shown once), list, delete."""
+"""Webhook subscriptions of client systems: create (the secret shown once), list, delete
+(switched off; the deliveries stay)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.ratelimit import RESPONSES, limited
-from dispatcher.notify import webhooks
+from dispatcher.notify import targets, webhooks
 from dispatcher.services.accounts import Principal
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=RESPONSES)
@@ -18,7 +19,11 @@ WebhooksScope = Annotated[Principal, Depends(limited("webhooks"))]
 
 
 class SubscriptionBody(BaseModel):
-    url: str = Field(..., max_length=500, description="Куда отправлять уведомления (POST JSON)")
+    url: str = Field(
+        ...,
+        max_length=500,
+        description="Куда отправлять уведомления (POST JSON): https:// на общедоступный адрес",
+    )
     statuses: list[str] = Field(
         default_factory=list, description="Только эти статусы; пусто — все", max_length=10
     )
@@ -39,7 +44,13 @@ def create(body: SubscriptionBody, services: ServicesDep, principal: WebhooksSco
     owner = _owner(principal, body.client_id) or principal.client_id
     with services.db.session() as session:
         subscription, secret = webhooks.subscribe(
-            session, owner, body.url, body.statuses, body.own_calls_only, datetime.now(UTC)
+            session,
+            owner,
+            body.url,
+            body.statuses,
+            body.own_calls_only,
+            datetime.now(UTC),
+            targets.from_settings(services.settings),
         )
     return subscription.as_json() | {"secret": secret}
 
@@ -48,7 +59,7 @@ def create(body: SubscriptionBody, services: ServicesDep, principal: WebhooksSco
 def list_all(
     services: ServicesDep, principal: WebhooksScope, client_id: int | None = None
 ) -> dict[str, Any]:
-    """Подписки клиента."""
+    """Подписки клиента, удалённые тоже (`active: false`): их доставки остаются в журнале."""
     with services.db.session() as session:
         items = webhooks.subscriptions(session, _owner(principal, client_id))
     return {"items": [s.as_json() for s in items]}
@@ -56,6 +67,6 @@ def list_all(
 
 @router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete(subscription_id: int, services: ServicesDep, principal: WebhooksScope) -> None:
-    """Удалить подписку."""
+    """Удалить подписку: больше ничего не отправляется, история доставок сохраняется."""
     with services.db.session() as session:
-        webhooks.unsubscribe(session, subscription_id, _owner(principal, None))
+        webhooks.unsubscribe(session, subscription_id, _owner(principal, None), datetime.now(UTC))

@@ -23,10 +23,12 @@ from dispatcher.desk.templating import DEFAULT_ZONE, render
 from dispatcher.notify import deliveries
 from dispatcher.notify.deliveries import (
     GIVEN_UP,
+    RETRY_STATE,
     Channel,
     DeadLetterFilter,
     DeliveryState,
     DeliveryView,
+    RetryNeedsConfirmation,
 )
 from dispatcher.storage.notify_tables import NotifyDelivery
 from intake_core.errors import IllegalTransition, NotFound
@@ -53,6 +55,7 @@ NOTICES = {
     "retried": "Уведомление поставлено в очередь на повторную отправку",
 }
 RETRY_REFUSED = "Это уведомление уже отправляется повторно"
+RETRY_IMPOSSIBLE = "Повторить нельзя"
 RETRY_HINT = "Повторить можно только неотправленное уведомление; обновите список."
 LETTER_NOT_FOUND = "Уведомление не найдено"
 LIST = "/desk/notifications/dead"
@@ -77,6 +80,7 @@ class Letter:
     sent_at: datetime | None
     delivered_at: datetime | None
     updated_at: datetime | None
+    fate_unknown: bool = False  # interrupted mid-send: «Повторить» asks first
 
     @property
     def can_retry(self) -> bool:
@@ -124,6 +128,7 @@ def letters(session: Session, views: list[DeliveryView]) -> list[Letter]:
                 sent_at=view.sent_at,
                 delivered_at=view.delivered_at,
                 updated_at=view.updated_at,
+                fate_unknown=view.fate_unknown,
             )
         )
     return result
@@ -215,11 +220,28 @@ def retry(
     delivery_id: int,
     user: OperatorDep,
     back: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """«Повторить»: back to the queue through the same service as the API's retry."""
+    """«Повторить»: back to the queue through the same service as the API's retry; an SMS
+    that may already have reached the patient asks the operator to confirm first."""
     services = _services(request)
+    confirmed = confirm == "1"
     try:
-        retry_dead_letter(services, delivery_id, {user.mo_id})
+        retry_dead_letter(services, delivery_id, {user.mo_id}, confirmed)
+    except RetryNeedsConfirmation as exc:
+        with services.db.session() as session:
+            row = session.get(NotifyDelivery, delivery_id)
+            if row is None:  # gone between the two reads: nothing to confirm
+                return RedirectResponse(_back(back), status.HTTP_303_SEE_OTHER)
+            (letter,) = letters(session, deliveries.views(session, [row]))
+        return render(
+            request,
+            "retry_confirm.html",
+            user=user,
+            warning=exc.message,
+            letter=letter,
+            back=_back(back),
+        )
     except NotFound:
         log.warning(
             "desk: user %s refused delivery %s (not of MO %s)", user.id, delivery_id, user.mo_id
@@ -227,18 +249,21 @@ def retry(
         return render(
             request, "error.html", status_code=404, user=user, title=LETTER_NOT_FOUND, message=""
         )
-    except IllegalTransition:
+    except IllegalTransition as exc:
         return render(
             request,
             "error.html",
             status_code=status.HTTP_409_CONFLICT,
             user=user,
-            title=RETRY_REFUSED,
-            message=RETRY_HINT,
+            title=RETRY_REFUSED if exc.message == RETRY_STATE else RETRY_IMPOSSIBLE,
+            message=RETRY_HINT if exc.message == RETRY_STATE else exc.message,
             back_url=LIST,
             back_label="К списку неотправленных",
         )
-    log.info("desk: user %s re-queued delivery %s", user.id, delivery_id)
+    if confirmed:
+        log.info("desk: user %s re-queued delivery %s despite the warning", user.id, delivery_id)
+    else:
+        log.info("desk: user %s re-queued delivery %s", user.id, delivery_id)
     target = _back(back)
     # the list says so; the card's row itself now reads «В очереди»
     target = f"{LIST}?done=retried" if target == LIST else f"{target}#deliveries"

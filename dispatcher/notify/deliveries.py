@@ -13,12 +13,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatcher.notify import preferences
-from dispatcher.notify.templates import DELIVERY_STATE_LABELS, INTERRUPTED
+from dispatcher.notify.templates import (
+    DELIVERY_STATE_LABELS,
+    INTERRUPTED,
+    RETRY_UNCERTAIN,
+    UNSUBSCRIBED,
+)
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.notify_tables import NotifyDelivery, NotifySmsPart, NotifySubscription
-from intake_core.errors import IllegalTransition, NotFound
+from intake_core.errors import Conflict, IllegalTransition, NotFound
 from intake_core.phones import mask_phone
 
 
@@ -54,6 +59,27 @@ FINAL = frozenset(
 )
 RECEIPT_OK = "DELIVRD"
 RECEIPT_FINAL_BAD = frozenset({"UNDELIV", "REJECTD", "EXPIRED", "DELETED", "UNKNOWN"})
+
+
+RETRY_STATE = "Повторить можно только неотправленное уведомление"
+
+
+class RetryNeedsConfirmation(Conflict):
+    """«Повторить» of an SMS that may have reached the patient: a person must confirm it."""
+
+    code = "retry_needs_confirmation"
+
+    def __init__(self) -> None:
+        super().__init__(RETRY_UNCERTAIN)
+
+
+def fate_unknown(channel: str, state: str, last_error: str | None) -> bool:
+    """An SMS given up on mid-send: the SMS center may have it, so it may have been delivered."""
+    return (
+        channel == Channel.SMS.value
+        and state == DeliveryState.DEAD.value
+        and last_error == INTERRUPTED
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +227,12 @@ class Deliveries:
                     self._set(row, DeliveryState.DEAD, now, INTERRUPTED)
                     return None
                 # a webhook goes again under the same idempotency key; the receiver dedupes
+            subscription = None
+            if row.channel == Channel.WEBHOOK.value:
+                subscription = session.get(NotifySubscription, row.subscription_id or 0)
+                if subscription is None or not subscription.active:
+                    self._set(row, DeliveryState.SKIPPED, now, UNSUBSCRIBED)
+                    return None
             quiet_until = self._quiet_until(session, row, now)
             if quiet_until is not None:
                 self._set(row, DeliveryState.DEFERRED, now)
@@ -209,11 +241,7 @@ class Deliveries:
             row.attempts += 1
             self._set(row, DeliveryState.SENDING, now)
             row.due_at = now + self.lease
-            webhook = None
-            if row.channel == Channel.WEBHOOK.value:
-                subscription = session.get(NotifySubscription, row.subscription_id or 0)
-                if subscription is not None and subscription.active:
-                    webhook = (subscription.url, subscription.secret)
+            webhook = (subscription.url, subscription.secret) if subscription else None
             return Claim(
                 row.id,
                 row.event_id,
@@ -277,14 +305,27 @@ class Deliveries:
                 self._set(row, DeliveryState.UNDELIVERED, now, f"Оператор: {stat}")
             return row.state
 
-    def retry(self, delivery_id: int, now: datetime, mo_ids: Collection[int] | None) -> int:
-        """«Повторить» a dead letter: back to the queue with a fresh count of attempts."""
+    def retry(
+        self,
+        delivery_id: int,
+        now: datetime,
+        mo_ids: Collection[int] | None,
+        confirmed: bool = False,
+    ) -> int:
+        """«Повторить» a dead letter: back to the queue with a fresh count of attempts. An SMS
+        whose fate is unknown goes again only when a person `confirmed` the warning."""
         with self.db.session() as session:
             row = self._row(session, delivery_id)
             if mo_ids is not None and row.mo_id not in mo_ids:
                 raise NotFound("Уведомление не найдено")
             if row.state not in {DeliveryState.DEAD.value, DeliveryState.UNDELIVERED.value}:
-                raise IllegalTransition("Повторить можно только неотправленное уведомление")
+                raise IllegalTransition(RETRY_STATE)
+            if row.channel == Channel.WEBHOOK.value:
+                subscription = session.get(NotifySubscription, row.subscription_id or 0)
+                if subscription is None or not subscription.active:
+                    raise IllegalTransition("Подписка удалена: повторять некуда")
+            if fate_unknown(row.channel, row.state, row.last_error) and not confirmed:
+                raise RetryNeedsConfirmation()
             row.attempts = 0
             self._set(row, DeliveryState.QUEUED, now)
             row.due_at = now
@@ -352,6 +393,11 @@ class DeliveryView:
     parts: list[dict[str, str]]
     updated_at: datetime | None = None
 
+    @property
+    def fate_unknown(self) -> bool:
+        """Interrupted mid-send: may have reached the patient; «Повторить» asks first."""
+        return fate_unknown(self.channel, self.state, self.last_error)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -369,10 +415,11 @@ class DeliveryView:
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
             "parts": self.parts,
+            "fate_unknown": self.fate_unknown,
         }
 
 
-def _views(session: Session, rows: Sequence[NotifyDelivery]) -> list[DeliveryView]:
+def views(session: Session, rows: Sequence[NotifyDelivery]) -> list[DeliveryView]:
     ids = [r.id for r in rows]
     parts: dict[int, list[dict[str, str]]] = {}
     for part in session.scalars(
@@ -429,7 +476,7 @@ def for_call(session: Session, call_id: int) -> list[DeliveryView]:
     rows = session.scalars(
         select(NotifyDelivery).where(NotifyDelivery.call_id == call_id).order_by(NotifyDelivery.id)
     ).all()
-    return _views(session, rows)
+    return views(session, rows)
 
 
 GIVEN_UP = (DeliveryState.DEAD.value, DeliveryState.UNDELIVERED.value)
@@ -471,7 +518,7 @@ def dead_letters(
     """The dead-letter list of the desk: messages given up on, newest first, for «повторить»."""
     query = _given_up(mo_ids, where)
     rows = session.scalars(query.order_by(NotifyDelivery.updated_at.desc()).limit(limit)).all()
-    return _views(session, rows)
+    return views(session, rows)
 
 
 def dead_letter_count(session: Session, mo_ids: Collection[int] | None) -> int:

@@ -11,6 +11,7 @@ from datetime import datetime
 import redis
 from rq import Queue
 
+from dispatcher.notify import targets
 from dispatcher.notify.deliveries import Channel, Claim, Deliveries, utcnow
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.sms import SmsGateway
@@ -71,7 +72,8 @@ class NotifyContext:
         clock: Callable[[], datetime] = utcnow,
     ) -> NotifyContext:
         deliveries = Deliveries.configured(db, settings)
-        return cls(settings, db, deliveries, sms, WebhookSender(settings.webhook_timeout), clock)
+        sender = WebhookSender(settings.webhook_timeout, targets.from_settings(settings))
+        return cls(settings, db, deliveries, sms, sender, clock)
 
 
 _context: NotifyContext | None = None

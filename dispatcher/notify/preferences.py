@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
-from dispatcher.storage.notify_tables import NotifyMoSetting, NotifyPreference
+from dispatcher.storage.notify_tables import NotifyDelivery, NotifyMoSetting, NotifyPreference
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.phones import InvalidPhone, normalize_phone, phone_field_error
+
+HELD = "deferred"  # DeliveryState.DEFERRED: an SMS waiting for the end of quiet hours
 
 
 def sms_wanted(session: Session, phone: str) -> bool:
@@ -81,7 +83,11 @@ def quiet_hours(session: Session, mo_id: int, default_start: str, default_end: s
     return QuietHours(_hhmm(start, "quiet_start"), _hhmm(end, "quiet_end"), zone)
 
 
-def set_quiet_hours(session: Session, mo_code: str, start: str, end: str) -> None:
+def set_quiet_hours(
+    session: Session, mo_code: str, start: str, end: str, now: datetime | None = None
+) -> int:
+    """Store the MO's quiet hours; SMS held by the old ones get the release time of the new
+    ones (at once when `now` is no longer quiet). Returns how many were rescheduled."""
     _hhmm(start, "quiet_start")
     _hhmm(end, "quiet_end")
     mo = session.scalar(
@@ -95,3 +101,28 @@ def set_quiet_hours(session: Session, mo_code: str, start: str, end: str) -> Non
         session.add(setting)
     setting.quiet_start = start
     setting.quiet_end = end
+    session.flush()
+    return reschedule_held(session, mo.id, now or datetime.now(UTC))
+
+
+def reschedule_held(session: Session, mo_id: int, now: datetime) -> int:
+    """Recompute when the MO's SMS held for quiet hours go, by the hours stored now."""
+    held = list(
+        session.scalars(
+            select(NotifyDelivery)
+            .where(NotifyDelivery.mo_id == mo_id, NotifyDelivery.state == HELD)
+            .with_for_update()
+        )
+    )
+    if not held:
+        return 0
+    setting = session.get(NotifyMoSetting, mo_id)
+    if setting is None:
+        return 0
+    hours = quiet_hours(session, mo_id, setting.quiet_start, setting.quiet_end)
+    until = hours.until(now)
+    release = until.astimezone(UTC) if until is not None else now
+    for row in held:
+        row.due_at = release
+        row.updated_at = now
+    return len(held)

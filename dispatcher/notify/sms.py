@@ -16,7 +16,8 @@ import httpx
 
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.smpp.pdu import TRANSIENT, Receipt, ShortMessage, segment
-from dispatcher.notify.smpp.session import SmppError, SmppSession
+from dispatcher.notify.smpp.session import SmppError, SmppSession, Unanswered
+from dispatcher.notify.templates import INTERRUPTED
 from dispatcher.settings import Settings
 from intake_core.phones import mask_phone
 
@@ -110,7 +111,16 @@ class SmppGateway:
             return future.result(self.timeout * 2)
         except SmppError as exc:
             raise SendFailed(str(exc), permanent=exc.status not in TRANSIENT) from exc
-        except (OSError, ConnectionError, FutureTimeout, TimeoutError) as exc:
+        except Unanswered as exc:
+            # a submit_sm left and got no answer: the SMS may be on its way; never again
+            # by itself, a person decides (the dead letter's «Повторить» warns)
+            raise SendFailed(INTERRUPTED, permanent=True) from exc
+        except FutureTimeout as exc:
+            if not future.done():  # our wait ran out while a part was on its way
+                future.cancel()
+                raise SendFailed(INTERRUPTED, permanent=True) from exc
+            raise SendFailed(f"SMS-центр недоступен: {type(exc).__name__}") from exc
+        except (OSError, ConnectionError) as exc:
             raise SendFailed(f"SMS-центр недоступен: {type(exc).__name__}") from exc
 
     def close(self) -> None:
@@ -161,6 +171,11 @@ class HttpSmsGateway:
             response = self.client.post(
                 self.url, json={"to": phone, "text": text, "reference": str(reference)}
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise SendFailed(f"SMS-шлюз недоступен: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:
+            # the request left and no answer came: the provider may be sending it already
+            raise SendFailed(INTERRUPTED, permanent=True) from exc
         except httpx.HTTPError as exc:
             raise SendFailed(f"SMS-шлюз недоступен: {type(exc).__name__}") from exc
         if response.status_code >= 500 or response.status_code == 429:

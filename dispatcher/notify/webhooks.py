@@ -11,17 +11,21 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dispatcher.notify.deliveries import DeliveryState
 from dispatcher.notify.errors import SendFailed
-from dispatcher.storage.notify_tables import NotifySubscription
+from dispatcher.notify.targets import TargetPolicy, TargetRefused
+from dispatcher.notify.templates import UNSUBSCRIBED
+from dispatcher.storage.notify_tables import NotifyDelivery, NotifySubscription
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.status import CallStatus
 
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY.value, DeliveryState.DEFERRED.value)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -80,11 +84,15 @@ def subscribe(
     statuses: list[str],
     own_calls_only: bool,
     now: datetime,
+    policy: TargetPolicy,
 ) -> tuple[Subscription, str]:
-    """Create a subscription; the signing secret is returned once."""
+    """Create a subscription; the signing secret is returned once. The URL must be https to
+    a public address unless the operator's `policy` allows it (checked again at delivery)."""
     errors = []
-    if not url.startswith(("https://", "http://")):
-        errors.append(FieldError("url", "Адрес должен начинаться с https://", "invalid_url"))
+    try:
+        policy.check_url(url)
+    except TargetRefused as exc:
+        errors.append(FieldError("url", exc.message, "invalid_url"))
     known = {s.value for s in CallStatus}
     if any(s not in known for s in statuses):
         errors.append(
@@ -114,20 +122,51 @@ def subscriptions(session: Session, client_id: int | None) -> list[Subscription]
     return [_view(r) for r in session.scalars(query)]
 
 
-def unsubscribe(session: Session, subscription_id: int, client_id: int | None) -> None:
+def unsubscribe(
+    session: Session, subscription_id: int, client_id: int | None, now: datetime
+) -> None:
+    """Switch a subscription off for good: nothing more is sent to it, and what was sent (its
+    deliveries and dead letters) stays for the record; messages still waiting are skipped."""
     row = session.get(NotifySubscription, subscription_id)
-    if row is None or (client_id is not None and row.client_id != client_id):
+    if row is None or not row.active or (client_id is not None and row.client_id != client_id):
         raise NotFound("Подписка не найдена")
-    session.delete(row)
+    row.active = False
+    session.execute(
+        update(NotifyDelivery)
+        .where(
+            NotifyDelivery.subscription_id == row.id,
+            NotifyDelivery.state.in_(WAITING),
+        )
+        .values(state=DeliveryState.SKIPPED.value, last_error=UNSUBSCRIBED, updated_at=now)
+    )
 
 
 class WebhookSender:
-    """Posts a delivery's JSON body, signed, with its idempotency key."""
+    """Posts a delivery's JSON body, signed, with its idempotency key, to the address its
+    host resolves to right now, once that address is checked against the operator's policy."""
 
-    def __init__(self, timeout: float) -> None:
-        self.client = httpx.Client(timeout=timeout)
+    def __init__(self, timeout: float, policy: TargetPolicy | None = None) -> None:
+        self.policy = policy or TargetPolicy()
+        # no proxies from the environment: the post goes to the checked address itself
+        self.client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False)
+
+    def _pinned(self, url: str) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+        """The URL with the checked address for its host, the Host header and the TLS name."""
+        try:
+            parsed, address = self.policy.resolve(url)
+        except TargetRefused as exc:
+            raise SendFailed(f"Отправка запрещена: {exc.message}", permanent=True) from exc
+        except (OSError, UnicodeError) as exc:  # socket.gaierror too: DNS may come back
+            raise SendFailed(f"Имя подписчика не найдено (DNS): {type(exc).__name__}") from exc
+        host = parsed.host
+        if address == host.strip("[]"):
+            return parsed, {}, {}
+        netloc = parsed.netloc.decode("ascii")
+        extensions = {"sni_hostname": host} if parsed.scheme == "https" else {}
+        return parsed.copy_with(host=address), {"Host": netloc}, extensions
 
     def send(self, url: str, secret: str, body: str, idempotency_key: str) -> int:
+        target, host_header, extensions = self._pinned(url)
         payload = body.encode()
         timestamp = str(int(time.time()))
         headers = {
@@ -136,9 +175,11 @@ class WebhookSender:
             SIGNATURE_HEADER: sign(secret, timestamp, payload),
             IDEMPOTENCY_HEADER: idempotency_key,
             "User-Agent": "home-visit-dispatcher/1",
-        }
+        } | host_header
         try:
-            response = self.client.post(url, content=payload, headers=headers)
+            response = self.client.post(
+                target, content=payload, headers=headers, extensions=extensions
+            )
         except httpx.HTTPError as exc:
             raise SendFailed(f"Подписчик недоступен: {type(exc).__name__}") from exc
         if response.status_code >= 500 or response.status_code in (408, 429):

@@ -17,7 +17,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.desk.conftest import VIEWPORT, LiveServer, login, make_user, screenshot
 from tests.desk.test_smp_journal_pages import MOSCOW, smp_call
-from tests.notify.conftest import Pipeline, make_call, subscribe
+from tests.notify.conftest import LOOPBACK_ALLOWED, Pipeline, make_call, subscribe
 from tests.notify.receiver import Receiver
 from tests.notify.smsc import Smsc
 
@@ -32,6 +32,7 @@ def settings(settings: Settings) -> Settings:
             "notify_max_attempts": 3,
             "notify_quiet_start": "00:00",
             "notify_quiet_end": "00:00",
+            "webhook_allowed_targets": LOOPBACK_ALLOWED,  # the receiver: http on loopback
         }
     )
 

@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from sqlalchemy import delete, select
 
 from dispatcher.api.app import create_app
-from dispatcher.notify import jobs, webhooks
+from dispatcher.notify import jobs, targets, webhooks
 from dispatcher.notify.events import EventConsumer
 from dispatcher.notify.sms import SmppGateway
 from dispatcher.services import accounts
@@ -37,6 +37,14 @@ PHONE = "+79161234567"
 COMPLAINT = "Температура 38,5, сильный кашель, боль в горле"
 # A Wednesday morning in Moscow: the demo doctors work, no quiet hours hold the SMS.
 WORKDAY = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
+# the receivers here listen on loopback over http: the tests allow it as an operator would
+LOOPBACK_ALLOWED = "127.0.0.1"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The suite's settings with the local receivers allowed as webhook targets."""
+    return settings.model_copy(update={"webhook_allowed_targets": LOOPBACK_ALLOWED})
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +145,9 @@ def make_call(
         return row.id
 
 
-def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int, str]:
+def subscribe(
+    db: Database, url: str, own_calls_only: bool = False, allowed: str = LOOPBACK_ALLOWED
+) -> tuple[int, str]:
     """A client system with the `webhooks` scope and its subscription; returns (id, secret)."""
     with db.session() as session:
         token = accounts.create_token(session, "МИС", ["webhooks"], [DEMO_MO])
@@ -146,7 +156,13 @@ def subscribe(db: Database, url: str, own_calls_only: bool = False) -> tuple[int
         client = session.scalar(query)
         assert client is not None
         subscription, secret = webhooks.subscribe(
-            session, client.id, url, [], own_calls_only, datetime.now(UTC)
+            session,
+            client.id,
+            url,
+            [],
+            own_calls_only,
+            datetime.now(UTC),
+            targets.TargetPolicy.parse(allowed),
         )
         return subscription.id, secret
 

@@ -30,6 +30,7 @@ class Receiver:
     seen: threading.Event = field(default_factory=threading.Event)
     stall_after: int | None = None  # answer this many requests, then hold the next one
     stalled: threading.Event = field(default_factory=threading.Event)  # it is being held
+    hosts: list[str] = field(default_factory=list)  # the Host header of each request
 
     def __post_init__(self) -> None:
         self.hold.set()
@@ -56,6 +57,7 @@ class Receiver:
     def handle(self, headers: dict[str, str], body: bytes) -> int:
         with self._lock:
             self.requests += 1
+            self.hosts.append(headers.get("Host", ""))
             self.seen.set()
             if self.stall_after is not None and self.requests > self.stall_after:
                 self.stall_after = None

@@ -75,3 +75,41 @@ def test_quiet_hours_not_applied_outside_the_window(
     pipeline.run()
     assert len(smsc.texts()) == 1
     assert pipeline.deliveries(channel="sms")[0].state != DeliveryState.DEFERRED.value
+
+
+def test_quiet_hours_changed_reschedule_the_held_sms(
+    pipeline: Pipeline, db: Database, smsc: Smsc
+) -> None:
+    _mo_in_yekaterinburg(db, "22:00", "08:00")
+    pipeline.clock.now = _local(10, 23, 30)
+    make_call(db)
+    make_call(db, phone=URGENT_PHONE, kind="routine")
+    pipeline.run()
+    held = pipeline.deliveries(channel="sms", state=DeliveryState.DEFERRED.value)
+    assert len(held) == 2 and {d.due_at for d in held} == {_local(11, 8, 0)}
+
+    # the MO ends its quiet hours earlier: the held SMS go at the new end, not at 08:00
+    with db.session() as session:
+        moved = preferences.set_quiet_hours(session, DEMO_MO, "22:00", "06:00", _local(10, 23, 40))
+    assert moved == 2
+    assert {d.due_at for d in pipeline.deliveries(channel="sms")} == {_local(11, 6, 0)}
+    pipeline.clock.now = _local(11, 6, 0)
+    pipeline.run()
+    assert len(smsc.texts()) == 2
+
+
+def test_quiet_hours_switched_off_release_the_held_sms_at_once(
+    pipeline: Pipeline, db: Database, smsc: Smsc
+) -> None:
+    _mo_in_yekaterinburg(db, "21:00", "09:00")
+    pipeline.clock.now = _local(10, 23, 30)
+    make_call(db)
+    pipeline.run()
+    assert smsc.texts() == []
+    with db.session() as session:
+        preferences.set_quiet_hours(session, DEMO_MO, "00:00", "00:00", _local(10, 23, 45))
+    pipeline.clock.now = _local(10, 23, 45)
+    pipeline.run()
+    assert len(smsc.texts()) == 1
+    (sent,) = pipeline.deliveries(channel="sms")
+    assert sent.sent_at == _local(10, 23, 45)

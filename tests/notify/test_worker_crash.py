@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,7 +17,12 @@ from typing import IO
 import pytest
 import redis
 
-from dispatcher.notify.deliveries import FINAL, DeliveryState, dead_letters
+from dispatcher.notify.deliveries import (
+    FINAL,
+    DeliveryState,
+    RetryNeedsConfirmation,
+    dead_letters,
+)
 from dispatcher.notify.templates import INTERRUPTED
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import PROJECT_ROOT, Settings
@@ -71,6 +77,7 @@ def _env(settings: Settings, smsc: Smsc, var_dir: Path) -> dict[str, str]:
         "NOTIFY_CLAIM_IDLE": "1",
         "NOTIFY_QUIET_START": "00:00",
         "NOTIFY_QUIET_END": "00:00",
+        "WEBHOOK_ALLOWED_TARGETS": settings.webhook_allowed_targets,
         "SMS_GATEWAY": "smpp",
         "SMPP_HOST": "127.0.0.1",
         "SMPP_PORT": str(smsc.port),
@@ -152,6 +159,10 @@ def test_worker_killed_mid_send_loses_nothing_and_never_sends_an_sms_twice(
         with db.session() as session:
             (letter,) = dead_letters(session, None)
         assert (letter.id, letter.last_error) == (sending.id, INTERRUPTED)
+        # «Повторить» does not send it a second time without a person's confirmation
+        assert letter.fate_unknown
+        with pytest.raises(RetryNeedsConfirmation):
+            pipeline.context.deliveries.retry(sending.id, pipeline.clock(), None)
         assert receiver.duplicates == 0
     else:
         # the webhook went again under the same key and the subscriber took it once
@@ -180,3 +191,19 @@ def test_consumer_takes_over_events_a_dead_consumer_never_acknowledged(
     pipeline.run()
     assert len(smsc.texts()) == 1
     assert redis_client.xpending(settings.events_stream, settings.notify_group)["pending"] == 0
+
+
+def test_idle_notifier_logs_no_redis_timeouts(
+    notify_settings: Settings, smsc: Smsc, processes: tuple[list[NotifyProcess], Path]
+) -> None:
+    """A blocking read that times out with nothing to do is normal: not a warning."""
+    started, log_path = processes
+    env = _env(notify_settings, smsc, log_path.parent)
+    with log_path.open("ab") as log:
+        started.append(NotifyProcess(env, log))
+        assert wait_for(lambda: "notify ready" in log_path.read_text(), timeout=30)
+        time.sleep(14)  # idle: longer than the Redis socket timeout, twice over
+        assert started[0].stop() == 0
+    text = log_path.read_text()
+    noisy = [line for line in text.splitlines() if " WARNING " in line or " ERROR " in line]
+    assert noisy == [] and "Timeout" not in text, text

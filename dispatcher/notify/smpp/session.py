@@ -34,6 +34,10 @@ class SmppError(Exception):
         self.status = status
 
 
+class Unanswered(ConnectionError):
+    """A request was sent and no answer came (timeout, connection lost): its effect is unknown."""
+
+
 async def read_pdu(reader: asyncio.StreamReader) -> Pdu:
     """One PDU from the stream: its length first, then the rest."""
     head = await reader.readexactly(4)
@@ -129,7 +133,13 @@ class SmppSession:
         self._pending[sequence] = future
         try:
             await self._send(Pdu(command, 0, sequence, body))
-            response = await asyncio.wait_for(future, self.timeout)
+            try:
+                response = await asyncio.wait_for(future, self.timeout)
+            except (TimeoutError, OSError) as exc:
+                if command is not Command.SUBMIT_SM:
+                    raise
+                # the SMS left: the SMS center may have taken it without answering
+                raise Unanswered(f"no answer to submit_sm: {type(exc).__name__}") from exc
         finally:
             self._pending.pop(sequence, None)
         if response.command == Command.GENERIC_NACK or response.status != Status.OK:
