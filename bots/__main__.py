@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run, settle_heap
+from bots.context import BotContext
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.outages import Outage, is_database_outage
 from dispatcher.redis_server import connect
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
@@ -26,7 +28,17 @@ def main() -> int:
         log.error("REDIS_URL is not set; `make run` starts an embedded Redis")
         return 2
     db = Database(settings.database_url, settings.sql_echo)
-    ctx = build_context(settings, bot_settings, db, connect(settings.redis_url), NlpAnalyzer())
+    analyzer = NlpAnalyzer()
+    client = connect(settings.redis_url)
+    built: list[BotContext] = []
+
+    def build() -> None:
+        if not built:
+            built.append(build_context(settings, bot_settings, db, client, analyzer))
+
+    # started while PostgreSQL is down: wait for it rather than exit
+    Outage("PostgreSQL (bot start)", log).wait_until(build, is_database_outage)
+    ctx = built[0]
     bot = build_bot(bot_settings)
     runner = BotRunner(bot, build_dispatcher(ctx, settings.redis_url), ctx, settings.redis_url)
     settle_heap()

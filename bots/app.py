@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import signal
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
+from sqlalchemy import text
 
 from bots import errors
 from bots.accounts import Accounts
@@ -46,6 +48,7 @@ from bots.sender import HeldResponseTypes, RetryMiddleware
 from bots.settings import BotSettings
 from bots.submission import Submission, ensure_client
 from bots.throttling import Throttling
+from dispatcher.outages import Outage, until_up
 from dispatcher.queue import IntakeQueue
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
@@ -172,9 +175,21 @@ def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
         data_ttl=ttl,
     )
     dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
+    dp.update.outer_middleware(
+        errors.OutageEnd(
+            database_up=lambda: asyncio.to_thread(database_up, ctx.reads.db),
+            redis_up=storage.redis.ping,
+        )
+    )
     dp.update.outer_middleware(DialogStateMiddleware(storage))
     setup(dp, ctx)
     return dp
+
+
+def database_up(db: Database) -> None:
+    """A round trip to the database; raises while it is unreachable."""
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 class BotRunner:
@@ -198,14 +213,21 @@ class BotRunner:
 
     async def run(self, handle_signals: bool = True) -> None:
         await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
-        await self.ctx.addresses.served()  # catalogs and address parsers before the first user
+        # catalogs and address parsers before the first user (the database may be down yet)
+        await until_up(Outage("PostgreSQL (bot start)", log), self.ctx.addresses.served)
         notifier = asyncio.create_task(self.notifier.run(self.stop))
         try:
             if self.ctx.bot_settings.bot_mode == "webhook":
                 from bots.webhook import UpdateFeed
 
+                if handle_signals:  # stop as polling does: finish the updates at hand, exit 0
+                    loop = asyncio.get_running_loop()
+                    for signum in (signal.SIGTERM, signal.SIGINT):
+                        loop.add_signal_handler(signum, self.stop.set)
+
                 feed = UpdateFeed(self.bot, self.dp, self.redis, self.ctx.bot_settings)
-                await feed.prepare()  # the first pushed update already has a group to wait in
+                # the first pushed update already has a group to wait in
+                await until_up(Outage("Redis (bot start)", log), feed.prepare)
                 await self.bot.set_webhook(
                     str(self.ctx.bot_settings.bot_webhook_url),
                     secret_token=self.ctx.bot_settings.bot_webhook_secret,

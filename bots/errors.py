@@ -4,16 +4,38 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from aiogram import Bot, Router
+from aiogram import BaseMiddleware, Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, TelegramObject
 
 from bots import texts
 from bots.context import BotContext
+from dispatcher.outages import Outage, is_database_outage, is_redis_outage
 from intake_core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# Said instead of silence while PostgreSQL or Redis is down: the bot itself keeps running.
+UNAVAILABLE = (
+    "Сервис временно недоступен, попробуйте через минуту. "
+    "Если срочно нужна помощь — звоните 103 или 112."
+)
+
+# One log line when an outage starts and one when it ends, whatever the number of updates.
+DATABASE = Outage("PostgreSQL (bot updates)", log)
+REDIS = Outage("Redis (bot updates)", log)
+
+
+def outage_of(error: BaseException) -> Outage | None:
+    """The dependency an update failed on, when it failed because that one is down."""
+    if is_database_outage(error):
+        return DATABASE
+    if is_redis_outage(error):
+        return REDIS
+    return None
 
 
 def scrubbed(error: BaseException) -> str:
@@ -40,8 +62,12 @@ async def on_error(event: ErrorEvent, bot: Bot, ctx: BotContext) -> bool:
         if chat_id is not None:
             await ctx.deactivate(chat_id)
         return True
+    outage = outage_of(error)
     if isinstance(error, DomainError):
         text = error.message
+    elif outage is not None:
+        outage.failed(error)
+        text = UNAVAILABLE
     else:
         log.error("update %s failed: %s", event.update.update_id, scrubbed(error))
         text = texts.INTERNAL_ERROR
@@ -49,8 +75,39 @@ async def on_error(event: ErrorEvent, bot: Bot, ctx: BotContext) -> bool:
         try:
             await bot.send_message(chat_id, text)
         except TelegramForbiddenError:
-            await ctx.deactivate(chat_id)
+            if outage is None:  # marking the chat inactive needs the database
+                await ctx.deactivate(chat_id)
     return True
+
+
+class OutageEnd(BaseMiddleware):
+    """After an update went through during an outage, checks the dependency that was down and
+    notes its recovery (logged once); an update that never needed it proves nothing."""
+
+    def __init__(
+        self,
+        database_up: Callable[[], Awaitable[object]],
+        redis_up: Callable[[], Awaitable[object]],
+    ) -> None:
+        self.checks = ((DATABASE, database_up), (REDIS, redis_up))
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        result = await handler(event, data)
+        for outage, check in self.checks:
+            if outage.active:
+                try:
+                    await check()
+                except Exception as exc:
+                    if outage_of(exc) is not outage:
+                        raise
+                else:
+                    outage.ok()
+        return result
 
 
 def router() -> Router:

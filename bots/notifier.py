@@ -19,6 +19,7 @@ from redis.exceptions import RedisError, ResponseError
 from bots.errors import scrubbed
 from bots.notices import Notices
 from bots.sender import Delivery, deliver
+from dispatcher.outages import Outage, is_database_outage, is_redis_outage
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +62,34 @@ class Notifier:
         self.retry_delay = 1.0
 
     async def run(self, stop: asyncio.Event) -> None:
-        await ensure_group(self.client, self.stream, self.group)
+        outage = Outage("Redis (bot notifier)", log)
+        database = Outage("PostgreSQL (bot notifier)", log)
+        grouped = False
         while not stop.is_set():
             try:
+                if not grouped:  # again after Redis came back without it
+                    await ensure_group(self.client, self.stream, self.group)
+                    grouped = True
                 failed = await self.step()
+                outage.ok()
+                if not failed:
+                    database.ok()
             except RedisError as exc:
-                log.warning("notifier: Redis unavailable (%s)", type(exc).__name__)
-                failed = True
-            except Exception as exc:  # a bad event or a database hiccup must not stop them
+                if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                    grouped = False
+                    continue
+                if is_redis_outage(exc):
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), outage.failed(exc))
+                    grouped = False
+                    continue
                 log.error("notifier step failed: %s", scrubbed(exc))
+                failed = True
+            except Exception as exc:  # a bad event or a database outage must not stop them
+                if is_database_outage(exc):
+                    database.failed(exc)  # logged once; the backoff below retries
+                else:
+                    log.error("notifier step failed: %s", scrubbed(exc))
                 failed = True
             if failed:
                 # back off, then the pending entries are read again

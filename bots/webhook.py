@@ -9,6 +9,7 @@ which reads the stream through a consumer group shared by every bot instance.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from bots.errors import scrubbed
 from bots.notifier import ensure_group
 from bots.settings import BotSettings
+from dispatcher.outages import Outage, is_redis_outage
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database
 
@@ -83,6 +85,11 @@ def install(app: FastAPI, bot_settings: BotSettings | None = None) -> None:
     app.include_router(router_for(bot_settings, services.db, services.redis))
 
 
+def _no_group(exc: BaseException) -> bool:
+    """Redis came back without our consumer group (a restart that lost its data)."""
+    return isinstance(exc, redis.ResponseError) and "NOGROUP" in str(exc)
+
+
 class UpdateFeed:
     """The bot side of webhook mode: stored updates → aiogram, acknowledged after handling.
 
@@ -108,16 +115,31 @@ class UpdateFeed:
         await ensure_group(self.client, self.stream, self.group, start="0")
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self.prepare()
-        start = "0"  # first our own unacknowledged entries, then new ones
+        """Read until stopped; a Redis outage is waited out with backoff and logged once, then
+        the group is made anew if Redis came back empty and own pending entries are read again
+        (an update whose handling or acknowledgement the outage cut off is handled again)."""
+        outage = Outage("Redis (bot update feed)", log)
+        start: Any = "0"  # first our own unacknowledged entries, then new ones
         try:
             while not stop.is_set():
-                read: Any = await self.client.xreadgroup(
-                    self.group, self.consumer, {self.stream: start}, count=50, block=1000
-                )
+                try:
+                    if start == "0":
+                        await self.prepare()  # Redis may have come back without the group
+                    read: Any = await self.client.xreadgroup(
+                        self.group, self.consumer, {self.stream: start}, count=50, block=1000
+                    )
+                except Exception as exc:
+                    if not (is_redis_outage(exc) or _no_group(exc)):
+                        raise
+                    start = "0"
+                    if is_redis_outage(exc):
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), outage.failed(exc))
+                    continue
+                outage.ok()
                 entries = [entry for _name, items in read or [] for entry in items if entry[1]]
-                if start == "0" and not entries:
-                    start = ">"
+                if start != ">":  # walking our pending list: on past these, then to new ones
+                    start = entries[-1][0] if entries else ">"
                 for entry_id, fields in entries:
                     await self.slots.acquire()
                     task = asyncio.create_task(self._handle(entry_id, json.loads(fields[b"data"])))
@@ -131,7 +153,8 @@ class UpdateFeed:
         try:
             await self.dp.feed_raw_update(self.bot, update)
             await self.client.xack(self.stream, self.group, entry_id)
-        except Exception as exc:  # left pending: handled again after a restart
-            log.error("webhook update %s failed: %s", update.get("update_id"), scrubbed(exc))
+        except Exception as exc:  # left pending: handled again after a restart or an outage
+            if not is_redis_outage(exc):  # an outage is logged once, by `run`
+                log.error("webhook update %s failed: %s", update.get("update_id"), scrubbed(exc))
         finally:
             self.slots.release()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import psycopg
 import redis
 from sqlalchemy import exc as sa_exc
+
+T = TypeVar("T")
 
 REDIS_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
@@ -134,6 +138,25 @@ class Outage:
                 continue
             self.ok()
             return True
+
+
+async def until_up(
+    outage: Outage,
+    call: Callable[[], Awaitable[T]],
+    is_down: Callable[[BaseException], bool] = is_outage,
+) -> T:
+    """Await `call` until it passes, on an event loop: each outage is waited out with the
+    backoff of `outage` (logged once); errors that are not an outage propagate."""
+    while True:
+        try:
+            result = await call()
+        except Exception as exc:
+            if not is_down(exc):
+                raise
+            await asyncio.sleep(outage.failed(exc))
+            continue
+        outage.ok()
+        return result
 
 
 def _first_line(exc: BaseException) -> str:
