@@ -23,6 +23,8 @@ _PYDANTIC_MESSAGES = {
     "missing": "Обязательное поле",
     "string_type": "Ожидается строка",
     "string_too_long": "Слишком длинное значение",
+    "string_too_short": "Пустое значение",
+    "string_pattern_mismatch": "Пустое или неверное значение",
     "int_parsing": "Ожидается целое число",
     "int_type": "Ожидается целое число",
     "bool_parsing": "Ожидается да/нет (true/false)",

@@ -10,7 +10,14 @@ from pydantic import BaseModel, Field
 from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.external import call_status, hand_over, own_intake
 from dispatcher.api.ratelimit import RESPONSES, limited
-from dispatcher.api.schemas import DIGITS, NON_BLANK, CallerBody, IntakeBody, PatientBody
+from dispatcher.api.schemas import (
+    DIGITS,
+    NON_BLANK,
+    NON_BLANK_TEXT,
+    CallerBody,
+    IntakeBody,
+    PatientBody,
+)
 from dispatcher.api.smp import CallStatusOut
 from dispatcher.services.accounts import Principal
 from dispatcher.services.withdrawal import withdraw
@@ -24,7 +31,7 @@ class PortalCallBody(BaseModel):
     """The portal's «Вызов врача на дом» form, field by field."""
 
     request_id: str = Field(
-        ..., max_length=100, description="Номер заявки на портале", json_schema_extra=NON_BLANK
+        ..., max_length=100, description="Номер заявки на портале", **NON_BLANK_TEXT
     )
     mo_code: str | None = Field(None, max_length=32)
     patient: PatientBody
@@ -33,10 +40,10 @@ class PortalCallBody(BaseModel):
         max_length=300,
         description="Адрес",
         examples=["ул. Центральная"],
-        json_schema_extra=NON_BLANK,
+        **NON_BLANK_TEXT,
     )
     city: str | None = Field(None, max_length=200, examples=["Химки"])
-    house: str = Field(..., max_length=20, description="Дом", json_schema_extra=NON_BLANK)
+    house: str = Field(..., max_length=20, description="Дом", **NON_BLANK_TEXT)
     korpus: str | None = Field(None, max_length=20, description="Корпус")
     building: str | None = Field(None, max_length=20, description="Строение")
     flat: str | None = Field(None, max_length=20, description="Квартира")
@@ -45,7 +52,7 @@ class PortalCallBody(BaseModel):
     )
     floor: str | None = Field(None, max_length=10, description="Этаж", json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100, description="Код домофона")
-    private_sector: bool | None = Field(None, description="Частный сектор")
+    private_sector: bool | None = Field(None, description="Частный сектор", strict=True)
     phone: str = Field(
         ...,
         max_length=40,
@@ -86,9 +93,7 @@ class PortalAccepted(BaseModel):
 
 
 class CancelBody(BaseModel):
-    reason: str = Field(
-        ..., max_length=500, description="Причина отмены", json_schema_extra=NON_BLANK
-    )
+    reason: str = Field(..., max_length=500, description="Причина отмены", **NON_BLANK_TEXT)
 
 
 def _key(request_id: str) -> str:

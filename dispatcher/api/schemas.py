@@ -28,12 +28,16 @@ from intake_core.patient import describe_age
 # states them (so a schema-valid request is accepted), pydantic does not check them twice.
 # a non-space character, as the domain's str.split() sees spaces (also \x1c-\x1f and \x85)
 NON_BLANK: dict[str, Any] = {"minLength": 1, "pattern": r"[^\s\u001c-\u001f\u0085]"}
+# the same rule checked by pydantic, for a field the domain does not look at
+NON_BLANK_TEXT: dict[str, Any] = {"min_length": 1, "pattern": NON_BLANK["pattern"]}
 DIGITS: dict[str, Any] = {"pattern": r"^\s*-?[0-9]+\s*$|^$"}
 
 
 def _iso_only(value: Any) -> Any:
     """Pydantic also reads a number as a Unix time; the API takes ISO 8601 only, as it says."""
-    if isinstance(value, str) and not re.match(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError("ожидается дата ISO 8601")
     return value
 
@@ -115,7 +119,7 @@ class IntakeBody(BaseModel):
     entrance: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     floor: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100)
-    private_sector: bool | None = None
+    private_sector: bool | None = Field(None, strict=True)
     complaints: str = Field("", max_length=4000, json_schema_extra=NON_BLANK)
     caller: CallerBody = CallerBody()
     notes: str | None = Field(None, max_length=2000)

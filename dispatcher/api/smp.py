@@ -16,9 +16,11 @@ from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.schemas import (
     DIGITS,
     NON_BLANK,
+    NON_BLANK_TEXT,
     CallerBody,
     IntakeBody,
     IsoDate,
+    IsoDateTime,
     PatientBody,
 )
 from dispatcher.services.accounts import Principal
@@ -38,7 +40,7 @@ class SmpCallBody(BaseModel):
     """An urgent call («Неотложный») or an «актив» handed over by the ambulance service."""
 
     card_number: str = Field(
-        ..., max_length=64, description="Номер карты вызова СМП", json_schema_extra=NON_BLANK
+        ..., max_length=64, description="Номер карты вызова СМП", **NON_BLANK_TEXT
     )
     kind: Literal["urgent", "active_visit"] = Field(
         ..., description="urgent — Неотложный, active_visit — Активное посещение"
@@ -50,11 +52,11 @@ class SmpCallBody(BaseModel):
         ...,
         max_length=1000,
         examples=["КАШЕЛЬ У РЕБЕНКА (НЕ ЗАДЫХАЕТСЯ, «ПОСЛУШАТЬ»)"],
-        description="Текст повода",
-        json_schema_extra=NON_BLANK,
+        description="Текст повода (обязателен и при коде повода)",
+        **NON_BLANK_TEXT,
     )
     brigade: str | None = Field(None, max_length=64, description="Номер бригады СМП")
-    received_at: datetime | None = Field(None, description="Время поступления вызова в СМП")
+    received_at: IsoDateTime | None = Field(None, description="Время поступления вызова в СМП")
     mo_code: str | None = Field(None, max_length=32, description="Код МО, куда передан вызов")
     patient: PatientBody
     phone: str | None = Field(None, max_length=40, description="Телефон (8…, +7…, 10 цифр)")
@@ -62,7 +64,9 @@ class SmpCallBody(BaseModel):
     entrance: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     floor: str | None = Field(None, max_length=10, json_schema_extra=DIGITS)
     intercom: str | None = Field(None, max_length=100)
-    notes: str | None = Field(None, max_length=2000)
+    notes: str | None = Field(
+        None, max_length=1800, description="Примечание (в вызов — с номером карты и бригадой)"
+    )
 
     def intake(self) -> IntakeBody:
         reason = " ".join(p for p in (self.reason_code, self.reason_text) if p)
