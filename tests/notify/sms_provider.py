@@ -26,6 +26,7 @@ class SmsProvider:
     messages: list[dict[str, Any]] = field(default_factory=list)
     requests: int = 0
     reports: list[tuple[str, int]] = field(default_factory=list)  # (message id, our answer)
+    drop_next: int = 0  # take this many messages, then hang up without an answer
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -36,6 +37,10 @@ class SmsProvider:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status, answer = provider.handle(self.headers.get("Authorization", ""), body)
+                if provider.drop_next > 0:
+                    provider.drop_next -= 1
+                    self.close_connection = True
+                    return  # the message is taken; the answer never comes
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -111,3 +111,19 @@ def test_sms_http_report_needs_its_scope_a_known_id_and_a_known_status(
     assert unknown.status_code == 404 and "повторите отчёт позже" in unknown.json()["message"]
     bad = client.post("/api/v1/sms/reports", json=report | {"status": "read"}, headers=auth(token))
     assert bad.status_code == 422
+
+
+def test_sms_http_taken_without_an_answer_is_not_sent_again_by_itself(
+    pipeline: Pipeline, db: Database, provider: SmsProvider
+) -> None:
+    """The provider took the message and hung up: it may be on its way, so no automatic retry;
+    the dead letter warns before «Повторить»."""
+    provider.drop_next = 1
+    make_call(db)
+    pipeline.run()
+    assert len(provider.messages) == 1
+    (delivery,) = pipeline.deliveries(channel="sms")
+    assert delivery.state == DeliveryState.DEAD.value and delivery.attempts == 1
+    with db.session() as session:
+        (letter,) = dead_letters(session, None)
+    assert letter.id == delivery.id and letter.fate_unknown
