@@ -4,14 +4,23 @@ DNS at each delivery; a deleted subscription keeps its history."""
 from __future__ import annotations
 
 import ipaddress
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from dispatcher.notify import targets
 from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.targets import TargetPolicy, TargetRefused
 from dispatcher.notify.templates import UNSUBSCRIBED
+from dispatcher.notify.webhooks import WebhookSender
 from dispatcher.services import accounts
 from dispatcher.storage.database import Database
 from tests.conftest import DEMO_MO, auth
@@ -213,3 +222,66 @@ def test_deleted_subscription_keeps_its_history_and_gets_nothing_more(
     assert [d["channel"] for d in dead] == ["webhook"]
     refused = client.post(f"/api/v1/notifications/{dead[0]['id']}/retry", headers=auth(admin))
     assert refused.status_code == 409 and "Подписка удалена" in refused.json()["message"]
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[int, Path, list[str]]]:
+    """An https receiver on loopback with a certificate for `receiver.test` only."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make the test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=receiver.test"
+    subprocess.run(
+        [
+            *command.split(),
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-addext",
+            "subjectAltName=DNS:receiver.test",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            hosts.append(self.headers.get("Host", ""))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1]), cert, hosts
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_to_the_pinned_address_checks_the_certificate_of_the_name(
+    tls_receiver: tuple[int, Path, list[str]],
+) -> None:
+    port, cert, hosts = tls_receiver
+    trust = ssl.create_default_context(cafile=str(cert))
+    loopback = ["127.0.0.1"]
+    allowed = TargetPolicy.parse("receiver.test,other.test", resolver=lambda *_: loopback)
+    sender = WebhookSender(5.0, allowed, verify=trust)
+    try:
+        assert sender.send(f"https://receiver.test:{port}/hook", "s", "{}", "1:1") == 200
+        assert hosts == [f"receiver.test:{port}"]
+        # the same address under a name the certificate does not carry: refused by TLS
+        with pytest.raises(SendFailed, match="Подписчик недоступен"):
+            sender.send(f"https://other.test:{port}/hook", "s", "{}", "1:2")
+        assert len(hosts) == 1
+    finally:
+        sender.close()
