@@ -12,7 +12,7 @@ from dispatcher.notify.deliveries import DeliveryState
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.conftest import DEMO_MO
-from tests.notify.conftest import Pipeline, make_call, subscribe
+from tests.notify.conftest import Pipeline, make_call, subscribe, wait_for
 from tests.notify.receiver import Receiver
 from tests.notify.smsc import Smsc
 
@@ -28,6 +28,11 @@ def _mo_in_yekaterinburg(db: Database, start: str, end: str) -> None:
         assert mo is not None
         mo.timezone = YEKATERINBURG.key
         preferences.set_quiet_hours(session, DEMO_MO, start, end)
+
+
+def _all_delivered(pipeline: Pipeline) -> bool:
+    states = {d.state for d in pipeline.deliveries(channel="sms")}
+    return states == {DeliveryState.DELIVERED.value}
 
 
 def _local(day: int, hour: int, minute: int) -> datetime:
@@ -96,6 +101,7 @@ def test_quiet_hours_changed_reschedule_the_held_sms(
     pipeline.clock.now = _local(11, 6, 0)
     pipeline.run()
     assert len(smsc.texts()) == 2
+    assert wait_for(lambda: _all_delivered(pipeline))  # receipts in before the test ends
 
 
 def test_quiet_hours_switched_off_release_the_held_sms_at_once(
@@ -113,3 +119,4 @@ def test_quiet_hours_switched_off_release_the_held_sms_at_once(
     assert len(smsc.texts()) == 1
     (sent,) = pipeline.deliveries(channel="sms")
     assert sent.sent_at == _local(10, 23, 45)
+    assert wait_for(lambda: _all_delivered(pipeline))

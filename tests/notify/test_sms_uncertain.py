@@ -18,6 +18,10 @@ LIST = "/desk/notifications/dead"
 WARNING = "SMS могло уже дойти до пациента"
 
 
+def _state(pipeline: Pipeline, delivery_id: int) -> str:
+    return pipeline.deliveries(id=delivery_id)[0].state
+
+
 def _unanswered_sms(client: TestClient, db: Database, pipeline: Pipeline, smsc: Smsc) -> int:
     """The SMS center takes the first part and answers only after our wait ran out."""
     client.app.state.services.settings = pipeline.settings  # type: ignore[attr-defined]
@@ -61,6 +65,7 @@ def test_api_retry_of_an_sms_that_may_have_gone_needs_confirm(
     (sms,) = pipeline.deliveries(id=delivery_id)
     assert sms.state in (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
     assert len(smsc.submitted) == 3  # the held first part, then the whole SMS once more
+    assert wait_for(lambda: _state(pipeline, delivery_id) == DeliveryState.DELIVERED.value)
 
 
 def test_desk_retry_of_an_sms_that_may_have_gone_asks_to_confirm(
@@ -87,3 +92,4 @@ def test_desk_retry_of_an_sms_that_may_have_gone_asks_to_confirm(
     pipeline.drain()
     assert len(smsc.submitted) == 3
     assert f'data-delivery="{delivery_id}"' not in client.get(LIST).text
+    assert wait_for(lambda: _state(pipeline, delivery_id) == DeliveryState.DELIVERED.value)
