@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 
 from dispatcher.logs import configure_logging
 from dispatcher.phone.sink import DeskCallSink
@@ -35,7 +38,13 @@ async def serve(settings: TelephonySettings, sink: CallSink, redis: Redis) -> No
 
 
 async def _main(settings: TelephonySettings, app_settings: Settings) -> None:
-    redis = Redis.from_url(settings.redis_url)
+    # a command on a connection that died with a Redis restart is sent again on a new one, so
+    # the first caller card after the outage does not go out on a dead socket
+    redis = Redis.from_url(
+        settings.redis_url,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[ConnectionError, TimeoutError],
+    )
     db = Database(app_settings.database_url)
     sink = DeskCallSink(app_settings, db, redis)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from dispatcher.outages import Outage, is_redis_outage
 from intake_core.phones import mask_phone
 from telephony.message import TelephonyError
 
@@ -103,6 +105,7 @@ class CommandReader:
         self._stream = stream
         self._consumer = consumer
         self._block_ms = block_ms
+        self.outage = Outage("Redis (desk command stream)", log)
 
     async def setup(self) -> None:
         try:
@@ -113,20 +116,31 @@ class CommandReader:
                 raise
 
     async def next_batch(self) -> list[Command]:
+        """The next commands; [] after a wait when Redis is down (logged once per outage) and
+        the group made anew when Redis came back without it."""
         try:
             answer: Any = await self._redis.xreadgroup(
                 GROUP, self._consumer, {self._stream: ">"}, count=10, block=self._block_ms
             )
+            entries = [entry for _stream, items in answer or [] for entry in items]
+            if entries:
+                await self._redis.xack(self._stream, GROUP, *[entry_id for entry_id, _ in entries])
         except RedisError as exc:
-            log.warning("command stream unavailable: %s", type(exc).__name__)
-            await asyncio.sleep(1)
+            if isinstance(exc, ResponseError) and "NOGROUP" in str(exc):
+                with contextlib.suppress(RedisError):  # down again: the next read tells
+                    await self.setup()
+                return []
+            if is_redis_outage(exc):
+                await asyncio.sleep(self.outage.failed(exc))
+            else:
+                log.warning("command stream unavailable: %s", type(exc).__name__)
+                await asyncio.sleep(1)
             return []
+        self.outage.ok()
         commands: list[Command] = []
-        for _stream, entries in answer or []:
-            for entry_id, fields in entries:
-                await self._redis.xack(self._stream, GROUP, entry_id)
-                try:
-                    commands.append(decode(fields))
-                except TelephonyError as exc:
-                    log.warning("skipped command %s: %s", entry_id, exc)
+        for entry_id, fields in entries:
+            try:
+                commands.append(decode(fields))
+            except TelephonyError as exc:
+                log.warning("skipped command %s: %s", entry_id, exc)
         return commands

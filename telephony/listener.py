@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
+from dispatcher.outages import is_redis_outage, until_up
 from intake_core.errors import DomainError
 from intake_core.phones import InvalidPhone
 from telephony.commands import CallBack, Command, CommandReader, TransferTo112, describe
@@ -66,13 +66,17 @@ class Listener:
                 self._on_manager(None)
                 for task in tasks | self._running:
                     task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
+                    try:
                         await task
+                    except asyncio.CancelledError:
+                        pass
+                    except Exception:  # an AMI or Redis failure: standby, then lead again
+                        log.exception("AMI listener task failed")
                 await asyncio.shield(self._lock.release())
             log.warning("no longer the AMI listener for %s; back to standby", self._settings.pbx_id)
 
     async def _serve_commands(self, manager: AmiManager, reader: CommandReader) -> None:
-        await reader.setup()
+        await until_up(reader.outage, reader.setup, is_redis_outage)
         self.commands_ready.set()
         while True:
             for command in await reader.next_batch():

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from dispatcher.outages import Outage, is_outage
 from intake_core.errors import IllegalTransition
 from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
 from telephony.call import RANK, Call, CallState, interface_of
@@ -50,6 +51,7 @@ class CallTracker:
         self._sink = sink
         self._trunk_prefixes = tuple(f"PJSIP/{name}-" for name in trunks)
         self._clock = clock
+        self._outage = Outage("call sink (database or Redis)", log)
         self._calls: dict[str, Call] = {}
         self._members: dict[str, str] = {}  # interface → MemberName
         self._handlers: dict[str, Callable[[AmiMessage], list[CallEvent]]] = {
@@ -488,10 +490,15 @@ class CallTracker:
         for event in events:
             try:
                 await self._deliver(event)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):  # the database or Redis is down: logged once per outage
+                    self._outage.failed(exc)
+                    continue
                 log.exception(
                     "call sink failed on %s for call %s", type(event).__name__, event.linkedid
                 )
+            else:
+                self._outage.ok()
 
     def _deliver(self, event: CallEvent) -> Awaitable[None]:
         sink = self._sink

@@ -12,6 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from dispatcher.outages import Outage, is_outage
 from dispatcher.phone.card import CallerCard, CallerLookup, build_card, lookup_caller
 from dispatcher.settings import Settings
 from dispatcher.storage import phone_calls as store
@@ -53,6 +54,7 @@ class DeskCallSink:
         self._writer: asyncio.Task[None] | None = None
         self._pops: set[asyncio.Task[None]] = set()
         self._lookups: dict[str, asyncio.Task[CallerLookup]] = {}  # by Linkedid, while ringing
+        self._outage = Outage("PostgreSQL or Redis (phone calls)", log)
 
     # ---- plumbing -----------------------------------------------------------------------
 
@@ -68,8 +70,13 @@ class DeskCallSink:
                 await asyncio.wait(set(self._pops))
             try:
                 await asyncio.to_thread(fn, *args)
-            except Exception:
-                log.exception("phone call write %s failed", fn.__name__)
+            except Exception as exc:
+                if is_outage(exc):  # logged once per outage, not once per call
+                    self._outage.failed(exc)
+                else:
+                    log.exception("phone call write %s failed", fn.__name__)
+            else:
+                self._outage.ok()
             finally:
                 self._writes.task_done()
 
@@ -156,8 +163,13 @@ class DeskCallSink:
                 await self._redis.publish(
                     self._settings.phone_cards_channel, card.model_dump_json()
                 )
-        except Exception:
-            log.exception("caller card for call %s not delivered", event.linkedid)
+        except Exception as exc:
+            if is_outage(exc):
+                self._outage.failed(exc)
+            else:
+                log.exception("caller card for call %s not delivered", event.linkedid)
+        else:
+            self._outage.ok()
 
     async def _card(self, event: AgentAnswered) -> CallerCard | None:
         cached = self._agents.get(event.agent_interface)
