@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
+from dispatcher.api.responses import RowId, responses
 from dispatcher.api.services import Services
 from dispatcher.notify import deliveries, preferences
 from dispatcher.notify.deliveries import Deliveries
@@ -47,7 +48,7 @@ def retry_dead_letter(
 
 @router.get("/api/v1/calls/{call_id}/notifications")
 def call_notifications(
-    call_id: int, services: ServicesDep, principal: ReadLimited
+    call_id: RowId, services: ServicesDep, principal: ReadLimited
 ) -> dict[str, Any]:
     """Сообщения о вызове (SMS, вебхуки) и их доставка: на карточку вызова."""
     actor = actor_for(services, principal)
@@ -72,9 +73,12 @@ def dead_letters(
     return {"items": [i.as_json() for i in items], "count": len(items)}
 
 
-@router.post("/api/v1/notifications/{delivery_id}/retry")
+@router.post(
+    "/api/v1/notifications/{delivery_id}/retry",
+    responses=responses(409, c409="SMS могло уже дойти: повтор только с confirm=true"),
+)
 def retry(
-    delivery_id: int,
+    delivery_id: RowId,
     services: ServicesDep,
     principal: WriteLimited,
     confirm: Annotated[

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from dispatcher.api.deps import ServicesDep, actor_for, require
-from dispatcher.api.responses import responses
+from dispatcher.api.responses import MAX_ID, responses
 from dispatcher.api.schemas import IsoDateTime
 from dispatcher.services.accounts import Principal
 from dispatcher.storage.phone_calls import Outcome, PhoneCall, PhoneCallFilter, list_phone_calls
@@ -69,7 +69,7 @@ def phone_calls(
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[PhoneCallOut]:
     """Newest first; a token bound to MOs sees only the calls answered in them."""
     phone = None

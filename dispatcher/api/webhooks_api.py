@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.ratelimit import RESPONSES, limited
+from dispatcher.api.responses import MAX_ID, RowId
 from dispatcher.notify import targets, webhooks
 from dispatcher.services.accounts import Principal
+from intake_core.status import CallStatus
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=RESPONSES)
 WebhooksScope = Annotated[Principal, Depends(limited("webhooks"))]
@@ -25,10 +27,15 @@ class SubscriptionBody(BaseModel):
         description="Куда отправлять уведомления (POST JSON): https:// на общедоступный адрес",
     )
     statuses: list[str] = Field(
-        default_factory=list, description="Только эти статусы; пусто — все", max_length=10
+        default_factory=list,
+        description="Только эти статусы; пусто — все",
+        max_length=10,
+        json_schema_extra={"items": {"type": "string", "enum": [s.value for s in CallStatus]}},
     )
     own_calls_only: bool = Field(True, description="Только вызовы, переданные этим клиентом")
-    client_id: int | None = Field(None, description="Для администратора: чья подписка")
+    client_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Для администратора: чья подписка"
+    )
 
 
 def _owner(principal: Principal, client_id: int | None) -> int | None:
@@ -57,7 +64,9 @@ def create(body: SubscriptionBody, services: ServicesDep, principal: WebhooksSco
 
 @router.get("/subscriptions")
 def list_all(
-    services: ServicesDep, principal: WebhooksScope, client_id: int | None = None
+    services: ServicesDep,
+    principal: WebhooksScope,
+    client_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     """Подписки клиента, удалённые тоже (`active: false`): их доставки остаются в журнале."""
     with services.db.session() as session:
@@ -66,7 +75,7 @@ def list_all(
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete(subscription_id: int, services: ServicesDep, principal: WebhooksScope) -> None:
+def delete(subscription_id: RowId, services: ServicesDep, principal: WebhooksScope) -> None:
     """Удалить подписку: больше ничего не отправляется, история доставок сохраняется."""
     with services.db.session() as session:
         webhooks.unsubscribe(session, subscription_id, _owner(principal, None), datetime.now(UTC))
