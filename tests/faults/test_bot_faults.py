@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -76,7 +76,7 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 def start_bot(
     fault_db_url: str, fault_redis: RedisServer, fake: FakeTelegram, tmp_path: Path
-) -> AsyncIterator[Callable[..., BotProcess]]:
+) -> Iterator[Callable[..., BotProcess]]:
     started: list[BotProcess] = []
 
     def start(**extra: str) -> BotProcess:
@@ -98,7 +98,7 @@ def start_bot(
         started.append(bot)
         return bot
 
-    yield start  # type: ignore[misc]
+    yield start
     for bot in started:
         bot.stop()
         print(bot.log()[-4000:])  # shown when the test failed
