@@ -82,7 +82,10 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        wait_for(lambda: _pings(client), 10)
+        try:
+            wait_for(lambda: _pings(client), 10)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
