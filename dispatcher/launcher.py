@@ -186,7 +186,7 @@ def _run(settings: Settings, demo: bool, lock: IO[str], port: int, redis_port: i
         subprocess.Popen([python, "worker.py"], env=env),
         subprocess.Popen([python, "-m", "dispatcher.notify"], env=env),  # SMS and webhooks
     ]
-    if settings.ami_host:  # the AMI listener (issue 5): caller cards, call-backs, 112
+    if settings.ami_host:  # the AMI listener: caller cards, call-backs, 112
         processes.append(subprocess.Popen([python, "-m", "telephony"], env=env))
     print(
         f"\nДиспетчер вызовов запущен: {url}\n"

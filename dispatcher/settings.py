@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     job_retries: int = 3
     sql_echo: bool = False
 
-    # notifications, webhooks, СМП and portal APIs (issue 7)
+    # notifications, webhooks, СМП and portal APIs
     notify_queue: str = "notify"
     notify_group: str = "notify"
     notify_max_attempts: int = 5
@@ -63,20 +63,20 @@ class Settings(BaseSettings):
     api_rate_limit: int = 120  # requests per client per window
     api_rate_window: int = 60  # seconds
 
-    # desk forms (issue 4): one home visit's average length, travel included; a doctor's
+    # desk forms: one home visit's average length, travel included; a doctor's
     # schedule window holds window_minutes // desk_visit_minutes visits (the load's 100%)
     desk_visit_minutes: int = 30
 
-    # the dispatcher's algorithms (issue 8): an MO's own questionnaire and substitution table
+    # the dispatcher's algorithms: an MO's own questionnaire and substitution table
     # (YAML, see intake_core/data/); unset: the shipped ones
     dispatch_questionnaire_path: Path | None = None
     dispatch_substitution_path: Path | None = None
 
-    # desk shell (issue 4): session lifetime and idle timeout of a signed-in browser
+    # desk shell: session lifetime and idle timeout of a signed-in browser
     desk_session_hours: int = 12
     desk_session_idle_minutes: int = 120
 
-    # telephony (issue 5): the AMI listener runs whenever AMI_HOST is set; desk ↔ listener names
+    # telephony: the AMI listener runs whenever AMI_HOST is set; desk ↔ listener names
     ami_host: str | None = Field(None, validation_alias="AMI_HOST")
     telephony_mo_code: str | None = None  # the MO whose patients call this PBX (call-back list)
     phone_cards_channel: str = "desk:phone-cards"  # caller cards: listener → web processes

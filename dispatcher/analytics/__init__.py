@@ -1,4 +1,4 @@
-"""Quality and SLA analytics for the head of an MO (issue 8): mismatches, deadlines, load.
+"""Quality and SLA analytics for the head of an MO: mismatches, deadlines, load.
 
 `facts` reads one narrow row per call of a period; `quality`, `sla` and `load` are pure
 functions over those records; `report` titles the figures in Russian for the desk page,

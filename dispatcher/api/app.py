@@ -80,7 +80,7 @@ def create_app(
         if run_relay:
             thread.start()
         yield
-        await desk.shutdown(application)  # desk live updates (issue 4)
+        await desk.shutdown(application)  # desk live updates
         stop.set()
         if run_relay:
             thread.join(timeout=5)
@@ -91,18 +91,18 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    app.state.dispatch_rules = load_rules(settings)  # issue 8: a bad MO table refuses to start
+    app.state.dispatch_rules = load_rules(settings)  # a bad MO table refuses to start
     errors.install(app)
     errors_outage.install(app)  # database or Redis down: 503 with Retry-After, never 500
     app.include_router(intake.router)
     app.include_router(calls.router)
-    app.include_router(notify_routes.router)  # issue 7: notifications, СМП, portal, FHIR
-    app.include_router(forms_routes.router)  # desk forms and dialogs (issue 4)
-    app.include_router(analytics_web.router)  # analytics for the head of the MO (issue 8)
-    app.include_router(phone_calls.router)  # telephony: tracked phone calls (issue 5)
+    app.include_router(notify_routes.router)  # notifications, СМП, portal, FHIR
+    app.include_router(forms_routes.router)  # desk forms and dialogs
+    app.include_router(analytics_web.router)  # analytics for the head of the MO
+    app.include_router(phone_calls.router)  # telephony: tracked phone calls
     app.include_router(phone_desk.router)  # telephony desk pages: card → form, call-backs, 112
-    bot_webhook.install(app)  # telegram bot webhook (issue 6), only when configured
-    desk.setup(app)  # desk shell: login, desk, call card, admin, live updates (issue 4)
+    bot_webhook.install(app)  # telegram bot webhook, only when configured
+    desk.setup(app)  # desk shell: login, desk, call card, admin, live updates
 
     @app.middleware("http")
     async def timing(

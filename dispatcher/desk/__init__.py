@@ -67,7 +67,7 @@ def setup(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(realtime.router)
     app.include_router(admin.router)
-    app.include_router(notify_web.router)  # dead letters, СМП journal (issue 7)
+    app.include_router(notify_web.router)  # dead letters, СМП journal
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
 
 

@@ -56,7 +56,7 @@ def _proposal(
     options: list[DoctorOption],
     days: tuple[date, date],
 ) -> Proposal | None:
-    """The substitution table's suggestion when the call has a reason code (issue 8)."""
+    """The substitution table's suggestion when the call has a reason code."""
     card = load_card(session, call.id)
     return propose(session, get_rules(request), card, options, days) if card else None
 

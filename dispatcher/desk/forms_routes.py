@@ -15,6 +15,6 @@ from dispatcher.desk import (
 )
 
 router = APIRouter()
-# questionnaire, substitution table and service card (issue 8) after the forms they extend
+# questionnaire, substitution table and service card after the forms they extend
 for _module in (forms, assign, transfer, doctor, route_sheet, questionnaire_web, service_card_web):
     router.include_router(_module.router)

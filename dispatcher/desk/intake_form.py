@@ -71,7 +71,7 @@ class NewCallForm(BaseModel):
     caller_name: str = ""
     caller_phone: str = ""
     notes: str = ""
-    reason_answers: str = ""  # the reason-code questionnaire's answer ids, JSON (issue 8)
+    reason_answers: str = ""  # the reason-code questionnaire's answer ids, JSON
     linkedid: str = ""  # the phone call the form was opened from (the caller's card)
     # «Уточнил(а) у звонящего: не экстренный случай» — only clears signs that are all possible
     not_emergency: str = ""

@@ -33,7 +33,7 @@ RESYNC = json.dumps({"type": "resync"})
 FORWARDED_KEYS = ("type", "call_id", "call_number", "mo_code", "action", "from", "to", "at")
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FOREIGN_ORIGIN = 4403
-CARDS_CHANNEL = "desk:phone-cards"  # caller cards from the AMI listener (issue 5)
+CARDS_CHANNEL = "desk:phone-cards"  # caller cards from the AMI listener
 CONTROL_CHANNEL = "desk:control"  # a user switched off or given a new password: close their sockets
 SIGNED_OUT = json.dumps({"type": "signed_out"})
 

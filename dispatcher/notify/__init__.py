@@ -1,1 +1,1 @@
-"""Status back to everyone: SMS to patients, webhooks to client systems (issue 7)."""
+"""Status back to everyone: SMS to patients, webhooks to client systems."""

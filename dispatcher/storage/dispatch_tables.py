@@ -1,4 +1,4 @@
-"""Tables of the dispatcher's algorithms (issue 8): doctors' live state, call service cards."""
+"""Tables of the dispatcher's algorithms: doctors' live state, call service cards."""
 
 from __future__ import annotations
 

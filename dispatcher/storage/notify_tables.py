@@ -1,4 +1,4 @@
-"""Tables of the notification pipeline and the ambulance service handover (issue 7)."""
+"""Tables of the notification pipeline and the ambulance service handover."""
 
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ import dispatcher.storage.bot_tables
 import dispatcher.storage.desk_forms_tables
 import dispatcher.storage.desk_tables
 import dispatcher.storage.dispatch_tables
-import dispatcher.storage.notify_tables  # notifications and СМП, issue 7
-import dispatcher.storage.telephony_tables  # noqa: F401  (phone calls and call-backs, issue 5)
+import dispatcher.storage.notify_tables  # notifications and СМП
+import dispatcher.storage.telephony_tables  # noqa: F401  (phone calls and call-backs)
 from dispatcher.storage import tables
 from dispatcher.storage.tables import Base
 

@@ -1,4 +1,4 @@
-"""Tables of the telephony link (issue 5): tracked phone calls and the call-back list."""
+"""Tables of the telephony link: tracked phone calls and the call-back list."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// The caller's card (issue 5): shown when this user's phone answers a call, from /desk/ws.
+// The caller's card: shown when this user's phone answers a call, from /desk/ws.
 (function () {
   "use strict";
   function el(tag, attrs, text) {

@@ -1,4 +1,4 @@
-"""notifications, webhooks and the ambulance service handover (issue 7)
+"""notifications, webhooks and the ambulance service handover
 
 Revision ID: 0030
 Revises: 0020

@@ -1,4 +1,4 @@
-"""telephony: tracked phone calls and the call-back list (issue 5)
+"""telephony: tracked phone calls and the call-back list
 
 Revision ID: 0040
 Revises: 0030

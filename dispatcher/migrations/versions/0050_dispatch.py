@@ -1,4 +1,4 @@
-"""dispatcher algorithms: doctors' profile letters, live states, call service cards (issue 8)
+"""dispatcher algorithms: doctors' profile letters, live states, call service cards
 
 Revision ID: 0050
 Revises: 0040
