@@ -28,13 +28,16 @@ def store_demo_call(
     policy: str | None = None,
     phone: str | None = None,
 ) -> int:
-    """A new call in the demo MO with an address already parsed; returns its id."""
+    """A new call in the demo MO with an address already parsed; returns its id. Its dates (the
+    birth-date check, the age, the planned visit) are the MO's local date of `now`, as the intake's
+    own path takes them; `now` defaults to the real clock, which the desk pages read too."""
     now = now or datetime.now(UTC)
     phone = phone or f"+7900{zlib.crc32(last_name.encode()) % 10**7:07d}"
     directory = MoDirectory()
     with db.session() as session:
         mo = directory.by_code(session, DEMO_MO)
         assert mo is not None
+        today = mo.local(now).date()
         valid = validate(
             IntakeRequest(
                 source="registry",
@@ -49,7 +52,7 @@ def store_demo_call(
                 complaints="температура 38",
                 mo_code=DEMO_MO,
             ),
-            now.date(),
+            today,
         )
         address = VisitAddress(
             raw=valid.address,
@@ -63,7 +66,7 @@ def store_demo_call(
             floor="3",
             confidence=1.0,
         )
-        category = age_category(valid.birth_date, now.date())
+        category = age_category(valid.birth_date, today)
         match = mo.catalog.match("Химки", street, house, category)
         formalized = Formalized(
             intake=valid,
@@ -74,10 +77,20 @@ def store_demo_call(
             status=CallStatus.NEW if match else CallStatus.PENDING,
             pending_reasons=() if match else ("Адрес не сопоставлен с участком",),
             district=match,
-            planned_date=now.date(),
+            planned_date=today,
         )
         stored = store_call(session, formalized, mo, now, now, ("test", last_name), "тест")
         return stored.row.id
+
+
+def mo_today(db: Database) -> date:
+    """Today in the demo MO's zone, read from the real clock exactly as the desk pages read it
+    (`datetime.now(UTC).astimezone(mo.zone).date()`): for tests of pages that cannot be given a
+    moment. Between 21:00 and 24:00 UTC it is already tomorrow in Moscow."""
+    with db.session() as session:
+        mo = MoDirectory().by_code(session, DEMO_MO)
+        assert mo is not None
+        return datetime.now(UTC).astimezone(mo.zone).date()
 
 
 def doctor_id(db: Database, code: str) -> int:
@@ -91,7 +104,10 @@ def mo_id(db: Database, code: str = DEMO_MO) -> int:
         return session.query(tables.MedicalOrganization).filter_by(code=code).one().id
 
 
-def assign(db: Database, call_id: int, doctor_code: str, day: date) -> None:
+def assign(
+    db: Database, call_id: int, doctor_code: str, day: date, now: datetime | None = None
+) -> None:
+    """The call assigned to the doctor for `day`, at `now` (default: the real clock)."""
     doctor = doctor_id(db, doctor_code)
     with db.session() as session:
-        CallLifecycle(session, Actor("тест", None)).assign(call_id, doctor, day)
+        CallLifecycle(session, Actor("тест", None), now=now).assign(call_id, doctor, day)

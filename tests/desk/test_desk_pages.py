@@ -14,7 +14,7 @@ from dispatcher.storage.database import Database
 from dispatcher.storage.desk_tables import AccessLogEntry
 from intake_core.status import CallStatus
 from tests.desk.conftest import http_login, make_user
-from tests.desk.forms_calls import assign, store_demo_call
+from tests.desk.forms_calls import assign, mo_today, store_demo_call
 
 OTHER_MO = "DEMO-KRASNOGORSK"
 
@@ -30,9 +30,10 @@ def _log(db: Database, login: str) -> list[tuple[str, int, str]]:
 def test_desk_shows_counters_doctors_and_list(client: TestClient, db: Database) -> None:
     make_user(db, "desk1", "dispatcher")
     fresh = store_demo_call(db, "Свежев")
+    # the desk reads the real clock: «overdue» is an hour before it, whatever the hour
     old = store_demo_call(db, "Старов", now=datetime.now(UTC) - timedelta(hours=1))
     served_soon = store_demo_call(db, "Назначенов")
-    assign(db, served_soon, "D002", datetime.now(UTC).date())
+    assign(db, served_soon, "D002", mo_today(db))
     http_login(client, "desk1", landing="/desk")
     html = client.get("/desk").text
     assert "Рабочий стол оператора" in html

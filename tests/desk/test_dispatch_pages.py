@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from dispatcher.desk.doctor_accounts import link_doctor
+from dispatcher.desk.forms_web import desk_now
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
@@ -18,18 +20,20 @@ from dispatcher.storage.desk_tables import AccessLogEntry
 from dispatcher.storage.dispatch_tables import CallServiceCard, DoctorState
 from intake_core.call import ServiceResult
 from tests.desk.conftest import http_login, make_user
-from tests.desk.forms_calls import assign, doctor_id, store_demo_call
+from tests.desk.forms_calls import assign, doctor_id, mo_today, store_demo_call
 
 ADULT_FEVER = ["home", "no", "adult", "fever", "no"]  # 60Т, routine
 ADULT_HIGH_FEVER = ["home", "no", "adult", "fever", "yes"]  # 61Т, urgent
 ALWAYS = "пн-вс 00:00-24:00"  # every demo doctor works whenever the test runs
+WEDNESDAY_MORNING = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)  # 10:30 in Moscow, before the cutoff
 
 
 @pytest.fixture
-def desk(client: TestClient, db: Database) -> TestClient:
+def desk(client: TestClient, db: Database) -> Iterator[TestClient]:
     with db.session() as session:
         session.execute(update(tables.Doctor).values(schedule=ALWAYS))
-    return client
+    yield client
+    client.app.dependency_overrides.pop(desk_now, None)  # type: ignore[attr-defined]
 
 
 def _sign_in(client: TestClient, db: Database, login: str, role: str, doctor: str = "") -> str:
@@ -88,7 +92,7 @@ def test_new_call_form_writes_the_reason_code_operator_and_time(
     assert 'data-questionnaire data-url="/desk/questionnaire"' in form
     tree = desk.get("/desk/questionnaire").json()
     assert tree["start"] == "place" and tree["outcomes"]["adult_fever_high"]["code"] == "61Т"
-    before = datetime.now(UTC)
+    desk.app.dependency_overrides[desk_now] = lambda: WEDNESDAY_MORNING  # type: ignore[attr-defined]
     saved = desk.post(
         "/desk/calls/new",
         data={
@@ -122,7 +126,7 @@ def test_new_call_form_writes_the_reason_code_operator_and_time(
         "question": "Температура 39 и выше или держится больше 3 дней?",
         "answer": "Да",
     }
-    assert card.coded_at is not None and card.coded_at >= before - timedelta(seconds=1)
+    assert card.coded_at == WEDNESDAY_MORNING  # the moment the form was saved
     with db.session() as session:
         coder = session.scalar(select(tables.User.id).where(tables.User.login == "coder"))
         call = session.get(tables.CallRow, call_id)
@@ -293,7 +297,7 @@ def test_assign_dialog_wait_plans_the_next_working_day(desk: TestClient, db: Dat
 def test_assign_dialog_recalls_a_doctor_from_a_routine_call(desk: TestClient, db: Database) -> None:
     csrf = _sign_in(desk, db, "evac", "dispatcher")
     routine = store_demo_call(db, "Плановый", house="13")
-    assign(db, routine, "D002", datetime.now(ZoneInfo("Europe/Moscow")).date())
+    assign(db, routine, "D002", mo_today(db))  # the dialog reads the real clock
     with db.session() as session:
         session.add(
             DoctorState(
@@ -392,13 +396,13 @@ def test_doctor_records_the_trip_and_post_factum_letter(desk: TestClient, db: Da
 def test_operator_enters_the_paper_card_of_a_served_call(desk: TestClient, db: Database) -> None:
     csrf = _sign_in(desk, db, "kartoteka", "registry")
     zone = ZoneInfo("Europe/Moscow")
-    midnight = datetime.now(zone).replace(hour=0, minute=1, second=0, microsecond=0)
+    midnight = datetime(2026, 3, 4, 0, 1, tzinfo=zone)  # a Wednesday night call, served by 00:50
     call_id = store_demo_call(db, "Бумажный", house="13", now=midnight.astimezone(UTC))
     _code(desk, csrf, call_id, ADULT_FEVER)
     assert 'id="paper-card"' not in desk.get(f"/desk/calls/{call_id}/service-card").text
-    assign(db, call_id, "D002", midnight.date())
+    assign(db, call_id, "D002", midnight.date(), now=midnight + timedelta(minutes=4))
     with db.session() as session:
-        CallLifecycle(session, Actor("тест", None)).serve(
+        CallLifecycle(session, Actor("тест", None), now=midnight + timedelta(minutes=49)).serve(
             call_id, ServiceResult.HOSPITALISED, ["J18.9"], None
         )
     page = desk.get(f"/desk/calls/{call_id}/service-card").text
