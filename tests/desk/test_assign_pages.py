@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +19,7 @@ from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.desk.conftest import http_login, make_user
 from tests.desk.forms_calls import assign as assign_call
-from tests.desk.forms_calls import mo_id, store_demo_call
+from tests.desk.forms_calls import mo_id, mo_today, store_demo_call
 
 
 def _as_user(
@@ -123,8 +123,7 @@ def test_transfer_dialog_moves_the_call_to_another_mo(desk: TestClient, db: Data
 def test_doctor_serves_an_assigned_call(desk: TestClient, db: Database) -> None:
     csrf = _as_user(desk, db, "vrach", "doctor", doctor="D001")
     call_id = store_demo_call(db, "Лечимый")
-    today = datetime.now(UTC).astimezone().date()
-    assign_call(db, call_id, "D001", today)
+    assign_call(db, call_id, "D001", mo_today(db))  # the doctor's list is of the MO's real today
     listing = desk.get("/desk/doctor")
     assert listing.status_code == 200 and "Лечимый Иван" in listing.text
     page = desk.get(f"/desk/doctor/calls/{call_id}")
@@ -157,15 +156,16 @@ def test_doctor_serves_an_assigned_call(desk: TestClient, db: Database) -> None:
 def test_doctor_cannot_open_another_doctors_call(desk: TestClient, db: Database) -> None:
     _as_user(desk, db, "vrach", "doctor", doctor="D001")
     call_id = store_demo_call(db, "Чужого врача")
-    assign_call(db, call_id, "D002", datetime.now(UTC).date())
+    assign_call(db, call_id, "D002", mo_today(db))
     assert desk.get(f"/desk/doctor/calls/{call_id}").status_code == 404
 
 
 def test_route_sheet_page_and_pdf_have_the_14_columns(desk: TestClient, db: Database) -> None:
     _as_user(desk, db, "disp", "dispatcher")
-    today = datetime.now(UTC).astimezone().date()
+    called = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)  # a Wednesday, 10:30 in Moscow
+    today = date(2026, 3, 4)
     for name, house in (("Маршрутов", "20"), ("Листов", "22")):
-        assign_call(db, store_demo_call(db, name, house=house), "D001", today)
+        assign_call(db, store_demo_call(db, name, house=house, now=called), "D001", today, called)
     with db.session() as session:
         d001 = session.scalar(select(tables.Doctor.id).where(tables.Doctor.code == "D001"))
     query = f"?doctor={d001}&date={today.isoformat()}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -13,7 +11,7 @@ from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.desk_tables import AccessLogEntry
 from tests.desk.conftest import http_login, make_user
-from tests.desk.forms_calls import assign, doctor_id, store_demo_call
+from tests.desk.forms_calls import assign, doctor_id, mo_today, store_demo_call
 
 OPERATORS_ONLY = "оформлять, назначать и передавать вызовы могут операторы"
 DOCTORS_ONLY = "обслуживать вызовы может только врач"
@@ -66,7 +64,7 @@ def test_only_a_doctor_serves_a_call(client: TestClient, db: Database, role: str
     make_user(db, f"u-{role}", role)
     csrf = http_login(client, f"u-{role}", landing="/desk")
     call_id = store_demo_call(db, "Необслуженов")
-    assign(db, call_id, "D001", datetime.now(UTC).date())
+    assign(db, call_id, "D001", mo_today(db))
     assert client.get("/desk/doctor").status_code == 403
     page = client.get(f"/desk/doctor/calls/{call_id}")
     assert page.status_code == 403 and DOCTORS_ONLY in page.text
@@ -122,7 +120,7 @@ def test_assign_and_transfer_dialogs_refuse_a_closed_call(client: TestClient, db
     make_user(db, "disp3", "dispatcher")
     csrf = http_login(client, "disp3")
     call_id = store_demo_call(db, "Закрытов")
-    assign(db, call_id, "D001", datetime.now(UTC).date())
+    assign(db, call_id, "D001", mo_today(db))
     with db.session() as session:
         row = session.get(tables.CallRow, call_id)
         assert row is not None
