@@ -27,7 +27,8 @@ def _walk_to(questionnaire: Questionnaire, outcome: str) -> Walk:
 
 def test_cards_from_the_dispatch_services_feed_the_report(db: Database) -> None:
     questionnaire = load_questionnaire()
-    t0 = datetime.now(UTC) - timedelta(hours=4)
+    report_at = datetime(2026, 3, 4, 11, 30, tzinfo=UTC)  # a Wednesday, 14:30 in Moscow
+    t0 = report_at - timedelta(hours=4)
     first = store_demo_call(db, "Сеансов", now=t0)
     second = store_demo_call(db, "Стыков", house="14", now=t0 + timedelta(minutes=5))
     therapist, general = doctor_id(db, "D001"), doctor_id(db, "D003")
@@ -50,14 +51,14 @@ def test_cards_from_the_dispatch_services_feed_the_report(db: Database) -> None:
         assert save_service(session, first, record, done)
     with db.session() as session:
         mo = mo_frame(session, mo_id(db))
-        today = datetime.now(mo.zone).date()
+        today = report_at.astimezone(mo.zone).date()
         period = Period(today - timedelta(days=1), today)
         report = build_report(
             load_facts(session, mo, period),
             load_names(session, mo.id),
             mo,
             period,
-            datetime.now(UTC),
+            report_at,
         )
     q = report.quality
     assert (q.cards, q.complete, q.exact) == (2, 1, 0)
