@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -57,7 +58,7 @@ def make_call(
         db,
         client_id,
         "DEMO-KHIMKI",
-        f"k-{datetime.now().timestamp()}",
+        f"k-{uuid.uuid4().hex}",
         body,
         now or datetime.now(UTC),
     )
@@ -75,10 +76,19 @@ def doctor_id(db: Database, code: str = "D004") -> int:
     return found
 
 
+def planned_date(db: Database, call_id: int) -> date:
+    with db.session() as session:
+        planned = session.scalar(
+            select(tables.CallRow.planned_date).where(tables.CallRow.id == call_id)
+        )
+    assert planned is not None
+    return planned
+
+
 def act(client: TestClient, token: str, call_id: int, move: str, db: Database) -> Any:
     path, body = MOVES[move]
-    if move == "assign":
-        body = {"doctor_id": doctor_id(db), "planned_date": date.today().isoformat()}
+    if move == "assign":  # for the day the intake planned, whatever the clock says
+        body = {"doctor_id": doctor_id(db), "planned_date": planned_date(db, call_id).isoformat()}
     return client.post(f"/api/v1/calls/{call_id}/{path}", json=body, headers=auth(token))
 
 
@@ -203,6 +213,7 @@ def test_overdue_calls_are_listed_and_counted(
     intake_token: str,
     operator_token: str,
 ) -> None:
+    # the API counts «overdue» against the real clock, so the moments are relative to it
     old = datetime.now(UTC) - timedelta(minutes=45)
     late_new = make_call(db, processor, pending=False, now=old)
     with db.session() as session:  # a different patient so it is not merged

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,14 +90,17 @@ def test_outbox_events_survive_redis_restart(
 ) -> None:
     client = redis.Redis(port=private_redis.port, socket_timeout=1, socket_connect_timeout=1)
     relay = OutboxRelay(db, client, "events", 1000)
-    call_id = make_call(db, processor, pending=False)
+    called = datetime(2026, 3, 4, 7, 30, tzinfo=UTC)  # a Wednesday, 10:30 in Moscow
+    call_id = make_call(db, processor, pending=False, now=called)
     assert relay.relay_pending().published == 1  # call.created
     private_redis.stop()
     with db.session() as session:
-        lifecycle = CallLifecycle(session, Actor("operator1", None))
-        lifecycle.assign(call_id, doctor_id(db), date.today())
+        lifecycle = CallLifecycle(session, Actor("operator1", None), called + timedelta(minutes=5))
+        lifecycle.assign(call_id, doctor_id(db), date(2026, 3, 4))
     with db.session() as session:
-        CallLifecycle(session, Actor("operator1", None)).cancel(call_id, "Пациент отказался")
+        CallLifecycle(session, Actor("operator1", None), called + timedelta(minutes=9)).cancel(
+            call_id, "Пациент отказался"
+        )
     result = relay.relay_pending()
     assert result.published == 0 and result.pending == 2
     assert unpublished(db) == 2
