@@ -72,11 +72,11 @@ def test_browser_dead_letters_retry_call_card_deliveries_and_smp_journal(
     call_id = make_call(db)
     pipeline.run()
     assert {d.state for d in pipeline.deliveries()} == {"dead"}
-    today = datetime.now(MOSCOW).replace(hour=0, minute=0, second=0, microsecond=0)
+    received = datetime(2026, 3, 3, 9, 0, tzinfo=MOSCOW)  # a Tuesday morning, not the real clock
     smp_id = smp_call(
         db,
         "Скоропомощев",
-        today - timedelta(days=1) + timedelta(hours=9),
+        received,
         "СМП-4711",
         timedelta(minutes=50),
     )
@@ -132,12 +132,12 @@ def test_browser_dead_letters_retry_call_card_deliveries_and_smp_journal(
     expect(section.locator("tr", has_text="Вебхук")).to_contain_text("Отправлено")
     expect(page.locator("#dead-letters-count")).to_be_hidden()
 
-    # the СМП journal from the menu, for yesterday, with its CSV
+    # the СМП journal from the menu, for the day the call was received, with its CSV
     page.click("#nav-smp-journal")
     expect(page.locator("h1")).to_have_text("Журнал передачи неотложных вызовов в поликлинику")
-    yesterday = (today - timedelta(days=1)).date().isoformat()
-    page.fill("#first", yesterday)
-    page.fill("#last", yesterday)
+    day = received.date().isoformat()
+    page.fill("#first", day)
+    page.fill("#last", day)
     page.click("#journal-period button[type=submit]")
     row = page.locator(f"#journal tr[data-call='{smp_id}']")
     expect(row).to_contain_text("СМП-4711")
@@ -145,4 +145,4 @@ def test_browser_dead_letters_retry_call_card_deliveries_and_smp_journal(
     _fits(page, "smp_journal")
     with page.expect_download() as download:
         page.click("#journal-csv")
-    assert download.value.suggested_filename == f"smp-journal-{yesterday}-{yesterday}.csv"
+    assert download.value.suggested_filename == f"smp-journal-{day}-{day}.csv"

@@ -193,7 +193,11 @@ def test_smp_journal_shows_a_handover_from_the_ambulance_api(
     make_user(db, "journal-agent", "agent")
     http_login(client, "journal-agent", landing="/desk")
 
-    (row,) = _rows(client.get(JOURNAL).text).values()
+    # the API stamps the handover with the real clock: ask for the day it was received and the
+    # next, so a handover 25 minutes after a Moscow midnight is in the journal all the same
+    first = received.astimezone(MOSCOW).date()
+    period = f"?first={first.isoformat()}&last={(first + timedelta(days=1)).isoformat()}"
+    (row,) = _rows(client.get(JOURNAL + period).text).values()
     assert "87331" in row and "<strong>47Е</strong> КАШЕЛЬ У РЕБЕНКА" in row
     assert "<td>12</td>" in row and "Активное посещение" in row
     assert f"<time>{received.astimezone(MOSCOW):%d.%m.%Y %H:%M}</time>" in row
