@@ -205,14 +205,16 @@ def fault_token(fault_db_url: str) -> str:
     return token
 
 
-class WorkerProcess:
-    """`python worker.py` as compose runs it, its log in a file."""
+class ServiceProcess:
+    """One of our processes as compose runs it (`python worker.py`, `python -m bots`), its log
+    in a file: `command` is what follows the interpreter."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *command: str) -> None:
+        self.env = env
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "worker.py", *args],
+            [sys.executable, *command],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=self._log,
@@ -227,26 +229,28 @@ class WorkerProcess:
         self.process.kill()
         self.process.wait(timeout=10)
 
-    def stop(self) -> None:
+    def stop(self) -> int:
+        """SIGTERM, as compose stops it; its exit code."""
         if self.alive():
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
+        return self.process.returncode
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
-    started: list[WorkerProcess] = []
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    started: list[ServiceProcess] = []
 
-    def start(env: dict[str, str], *args: str) -> WorkerProcess:
-        worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log", *args)
+    def start(env: dict[str, str], *args: str) -> ServiceProcess:
+        worker = ServiceProcess(env, tmp_path / f"worker-{len(started)}.log", "worker.py", *args)
         started.append(worker)
         return worker
 

@@ -7,62 +7,24 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import IO
 
 import pytest
 import redis
 
 from bots import texts
 from bots.errors import UNAVAILABLE
-from dispatcher.settings import PROJECT_ROOT
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.harness import ChatDriver
-from tests.faults.conftest import PostgresCluster, RedisServer
+from tests.faults.conftest import PostgresCluster, RedisServer, ServiceProcess
 
 pytestmark = pytest.mark.slow
 
 STARTUP = 60.0  # the NLP dictionaries load before the first update
 UNAVAILABLE_HINT = UNAVAILABLE[:30]
-
-
-class BotProcess:
-    """`python -m bots` as compose runs it, its log in a file."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self._log: IO[bytes] = log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bots"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> int:
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self._log.close()
-        return self.process.returncode
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -76,10 +38,10 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 @pytest.fixture
 def start_bot(
     fault_db_url: str, fault_redis: RedisServer, fake: FakeTelegram, tmp_path: Path
-) -> Iterator[Callable[..., BotProcess]]:
-    started: list[BotProcess] = []
+) -> Iterator[Callable[..., ServiceProcess]]:
+    started: list[ServiceProcess] = []
 
-    def start(**extra: str) -> BotProcess:
+    def start(**extra: str) -> ServiceProcess:
         suffix = uuid.uuid4().hex[:8]
         env = {
             **os.environ,
@@ -94,7 +56,7 @@ def start_bot(
             "LOG_JSON": "false",
             **extra,
         }
-        bot = BotProcess(env, tmp_path / f"bot-{len(started)}.log")
+        bot = ServiceProcess(env, tmp_path / f"bot-{len(started)}.log", "-m", "bots")
         started.append(bot)
         return bot
 
@@ -112,7 +74,7 @@ async def answered(chat: ChatDriver, text: str, fragment: str, within: float = 1
 
 
 async def test_bot_answers_through_redis_and_database_outages(
-    start_bot: Callable[..., BotProcess],
+    start_bot: Callable[..., ServiceProcess],
     fake: FakeTelegram,
     fault_redis: RedisServer,
     pg_cluster: PostgresCluster,
@@ -151,7 +113,7 @@ async def test_bot_answers_through_redis_and_database_outages(
 
 
 async def test_webhook_bot_handles_stored_updates_after_redis_comes_back(
-    start_bot: Callable[..., BotProcess],
+    start_bot: Callable[..., ServiceProcess],
     fake: FakeTelegram,
     fault_redis: RedisServer,
 ) -> None:

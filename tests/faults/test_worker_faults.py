@@ -22,7 +22,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.conftest import auth
-from tests.faults.conftest import PostgresCluster, RedisServer, WorkerProcess, wait_for
+from tests.faults.conftest import PostgresCluster, RedisServer, ServiceProcess, wait_for
 from tests.test_intake_flow import SAMPLE
 
 pytestmark = pytest.mark.slow
@@ -107,7 +107,7 @@ def test_worker_outlives_a_redis_crash_and_runs_intakes_from_before_during_and_a
     fault_settings: Settings,
     fault_redis: RedisServer,
     fault_token: str,
-    start_worker: Callable[..., WorkerProcess],
+    start_worker: Callable[..., ServiceProcess],
 ) -> None:
     url = fault_settings.database_url
     worker = start_worker(_worker_env(fault_settings))
@@ -142,7 +142,7 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     api: TestClient,
     fault_settings: Settings,
     fault_token: str,
-    start_worker: Callable[..., WorkerProcess],
+    start_worker: Callable[..., ServiceProcess],
 ) -> None:
     url = fault_settings.database_url
     env = _worker_env(fault_settings)
@@ -203,7 +203,7 @@ def test_worker_waits_out_a_postgres_outage(
     fault_settings: Settings,
     fault_token: str,
     pg_cluster: PostgresCluster,
-    start_worker: Callable[..., WorkerProcess],
+    start_worker: Callable[..., ServiceProcess],
 ) -> None:
     url = fault_settings.database_url
     worker = start_worker(_worker_env(fault_settings))
