@@ -21,6 +21,8 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from sqlalchemy import text
 
 from bots import errors
@@ -164,9 +166,15 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
 def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
     """FSM state in Redis with a TTL; updates of one chat are handled one at a time."""
     ttl = ctx.bot_settings.bot_fsm_ttl
-    # a blocking pool: a burst of updates waits for a connection instead of failing
+    # a blocking pool: a burst of updates waits for a connection instead of failing; a command
+    # on a connection that died with a Redis restart is sent again on a new one, so the first
+    # update after the outage is not answered «недоступен»
     pool = aioredis.BlockingConnectionPool.from_url(
-        redis_url, max_connections=ctx.bot_settings.bot_concurrency, timeout=10
+        redis_url,
+        max_connections=ctx.bot_settings.bot_concurrency,
+        timeout=10,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[redis.ConnectionError, redis.TimeoutError],
     )
     storage = RedisStorage(
         aioredis.Redis(connection_pool=pool),
