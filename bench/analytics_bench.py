@@ -22,10 +22,10 @@ from bench.common import postgres_reachable, scratch_database
 from dispatcher.analytics.charts import CHARTS, chart_png
 from dispatcher.analytics.export import xlsx_bytes
 from dispatcher.analytics.facts import load_facts, load_names, mo_frame
-from dispatcher.analytics.month import generate_month
-from dispatcher.analytics.month_store import mo_layout, store_month
 from dispatcher.analytics.records import Period
 from dispatcher.analytics.report import build_report, tables
+from dispatcher.demo.month import generate_month
+from dispatcher.demo.month_store import mo_layout, store_month
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT
 from dispatcher.storage.database import Database

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.password:
                     print(f"Пароль: {password}")
             elif args.command == "demo-month":
-                from dispatcher.analytics.month_store import demo_month
+                from dispatcher.demo.month_store import demo_month
 
                 print(
                     demo_month(

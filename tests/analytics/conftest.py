@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import delete
 
 from dispatcher.analytics.facts import MoFrame, load_facts, load_names, mo_frame
-from dispatcher.analytics.month import Month, generate_month
-from dispatcher.analytics.month_store import StoredMonth, mo_layout, store_month
 from dispatcher.analytics.records import Period
 from dispatcher.analytics.report import Report, build_report
+from dispatcher.demo.month import Month, generate_month
+from dispatcher.demo.month_store import StoredMonth, mo_layout, store_month
 from dispatcher.services.reference_import import import_directory
 from dispatcher.storage.database import Database
 from tests.conftest import _TABLES_IN_DELETE_ORDER, DEMO_DIR, DEMO_MO

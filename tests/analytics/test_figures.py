@@ -17,9 +17,9 @@ import numpy
 import pytest
 from sqlalchemy import update
 
-from dispatcher.analytics.month import MonthCall
 from dispatcher.analytics.records import Period
 from dispatcher.analytics.sla import Compliance
+from dispatcher.demo.month import MonthCall
 from dispatcher.storage import tables
 from intake_core.status import CallStatus
 from tests.analytics.conftest import StoredCase
@@ -331,8 +331,8 @@ def test_period_counts_local_days_only(case: StoredCase) -> None:
 
 
 def test_report_counts_only_the_mo_calls(case: StoredCase) -> None:
-    from dispatcher.analytics.month import generate_month
-    from dispatcher.analytics.month_store import mo_layout, store_month
+    from dispatcher.demo.month import generate_month
+    from dispatcher.demo.month_store import mo_layout, store_month
 
     before = case.report().calls
     with case.db.session() as session:

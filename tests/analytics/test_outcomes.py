@@ -15,9 +15,9 @@ import numpy
 import pytest
 
 from dispatcher.analytics.icd10 import chapter
-from dispatcher.analytics.month import DEATH_BRANCH, MonthCall
 from dispatcher.analytics.outcomes import TripTimes
 from dispatcher.analytics.report import tables
+from dispatcher.demo.month import DEATH_BRANCH, MonthCall
 from dispatcher.storage import tables as db_tables
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.call import ServiceResult

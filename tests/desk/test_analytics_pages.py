@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from dispatcher.analytics.charts import CHARTS
-from dispatcher.analytics.month import OPERATORS, Month
+from dispatcher.demo.month import OPERATORS, Month
 from dispatcher.storage.database import Database
 from tests.analytics.conftest import store_small_month
 from tests.desk.conftest import http_login, make_user

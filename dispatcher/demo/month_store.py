@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from dispatcher.analytics.month import (
+from dispatcher.demo.month import (
     DistrictLayout,
     Month,
     MonthCall,
