@@ -17,6 +17,7 @@ from aiogram import Bot
 from redis.exceptions import RedisError, ResponseError
 
 from bots.errors import scrubbed
+from bots.max.ids import Messenger, messenger_of
 from bots.notices import Notices
 from bots.sender import Delivery, deliver
 from dispatcher.outages import Outage, is_database_outage, is_redis_outage
@@ -50,6 +51,7 @@ class Notifier:
         on_blocked: Callable[[int], Awaitable[None]],
         consumer: str | None = None,
         on_event: Callable[[dict[str, Any]], None] | None = None,
+        messenger: Messenger = Messenger.TELEGRAM,
     ) -> None:
         self.bot = bot
         self.client = client
@@ -60,6 +62,7 @@ class Notifier:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
         self.on_event = on_event  # synchronous work an event triggers before the notices
         self.retry_delay = 1.0
+        self.messenger = messenger  # chats of the other messenger are its own bot's to reach
 
     async def run(self, stop: asyncio.Event) -> None:
         outage = Outage("Redis (bot notifier)", log)
@@ -135,6 +138,8 @@ class Notifier:
         notices = await asyncio.to_thread(self.notices.for_event, event)
         ok = True
         for notice in notices:
+            if messenger_of(notice.chat_id) is not self.messenger:
+                continue
             claimed = await asyncio.to_thread(self.notices.claim, notice, datetime.now(UTC))
             if not claimed:
                 continue

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from bots import webhook as bot_webhook
+from bots.max import webhook as max_webhook
 from dispatcher import desk
 from dispatcher.api import calls, errors, errors_outage, intake, notify_routes, phone_calls
 from dispatcher.api.deps import ServicesDep
@@ -81,6 +82,7 @@ def create_app(
             thread.start()
         yield
         await desk.shutdown(application)  # desk live updates
+        await services.close()
         stop.set()
         if run_relay:
             thread.join(timeout=5)
@@ -102,6 +104,7 @@ def create_app(
     app.include_router(phone_calls.router)  # telephony: tracked phone calls
     app.include_router(phone_desk.router)  # telephony desk pages: card → form, call-backs, 112
     bot_webhook.install(app)  # telegram bot webhook, only when configured
+    max_webhook.install(app)  # MAX bot webhook, only when configured
     desk.setup(app)  # desk shell: login, desk, call card, admin, live updates
 
     @app.middleware("http")

@@ -1,0 +1,72 @@
+"""MAX users and messages as the aiogram dialog sees them: ids kept apart from Telegram's.
+
+The dialog, its tables (`bot_users`, linked people, addresses, sent notifications) and its FSM
+keys all key on one integer per user and chat. Telegram's ids have at most 52 significant bits,
+so a MAX id is stored shifted above 2**62: both messengers share the tables without a column or
+a migration, a MAX user can never be taken for a Telegram one, and the notifier tells from the
+number alone which messenger reaches a chat. MAX message ids are strings (`mid`); the dialog
+sees them as integers through `MessageIds`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections import OrderedDict
+
+MAX_BASE = 1 << 62  # every MAX user or chat id, as the dialog sees it, is at least this
+_LIMIT = (1 << 63) - 1 - MAX_BASE
+
+
+class Messenger(enum.StrEnum):
+    TELEGRAM = "telegram"
+    MAX = "max"
+
+
+def to_dialog(max_id: int) -> int:
+    """A MAX user id as the dialog's user and chat id."""
+    if not 0 <= max_id <= _LIMIT:
+        raise ValueError(f"MAX id {max_id} is outside the supported range")
+    return MAX_BASE + max_id
+
+
+def to_max(dialog_id: int) -> int:
+    """The MAX user id behind a dialog id made by `to_dialog`."""
+    if not is_max(dialog_id):
+        raise ValueError(f"{dialog_id} is not a MAX id")
+    return dialog_id - MAX_BASE
+
+
+def is_max(dialog_id: int) -> bool:
+    return dialog_id >= MAX_BASE
+
+
+def messenger_of(dialog_id: int) -> Messenger:
+    """Which messenger reaches this user or chat."""
+    return Messenger.MAX if is_max(dialog_id) else Messenger.TELEGRAM
+
+
+class MessageIds:
+    """MAX message ids (`mid` strings) as aiogram's integer message ids, and back.
+
+    The integer is a hash of the mid, so the same message gets the same number in every process
+    and after a restart; the way back is remembered for the messages this process saw (sent, or
+    carried by an update), which are the ones the dialog edits: a button press brings its
+    message along.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._mids: OrderedDict[int, str] = OrderedDict()
+
+    def number(self, mid: str) -> int:
+        value = int.from_bytes(hashlib.blake2b(mid.encode(), digest_size=6).digest(), "big")
+        number = value or 1
+        self._mids[number] = mid
+        self._mids.move_to_end(number)
+        while len(self._mids) > self.capacity:
+            self._mids.popitem(last=False)
+        return number
+
+    def mid(self, number: int) -> str | None:
+        return self._mids.get(number)

@@ -1,0 +1,82 @@
+"""`/max/webhook` on the web service: MAX pushes updates here when the bot runs as a webhook.
+
+The route checks the `X-Max-Bot-Api-Secret` header, stores the update (database row + Redis
+stream entry, as the Telegram route does) before answering 200, and answers a redelivery 200
+without storing it again. MAX updates carry no update id: the key of a duplicate is the
+message id, the callback id, or the user and moment of a start. `python -m bots.max` with
+`MAX_MODE=webhook` reads the stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Annotated, Any
+
+import redis
+from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, status
+
+from bots.max.settings import MaxSettings
+from bots.webhook import store_update
+from dispatcher.storage.database import Database
+
+SECRET_HEADER = "X-Max-Bot-Api-Secret"
+_STORED_BASE = 1 << 62  # stored MAX update keys sit above every Telegram update_id
+
+
+def dedup_key(update: dict[str, Any]) -> str:
+    """What makes an update the same when MAX delivers it again."""
+    kind = str(update.get("update_type"))
+    message = update.get("message") or {}
+    callback = update.get("callback") or {}
+    if kind == "message_callback" and callback.get("callback_id"):
+        return f"callback:{callback['callback_id']}"
+    mid = (message.get("body") or {}).get("mid")
+    if mid:
+        return f"{kind}:{mid}"
+    user = (update.get("user") or {}).get("user_id")
+    if user is not None:
+        return f"{kind}:{user}:{update.get('timestamp')}"
+    return f"{kind}:{json.dumps(update, sort_keys=True, ensure_ascii=False)}"
+
+
+def stored_id(update: dict[str, Any]) -> int:
+    """The update's key as the stored update id (the table Telegram's updates use)."""
+    digest = hashlib.blake2b(dedup_key(update).encode(), digest_size=8).digest()
+    return _STORED_BASE | (int.from_bytes(digest, "big") & (_STORED_BASE - 1))
+
+
+def router_for(settings: MaxSettings, db: Database, client: redis.Redis) -> APIRouter:
+    router = APIRouter(tags=["max"])
+    secret = settings.max_webhook_secret.encode()
+
+    @router.post(settings.max_webhook_path, include_in_schema=False)
+    def max_webhook(
+        update: Annotated[dict[str, Any], Body()],
+        token: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
+    ) -> dict[str, bool]:
+        """MAX's update: 401 without the secret, 200 once it is stored (or a duplicate)."""
+        if token is None or not hmac.compare_digest(token.encode(), secret):
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad secret")
+        if not isinstance(update.get("update_type"), str):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "update_type missing")
+        try:
+            fresh = store_update(
+                db, client, settings.max_updates_stream, {**update, "update_id": stored_id(update)}
+            )
+        except redis.RedisError as exc:
+            # not stored: MAX retries later, nothing is lost
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "queue unavailable") from exc
+        return {"ok": True, "duplicate": not fresh}
+
+    return router
+
+
+def install(app: FastAPI, settings: MaxSettings | None = None) -> None:
+    """Add `/max/webhook` to the API, only when the MAX webhook is configured."""
+    settings = settings or MaxSettings()
+    if not settings.webhook_enabled:
+        return
+    services = app.state.services
+    app.include_router(router_for(settings, services.db, services.redis))
