@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pytest
 import redis
 
 from bots.app import build_context, build_dispatcher
@@ -22,7 +21,7 @@ from dispatcher.analysis import NlpAnalyzer
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
-from tests.bots.fake_max import TOKEN, FakeMax, Recorded
+from tests.bots.fake_max import FakeMax, Recorded
 
 MAX_WEBHOOK_SECRET = "max-webhook-secret-of-the-test-bot"
 
@@ -109,30 +108,6 @@ class MaxChat:
         return [r.text for r in self.fake.sent(self.user_id)]
 
 
-@pytest.fixture
-async def fake_max() -> AsyncIterator[FakeMax]:
-    server = FakeMax()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def max_settings(redis_client: redis.Redis, fake_max: FakeMax) -> Iterator[MaxSettings]:
-    suffix = uuid.uuid4().hex[:8]
-    settings = MaxSettings(
-        max_bot_token=TOKEN,
-        max_api_url=fake_max.base,
-        max_group=f"max-{suffix}",
-        max_updates_stream=f"max-updates-{suffix}",
-        max_polling_timeout=1,
-        max_send_attempts=4,
-    )
-    yield settings
-    keys = list(redis_client.scan_iter(f"fsm:{settings.max_group}*"))
-    redis_client.delete(*keys, settings.max_updates_stream)
-
-
 @contextlib.asynccontextmanager
 async def running_max_bot(
     settings: Settings,
@@ -165,28 +140,9 @@ async def running_max_bot(
         await asyncio.wait_for(task, 15)
 
 
-@pytest.fixture
-async def max_bot(
-    settings: Settings,
-    max_settings: MaxSettings,
-    bot_settings: BotSettings,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
-    fake_max: FakeMax,
-    clock_start: datetime,
-) -> AsyncIterator[MaxHarness]:
-    """`python -m bots.max` in-process: polling the fake MAX server, notifier on the stream."""
-    async with running_max_bot(
-        settings,
-        max_settings,
-        bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_max,
-        clock_start,
-    ) as harness:
-        yield harness
+@dataclass(frozen=True, slots=True)
+class MaxWebhookApi:
+    """The dispatcher's API serving `/max/webhook` on a loopback port."""
+
+    url: str
+    settings: MaxSettings

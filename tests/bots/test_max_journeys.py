@@ -19,8 +19,10 @@ from dispatcher.storage.bot_tables import TelegramUser
 from intake_core.status import CallStatus
 from tests.bots.dialogs import PHONE, emergency_recorded, make_call, onboard
 from tests.bots.harness import BotHarness, ChatDriver
-from tests.bots.max_harness import MaxHarness, fake_max, max_bot, max_settings  # noqa: F401
+from tests.bots.max_harness import MaxHarness
 from tests.conftest import WorkerRunner
+
+pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,108 @@
+"""Fixtures of the MAX bot's tests, loaded with `pytest_plugins` by the modules that use them:
+the fake MAX server, the MAX settings, the running bot, the API serving `/max/webhook`."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+
+import pytest
+import redis
+import uvicorn
+
+from bots.max import webhook as max_webhook
+from bots.max.settings import MaxSettings
+from bots.settings import BotSettings
+from dispatcher.analysis import NlpAnalyzer
+from dispatcher.api.app import create_app
+from dispatcher.settings import Settings
+from dispatcher.storage.database import Database
+from tests.bots.fake_max import TOKEN, FakeMax
+from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+
+
+@pytest.fixture
+async def fake_max() -> AsyncIterator[FakeMax]:
+    server = FakeMax()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def max_settings(redis_client: redis.Redis, fake_max: FakeMax) -> Iterator[MaxSettings]:
+    suffix = uuid.uuid4().hex[:8]
+    settings = MaxSettings(
+        max_bot_token=TOKEN,
+        max_api_url=fake_max.base,
+        max_group=f"max-{suffix}",
+        max_updates_stream=f"max-updates-{suffix}",
+        max_polling_timeout=1,
+        max_send_attempts=4,
+    )
+    yield settings
+    keys = list(redis_client.scan_iter(f"fsm:{settings.max_group}*"))
+    redis_client.delete(*keys, settings.max_updates_stream)
+
+
+@pytest.fixture
+async def max_bot(
+    settings: Settings,
+    max_settings: MaxSettings,
+    bot_settings: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_max: FakeMax,
+    clock_start: datetime,
+) -> AsyncIterator[MaxHarness]:
+    """`python -m bots.max` in-process: polling the fake MAX server, notifier on the stream."""
+    async with running_max_bot(
+        settings,
+        max_settings,
+        bot_settings,
+        bot_db,
+        redis_client,
+        redis_url,
+        analyzer,
+        fake_max,
+        clock_start,
+    ) as harness:
+        yield harness
+
+
+@pytest.fixture
+def max_webhook_api(
+    settings: Settings, max_settings: MaxSettings, bot_db: Database, redis_client: redis.Redis
+) -> Iterator[MaxWebhookApi]:
+    """A real uvicorn with `create_app` and the MAX webhook route, as the API process runs it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    hook = max_settings.model_copy(
+        update={
+            "max_mode": "webhook",
+            "max_webhook_url": f"http://127.0.0.1:{port}{max_settings.max_webhook_path}",
+            "max_webhook_secret": MAX_WEBHOOK_SECRET,
+        }
+    )
+    app = create_app(settings, bot_db, redis_client, run_relay=False)
+    max_webhook.install(app, hook)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="max-webhook-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the webhook API did not start")
+        time.sleep(0.02)
+    yield MaxWebhookApi(f"http://127.0.0.1:{port}", hook)
+    server.should_exit = True
+    thread.join(timeout=10)

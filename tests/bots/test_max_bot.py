@@ -1,0 +1,189 @@
+"""The MAX bot on the wire: 429 and 5xx ridden out, the webhook route's secret and duplicates,
+webhook mode end to end, and both messengers running side by side for one MO."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bots import texts
+from bots.max import webhook as max_webhook
+from bots.max.ids import MAX_BASE, to_dialog
+from bots.max.settings import MaxSettings
+from bots.settings import BotSettings
+from dispatcher.analysis import NlpAnalyzer
+from dispatcher.api.app import create_app
+from dispatcher.settings import Settings
+from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import ProcessedUpdate, TelegramUser
+from dispatcher.storage.database import Database
+from tests.bots.dialogs import make_call, onboard
+from tests.bots.fake_max import FakeMax
+from tests.bots.harness import BotHarness
+from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+from tests.conftest import WorkerRunner
+
+pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
+
+MESSAGE = {
+    "update_type": "message_created",
+    "timestamp": 1_767_000_000_000,
+    "message": {
+        "sender": {"user_id": 31, "first_name": "Пациент", "is_bot": False},
+        "recipient": {"chat_id": 70_000_031, "chat_type": "dialog"},
+        "timestamp": 1_767_000_000_000,
+        "body": {"mid": "mid.webhook-1", "seq": 1, "text": "/help"},
+    },
+}
+
+
+async def test_max_bot_waits_out_429_and_backs_off_on_5xx(max_bot: MaxHarness) -> None:
+    chat = max_bot.chat(8201)
+    max_bot.fake.fail_next("POST /messages", 429, retry_after=1)
+    await chat.send("/help")
+    await chat.expect(texts.HELP[:15])
+    tries = [r for r in max_bot.fake.requests if r.route == "POST /messages"]
+    assert [r.failed for r in tries] == [True, False]
+    assert tries[1].at - tries[0].at >= 0.95  # the Retry-After of the 429
+    max_bot.fake.fail_next("POST /messages", 503, times=2)
+    await chat.send("/help")
+    await chat.expect(texts.HELP[:15])
+    tries = [r for r in max_bot.fake.requests if r.route == "POST /messages"][2:]
+    assert [r.failed for r in tries] == [True, True, False]
+
+
+async def test_max_bot_keeps_polling_after_the_updates_call_fails(max_bot: MaxHarness) -> None:
+    max_bot.fake.fail_next("GET /updates", 502, times=2)
+    await max_bot.fake.message(8299, "/help")  # ends the long poll at hand: then two fail
+    index, _ = await max_bot.fake.wait_for(lambda r: r.route == "GET /updates" and r.failed)
+    await max_bot.fake.wait_for(lambda r: r.route == "GET /updates" and r.failed, index + 1, 15)
+    chat = max_bot.chat(8202)
+    await chat.send("/help")
+    await chat.expect(texts.HELP[:15])
+
+
+async def test_max_bot_sets_its_commands_and_reply_buttons_become_max_buttons(
+    max_bot: MaxHarness,
+) -> None:
+    assert {c["name"] for c in max_bot.fake.commands} >= {"call", "my", "help"}
+    chat = max_bot.chat(8203)
+    await chat.send("/start")
+    welcome = await chat.expect(texts.WELCOME[:20])
+    kinds = {(b["type"], b["text"]) for b in welcome.buttons()}
+    assert ("request_contact", texts.SHARE_CONTACT) in kinds
+
+
+def _app(settings: Settings, db: Database, client: redis.Redis, hook: MaxSettings) -> TestClient:
+    app = create_app(settings, db, client, run_relay=False)
+    max_webhook.install(app, hook)
+    return TestClient(app)
+
+
+def _hook(redis_client: redis.Redis) -> MaxSettings:
+    return MaxSettings(
+        max_bot_token="t",
+        max_webhook_url="https://bot.example/max/webhook",
+        max_webhook_secret=MAX_WEBHOOK_SECRET,
+        max_updates_stream=f"max-updates-{uuid.uuid4().hex[:8]}",
+    )
+
+
+def test_max_webhook_refuses_a_request_without_the_secret(
+    settings: Settings, bot_db: Database, redis_client: redis.Redis
+) -> None:
+    hook = _hook(redis_client)
+    with _app(settings, bot_db, redis_client, hook) as client:
+        assert client.post("/max/webhook", json=MESSAGE).status_code == 401
+        wrong = {max_webhook.SECRET_HEADER: "not-the-secret-at-all"}
+        assert client.post("/max/webhook", json=MESSAGE, headers=wrong).status_code == 401
+    assert redis_client.xlen(hook.max_updates_stream) == 0
+
+
+def test_max_webhook_stores_an_update_once_and_drops_redeliveries(
+    settings: Settings, bot_db: Database, redis_client: redis.Redis
+) -> None:
+    hook = _hook(redis_client)
+    headers = {max_webhook.SECRET_HEADER: MAX_WEBHOOK_SECRET}
+    try:
+        with _app(settings, bot_db, redis_client, hook) as client:
+            first = client.post("/max/webhook", json=MESSAGE, headers=headers)
+            again = client.post("/max/webhook", json=MESSAGE, headers=headers)
+        assert (first.status_code, first.json()["duplicate"]) == (200, False)
+        assert (again.status_code, again.json()["duplicate"]) == (200, True)
+        assert redis_client.xlen(hook.max_updates_stream) == 1  # stored before the 200
+        with bot_db.session() as session:
+            stored = session.get(ProcessedUpdate, max_webhook.stored_id(MESSAGE))
+            assert stored is not None and stored.payload["message"] == MESSAGE["message"]
+            assert stored.update_id >= MAX_BASE  # never a Telegram update id
+    finally:
+        redis_client.delete(hook.max_updates_stream)
+
+
+def test_max_webhook_route_is_absent_when_not_configured(
+    settings: Settings, bot_db: Database, redis_client: redis.Redis
+) -> None:
+    with _app(settings, bot_db, redis_client, MaxSettings(max_bot_token="t")) as client:
+        assert client.post("/max/webhook", json=MESSAGE).status_code == 404
+
+
+async def test_max_bot_in_webhook_mode_answers_what_max_pushes(
+    settings: Settings,
+    max_webhook_api: MaxWebhookApi,
+    bot_settings: BotSettings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    redis_url: str,
+    analyzer: NlpAnalyzer,
+    fake_max: FakeMax,
+    clock_start: datetime,
+    worker: WorkerRunner,
+) -> None:
+    async with running_max_bot(
+        settings,
+        max_webhook_api.settings,
+        bot_settings,
+        bot_db,
+        redis_client,
+        redis_url,
+        analyzer,
+        fake_max,
+        clock_start,
+    ) as bot:
+        [subscription] = fake_max.subscriptions
+        assert subscription["url"] == max_webhook_api.settings.max_webhook_url
+        assert subscription["secret"] == MAX_WEBHOOK_SECRET
+        chat = bot.chat(8204)
+        await onboard(chat)  # type: ignore[arg-type]
+        await make_call(chat)  # type: ignore[arg-type]
+        worker.drain()
+        await chat.expect("Вызов принят")
+    assert all(status == 200 for _seq, status in fake_max.pushes)
+    assert not [r for r in fake_max.requests if r.route == "GET /updates"]
+
+
+async def test_max_and_telegram_bots_run_side_by_side_each_answering_its_own_patients(
+    bot: BotHarness,
+    max_bot: MaxHarness,
+    worker: WorkerRunner,
+) -> None:
+    """One MO runs both bots: the same number in each messenger is two patients' chats, and
+    the status message goes back only through the messenger the call came from."""
+    on_max, on_telegram = max_bot.chat(8205), bot.chat(8205)
+    await onboard(on_max)  # type: ignore[arg-type]
+    await make_call(on_max)  # type: ignore[arg-type]
+    worker.drain()
+    accepted = await on_max.expect("Вызов принят")
+    with bot.db.session() as session:
+        users = {u.id: u.chat_id for u in session.scalars(select(TelegramUser))}
+        call = session.scalars(select(tables.CallRow)).one()
+    assert users == {to_dialog(8205): to_dialog(8205)}
+    assert f"№ {call.number}" in accepted.text
+    await bot.relay_events()
+    assert not bot.fake.sent()  # the Telegram bot sent nothing: not its patient
+    await on_telegram.send("/start")
+    await on_telegram.expect(texts.WELCOME[:20])
+    assert not [r for r in max_bot.fake.sent() if r.user_id != 8205]  # nor MAX for Telegram's
