@@ -196,6 +196,12 @@ def _run(settings: Settings, demo: bool, lock: IO[str], port: int, redis_port: i
         f"  Redis: {env['REDIS_URL']}{' (встроенный)' if embedded else ''}\n",
         flush=True,
     )
+    if settings.sms_gateway == "journal":
+        print(
+            f"  SMS не отправляются: включён локальный журнал {settings.sms_journal_path} "
+            "(для отправки задайте SMS_GATEWAY=smpp или http)",
+            flush=True,
+        )
     if port != settings.port:
         print(f"  Порт {settings.port} занят другой программой: взят свободный {port}", flush=True)
     if token:

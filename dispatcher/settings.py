@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     notify_claim_idle: float = 60.0  # seconds: a dead consumer's unacknowledged events taken over
     notify_quiet_start: str = "22:00"  # default quiet hours, MO local time; per MO in the DB
     notify_quiet_end: str = "08:00"
-    sms_gateway: Literal["smpp", "http", "none"] = "none"
+    # SMS: `smpp` or `http` send for real; `journal` only writes each message to
+    # var/sms-journal.jsonl (development: `make run` says so on the desk instead of failing every
+    # SMS); `none` sends nothing and fails each SMS. Unset: `journal`, but `none` in production.
+    sms_gateway: Literal["smpp", "http", "journal", "none"] = "journal"
     smpp_host: str = "127.0.0.1"
     smpp_port: int = 2775
     smpp_system_id: str = "dispatcher"
@@ -86,6 +89,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_insecure(self) -> Settings:
+        if self.env == "production" and "sms_gateway" not in self.model_fields_set:
+            self.sms_gateway = "none"  # production never pretends to send: name a real gateway
         if self.env == "production":
             if self.secret_key == INSECURE_SECRET or len(self.secret_key) < 32:
                 raise ValueError("SECRET_KEY must be set to a random value of 32+ characters")
@@ -94,6 +99,11 @@ class Settings(BaseSettings):
             if self.redis_url is None:
                 raise ValueError("production needs REDIS_URL")
         return self
+
+    @property
+    def sms_journal_path(self) -> Path:
+        """Where the `journal` SMS gateway writes the messages it does not send."""
+        return self.var_dir / "sms-journal.jsonl"
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,7 +23,7 @@ class Source(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            Source.CALL_CENTER: "Кол-центр",
+            Source.CALL_CENTER: "Колл-центр",
             Source.REGISTRY: "Регистратура",
             Source.DOCTOR: "Врач поликлиники",
             Source.PORTAL: "РПГУ (портал)",

@@ -6,12 +6,19 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-CUTOFF_SCRIPT = (
-    "Обращаю Ваше внимание, что в случае оформления вызова после 13-00, обслуживание вызова "
-    "может быть назначено медицинской организацией на завтрашний день.\n\n"
-    "При наличии острых показаний, рекомендовано обращаться в службу 112.\n\n"
-    "Продолжить оформление вызова?"
-)
+
+def cutoff_script(cutoff: time) -> str:
+    """The seed's script phrase with the MO's own cutoff («после 14-30»), as the seed writes it."""
+    return (
+        f"Обращаю Ваше внимание, что в случае оформления вызова после {cutoff:%H-%M}, "
+        "обслуживание вызова может быть назначено медицинской организацией на завтрашний день."
+        "\n\n"
+        "При наличии острых показаний, рекомендовано обращаться в службу 112.\n\n"
+        "Продолжить оформление вызова?"
+    )
+
+
+CUTOFF_SCRIPT = cutoff_script(time(13, 0))  # the default cutoff's phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,4 +52,4 @@ class WorkCalendar:
 
     def cutoff_notice(self, now: datetime) -> str | None:
         """The seed's script phrase, when the operator or the bot must say it."""
-        return CUTOFF_SCRIPT if self.past_cutoff(now) else None
+        return cutoff_script(self.cutoff) if self.past_cutoff(now) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -77,6 +78,26 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# Starlette's own English answers (an unknown address, a method the path does not take) →
+# a Russian message in the API's error shape, with a machine code
+_ROUTING_ERRORS = {
+    status.HTTP_404_NOT_FOUND: ("Адрес не найден: проверьте путь запроса", "not_found"),
+    status.HTTP_405_METHOD_NOT_ALLOWED: (
+        "Этот метод запроса по этому адресу не поддерживается",
+        "method_not_allowed",
+    ),
+}
+
+
+def _routing_error(exc: StarletteHTTPException) -> tuple[str, str] | None:
+    """The Russian message and code of a routing error that still carries Starlette's default
+    English detail; None for an error a route raised with its own (Russian) message."""
+    known = _ROUTING_ERRORS.get(exc.status_code)
+    if known is None or exc.detail != HTTPStatus(exc.status_code).phrase:
+        return None
+    return known
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -85,6 +106,17 @@ def install(app: FastAPI) -> None:
             if allowed:
                 headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
                 exc = StarletteHTTPException(exc.status_code, exc.detail, headers)
+        routing = _routing_error(exc)
+        if routing is not None:
+            message, code = routing
+            allow = (exc.headers or {}).get("Allow")
+            if allow:
+                message = f"{message}: метод {request.method}, допустимы {allow}"
+            return JSONResponse(
+                _payload([{"field": "", "message": message, "code": code}], message),
+                status_code=exc.status_code,
+                headers=exc.headers,
+            )
         return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)

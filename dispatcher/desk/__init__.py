@@ -43,7 +43,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from dispatcher.desk import admin, auth, forms_web, notify_web, pages, realtime
+from dispatcher.desk import admin, auth, error_pages, forms_web, notify_web, pages, realtime
 from dispatcher.desk.sessions import SessionStore
 from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
 
@@ -60,6 +60,7 @@ def setup(app: FastAPI) -> None:
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
     app.add_exception_handler(auth.RoleForbidden, auth.role_forbidden_handler)
     app.add_exception_handler(forms_web.CallNotFound, forms_web.call_not_found_handler)
+    error_pages.install(app)  # 404/405 in a browser: a Russian page, not the API's JSON
     app.state.desk_hub = realtime.LiveHub(
         app.state.services.redis, settings.phone_cards_channel, settings.desk_control_channel
     )

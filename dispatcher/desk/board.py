@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from dispatcher.storage import tables
 from dispatcher.storage.calls import households, overdue_filter
 from dispatcher.storage.references import MoContext
-from intake_core.call import CallKind, Source
+from intake_core.call import CallKind, Source, VisitAddress
 from intake_core.duplicates import household_label, together
 from intake_core.status import CallStatus
 
@@ -72,7 +72,8 @@ class DeskRow:
     created_at: datetime
     patient: str
     age_category: str
-    address: str
+    address: str  # as parsed: «Химки, ул. Молодежная, д. 63, корп. 2, кв. 54»
+    address_raw: str  # as typed or received
     kind: str
     source: str
     doctor: str
@@ -207,6 +208,12 @@ def _list_query(
     return query
 
 
+def _address_line(stored: dict[str, Any]) -> str:
+    """The parsed address in one line; the text as received when it was not parsed."""
+    known = {k: v for k, v in stored.items() if k in VisitAddress.__dataclass_fields__}
+    return VisitAddress(**{"raw": "", **known}).one_line
+
+
 def _row(
     call: tables.CallRow,
     doctor: tables.Doctor | None,
@@ -225,7 +232,8 @@ def _row(
         created_at=call.created_at,
         patient=" ".join(p for p in (call.last_name, call.first_name, call.middle_name) if p),
         age_category=call.age_category or "",
-        address=str(address.get("raw") or ""),
+        address=_address_line(address),
+        address_raw=str(address.get("raw") or ""),
         kind=CallKind(call.kind).label,
         source=Source(call.source).label,
         doctor=short_name(doctor.last_name, doctor.first_name, doctor.middle_name)

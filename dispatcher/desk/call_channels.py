@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 from dispatcher.storage.phone_calls import TELEPHONY_CHANNEL
 from intake_core.call import ChannelRef
 
+DESK_CHANNEL = "desk_form"  # «Новый вызов» of the desk: the form's id
+
 # call_channels.kind → what the operator reads; the ids themselves are for machines
 LABELS = {
     TELEPHONY_CHANNEL: "поступил по телефону",
+    DESK_CHANNEL: "оформлен оператором на рабочем столе",
     "telegram_chat": "Telegram",
     "portal_request": "портал",
     "smp_card": "СМП",

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dispatcher.desk.call_channels import DESK_CHANNEL
 from dispatcher.desk.forms_web import (
     AnalyzerDep,
     NowDep,
@@ -22,6 +23,7 @@ from dispatcher.desk.intake_form import (
     CALLER_TYPES,
     DESK_KINDS,
     DESK_SOURCES,
+    LIMITS,
     NewCallForm,
     chained,
     field_errors,
@@ -39,13 +41,11 @@ from dispatcher.storage.phone_calls import link_intake_call
 from intake_core.call import Source
 from intake_core.errors import ValidationFailed
 from intake_core.patient import age_category, describe_age
-from intake_core.planning import CUTOFF_SCRIPT
 from intake_core.questionnaire import Facts
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
 CHIPS = ("Температура", "Давление", "Кашель", "Сыпь", "Рвота", "Патронаж", "Констатация смерти")
-DESK_CHANNEL = "desk_form"
 
 
 def _age_text(raw: str, today: Any) -> str:
@@ -88,9 +88,10 @@ def _render_form(
         sources=DESK_SOURCES,
         kinds=DESK_KINDS,
         caller_types=CALLER_TYPES,
+        limits=LIMITS,
         chips=CHIPS,
         districts=sorted(mo.catalog.districts, key=lambda d: d.code),
-        cutoff_script=CUTOFF_SCRIPT if mo.calendar.past_cutoff(now) else None,
+        cutoff_script=mo.calendar.cutoff_notice(now),
         age_text=_age_text(form.birth_date, now.date()) if form.birth_date else "",
         facts=Facts.known(typed_birth_date(form.birth_date, now.date()), None, now.date()),
     )
@@ -146,6 +147,8 @@ def save_new_call(
     form: Annotated[NewCallForm, Form()],
 ) -> Response:
     form_id = form.form_id or uuid.uuid4().hex
+    if errors := form.length_errors():
+        return _render_form(request, services, user, form, now, errors=errors, status_code=422)
     try:
         with services.db.session() as session:
             mo = mo_context(services, session, user)

@@ -45,6 +45,31 @@ _FIELD_NAMES = {
 
 Adjust = Callable[[Formalized], Formalized]
 
+# the longest value each input takes, in characters: the page's maxlength and the server's check
+# (a name longer than any real one is a slip of the keyboard, and it widened every list)
+LIMITS = {
+    "last_name": 50,
+    "first_name": 50,
+    "middle_name": 50,
+    "birth_date": 10,
+    "policy_series": 20,
+    "policy_number": 30,
+    "phone": 40,
+    "address": 300,
+    "entrance": 10,
+    "floor": 10,
+    "intercom": 30,
+    "complaints": 2000,
+    "caller_name": 150,
+    "caller_phone": 40,
+    "notes": 1000,
+}
+
+
+def too_long(limit: int, length: int) -> str:
+    """The field's message when it is longer than its limit."""
+    return f"Слишком длинно: не более {limit} знаков (введено {length})"
+
 
 class NewCallForm(BaseModel):
     """Every input of «Оформление нового вызова», as strings, exactly as typed."""
@@ -76,6 +101,15 @@ class NewCallForm(BaseModel):
     # «Уточнил(а) у звонящего: не экстренный случай» — only clears signs that are all possible
     not_emergency: str = ""
     next: Literal["save", "assign", "transfer"] = "save"
+
+    def length_errors(self) -> dict[str, str]:
+        """The inputs longer than their limit, each with its Russian message."""
+        errors: dict[str, str] = {}
+        for name, limit in LIMITS.items():
+            length = len(getattr(self, name).strip())
+            if length > limit:
+                errors[name] = too_long(limit, length)
+        return errors
 
     def to_request(self, mo_code: str) -> IntakeRequest:
         return IntakeRequest(

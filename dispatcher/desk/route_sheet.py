@@ -61,8 +61,9 @@ def route_sheet(
     with services.db.session() as session:
         try:
             sheet = _sheet(session, services, user, doctor, day)
-        except NotFound as exc:  # no doctor chosen yet, or not one of this MO: pick one
-            error = exc.message
+        except NotFound as exc:  # not a doctor of this MO: pick another
+            if doctor is not None:
+                error = exc.message
         doctors = [
             {"id": d.id, "name": doctor_name(d)}
             for d in session.scalars(

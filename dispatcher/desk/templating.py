@@ -57,6 +57,16 @@ def _environment() -> Environment:
 _templates = Jinja2Templates(env=_environment())
 
 
+SMS_JOURNAL_NOTE = "SMS не отправляются: включён локальный журнал"
+
+
+def _sms_journal(request: Request) -> bool:
+    """SMS go to the local journal, not to patients (development): every page may say so."""
+    services = getattr(request.app.state, "services", None)
+    settings = getattr(services, "settings", None)
+    return getattr(settings, "sms_gateway", None) == "journal"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """A page in the base layout; pass `user=` (a DeskUser) for the menu and the CSRF token."""
     user = context.get("user")
@@ -67,6 +77,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
             "layout": "base.html",
             "forms_static": STATIC_URL,
             "csrf_token": getattr(user, "csrf_token", ""),
+            "sms_journal_note": SMS_JOURNAL_NOTE if _sms_journal(request) else "",
             **context,
         },
         status_code=status_code,

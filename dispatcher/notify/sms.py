@@ -1,15 +1,18 @@
-"""SMS gateways: SMPP 3.4 to an operator's SMS center, or a provider's HTTP API."""
+"""SMS gateways: SMPP 3.4 to an operator's SMS center, a provider's HTTP API, or (development) a
+local journal that sends nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -192,8 +195,39 @@ class HttpSmsGateway:
         self.client.close()
 
 
+class JournalSmsGateway:
+    """Development's SMS sink: each message is written to a local JSON-lines journal instead of
+    being sent, and counts as handed over (no delivery report will follow). The desk says so."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def send(self, phone: str, text: str, reference: int) -> list[str]:
+        entry = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "to": mask_phone(phone),  # a journal on disk keeps no number in clear
+            "reference": reference,
+            "text": text,
+        }
+        try:
+            with self._lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as journal:
+                    journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise SendFailed(f"Журнал SMS недоступен: {type(exc).__name__}") from exc
+        log.info("SMS %s written to the local journal %s, not sent", reference, self.path)
+        return []  # no message id: no delivery report will ever come for it
+
+    def close(self) -> None:
+        pass
+
+
 def build_gateway(settings: Settings, sink: ReceiptSink | None) -> SmsGateway | None:
     """The gateway the settings name, or None when SMS is switched off."""
+    if settings.sms_gateway == "journal":
+        return JournalSmsGateway(settings.sms_journal_path)
     if settings.sms_gateway == "smpp":
         return SmppGateway(
             settings.smpp_host,

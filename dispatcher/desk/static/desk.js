@@ -11,8 +11,14 @@
     return h > 0 ? `${h} ч ${pad(m)} мин` : `${m}:${pad(s % 60)}`;
   }
 
+  // A call turns overdue by the clock alone, with no event: the counters are fetched again
+  // then (the desk sets this below), so «Просроченные» agrees with the red rows.
+  let onOverdue = null;
+  const OVERDUE_SETTLE_MS = 1000; // lets the server's clock pass the deadline too
+
   function tick() {
     const now = Date.now();
+    let crossed = false;
     document.querySelectorAll("[data-deadline]").forEach((el) => {
       const badge = el.matches(".countdown") ? el : el.querySelector(".countdown");
       if (!badge) return;
@@ -22,11 +28,15 @@
       if (remaining <= 0) {
         badge.classList.add("red");
         badge.textContent = `просрочен на ${left(remaining)}`;
+        if (el.dataset.inTime === "1") crossed = true;
+        el.dataset.inTime = "0";
       } else {
         badge.classList.add(remaining < limit * AMBER_SHARE ? "amber" : "ok");
         badge.textContent = `осталось ${left(remaining)}`;
+        el.dataset.inTime = "1";
       }
     });
+    if (crossed && onOverdue) setTimeout(onOverdue, OVERDUE_SETTLE_MS);
   }
   tick();
   setInterval(tick, 1000);
@@ -85,6 +95,7 @@
       if (response.ok) document.getElementById("board").innerHTML = await response.text();
     }, 100);
   }
+  if (desk) onOverdue = refreshBoard;
 
   async function refreshAll() {
     const response = await get(`/desk/fragments/rows?${query}`);

@@ -36,8 +36,30 @@
     });
   });
 
+  // «Другой врач» of the assign dialog: only the dates the chosen doctor works, the first of
+  // them chosen (a doctor off today defaults to the next working day, as the table says)
+  const overrideDoctor = document.getElementById("override-doctor");
+  const overrideDay = document.getElementById("override-day");
+  function followDoctor() {
+    const chosen = overrideDoctor.selectedOptions[0];
+    const works = (chosen ? chosen.dataset.days || "" : "").split(" ").filter(Boolean);
+    Array.from(overrideDay.options).forEach((option) => {
+      option.disabled = works.length > 0 && !works.includes(option.value);
+    });
+    const first = Array.from(overrideDay.options).find((option) => !option.disabled);
+    if (first) overrideDay.value = first.value;
+  }
+  if (overrideDoctor && overrideDay) {
+    overrideDoctor.addEventListener("change", followDoctor);
+    followDoctor();
+  }
+
   const form = document.getElementById("new-call-form");
   if (!form) return;
+
+  // A refused save: the cursor goes to the first field to fix, in reading order
+  const firstBad = form.querySelector('[aria-invalid="true"]');
+  if (firstBad) firstBad.focus();
 
   const address = form.querySelector("#address");
   const complaints = form.querySelector("#complaints");
