@@ -9,6 +9,7 @@ from bench import (
     bot_bench,
     desk_bench,
     intake_bench,
+    max_bench,
     notify_bench,
     screenpop_bench,
 )
@@ -27,6 +28,7 @@ def main() -> int:
     status |= notify_bench.main()  # status events to SMS and webhooks
     status |= desk_bench.main()  # live desk sockets
     status |= bot_bench.main()  # telegram bot latency
+    status |= max_bench.main()  # MAX bot latency, beside Telegram's
     status |= screenpop_bench.main()  # caller card latency
     status |= analytics_bench.main()  # a month of calls for the head's analytics
     return status

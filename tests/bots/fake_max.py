@@ -116,16 +116,17 @@ class FakeMax:
             "body": {"mid": f"mid.in{next(self._mids)}", "seq": 0, **body},
         }
 
-    async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
-        """A new update: kept for `GET /updates`, or pushed when a webhook is subscribed."""
+    async def inject(self, update: dict[str, Any]) -> int:
+        """A new update, its sequence number returned: kept for `GET /updates`, or pushed when a
+        webhook is subscribed."""
         seq = next(self._seq)
         if self.subscriptions:
             await self.push(seq, update)
-            return update
+            return seq
         async with self._changed:
             self._updates.append((seq, update))
             self._changed.notify_all()
-        return update
+        return seq
 
     async def push(self, seq: int, update: dict[str, Any]) -> int:
         """POST one update to the subscribed webhook (again, for a redelivery)."""
@@ -139,7 +140,7 @@ class FakeMax:
             self.pushes.append((seq, reply.status))
             return reply.status
 
-    async def started(self, user_id: int, payload: str | None = None) -> dict[str, Any]:
+    async def started(self, user_id: int, payload: str | None = None) -> int:
         """The patient opened the bot («Начать»): `bot_started`."""
         return await self.inject(
             {
@@ -151,7 +152,7 @@ class FakeMax:
             }
         )
 
-    async def message(self, user_id: int, text: str) -> dict[str, Any]:
+    async def message(self, user_id: int, text: str) -> int:
         return await self.inject(
             {
                 "update_type": "message_created",
@@ -161,7 +162,7 @@ class FakeMax:
             }
         )
 
-    async def contact(self, user_id: int, phone: str, owner_id: int | None) -> dict[str, Any]:
+    async def contact(self, user_id: int, phone: str, owner_id: int | None) -> int:
         """A contact card: a `request_contact` answer carries the sender's own `max_info`."""
         digits = phone.lstrip("+")
         payload: dict[str, Any] = {
@@ -179,7 +180,7 @@ class FakeMax:
             }
         )
 
-    async def callback(self, user_id: int, payload: str, mid: str) -> dict[str, Any]:
+    async def callback(self, user_id: int, payload: str, mid: str) -> int:
         """A press of a callback button on the bot's message `mid`."""
         stored = self.messages.get(mid)
         return await self.inject(
@@ -317,7 +318,7 @@ class FakeMax:
 
     def _store(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         user_id = int(query["user_id"])
-        message = {
+        message: dict[str, Any] = {
             "sender": BOT_USER,
             "recipient": {
                 "chat_id": 70_000_000 + user_id,
