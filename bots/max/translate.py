@@ -71,7 +71,6 @@ class Translator:
         self.bot_user = {"id": bot_id, "is_bot": True, "first_name": "MAX"}
         self.message_ids = message_ids
         self._update_ids = itertools.count(1)
-        self._started_ids = itertools.count(1)
 
     def update(self, raw: dict[str, Any]) -> dict[str, Any] | None:
         try:
@@ -99,8 +98,11 @@ class Translator:
             user = self._user(update.user)
             return {
                 "message": {
-                    # no MAX message behind it: a number that is never a hashed mid (2**48+)
-                    "message_id": (1 << 48) + next(self._started_ids),
+                    # no MAX message behind it: a number of its own, the same if MAX delivers
+                    # this start again (and so dropped as a redelivery), new for the next one
+                    "message_id": self.message_ids.number(
+                        f"bot_started:{update.user.user_id}:{update.timestamp}"
+                    ),
                     "date": update.timestamp // 1000,
                     "chat": self._chat(user),
                     "from": user,
