@@ -1,6 +1,7 @@
 """A small MAX Bot API client: one aiohttp session, the token in the Authorization header,
-429 waited out (as long as the server asks, up to a cap) and 5xx or a dropped connection
-retried with backoff; what still fails is a `MaxApiError` with the HTTP status."""
+requests kept under MAX's rate limit (about 30 per second) by a leaky bucket, 429 waited out (as
+long as the server asks, up to a cap) and 5xx or a dropped connection retried with backoff;
+what still fails is a `MaxApiError` with the HTTP status."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from typing import Any
 
 import aiohttp
+from aiolimiter import AsyncLimiter
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class MaxApi:
         backoff: float = 0.5,
         cap: float = 10.0,
         timeout: float = 60.0,
+        rate: float = 30.0,  # requests per second at most; 0 for no limit
     ) -> None:
         self.token = token
         self.base_url = base_url.rstrip("/")
@@ -56,6 +59,7 @@ class MaxApi:
         self.backoff = backoff
         self.cap = cap
         self.timeout = timeout
+        self.limiter = AsyncLimiter(rate, 1.0) if rate > 0 else None
         self._session: aiohttp.ClientSession | None = None
 
     def _client(self) -> aiohttp.ClientSession:
@@ -106,6 +110,8 @@ class MaxApi:
         body: dict[str, Any] | None,
         seconds: float | None,
     ) -> dict[str, Any]:
+        if self.limiter is not None:
+            await self.limiter.acquire()
         try:
             async with self._client().request(
                 method,

@@ -35,7 +35,12 @@ BOT_TOKEN = "1:max"  # aiogram's Bot wants a Telegram-shaped token; MAX's goes i
 
 def build_max_bot(settings: MaxSettings) -> tuple[Bot, MaxApi, Translator]:
     """The aiogram Bot on a MAX session, the API client, and the update translator."""
-    api = MaxApi(settings.max_bot_token, settings.max_api_url, attempts=settings.max_send_attempts)
+    api = MaxApi(
+        settings.max_bot_token,
+        settings.max_api_url,
+        attempts=settings.max_send_attempts,
+        rate=settings.max_rate_limit,
+    )
     message_ids = MessageIds()
     bot = Bot(BOT_TOKEN, session=MaxSession(api, message_ids))
     return bot, api, Translator(bot.id, message_ids)

@@ -32,6 +32,7 @@ class MaxSettings(BaseSettings):
     max_client_name: str = "max-bot"  # the bot's ApiClient row (intake idempotency)
     max_polling_timeout: int = 30  # seconds of one GET /updates long poll (MAX allows 0-90)
     max_send_attempts: int = 5  # 429 and 5xx retries per request before giving up
+    max_rate_limit: float = 30.0  # requests per second to MAX at most (its limit); 0: no limit
 
     @property
     def webhook_enabled(self) -> bool:

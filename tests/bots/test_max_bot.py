@@ -3,6 +3,7 @@ webhook mode end to end, and both messengers running side by side for one MO."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from bots import texts
 from bots.max import webhook as max_webhook
+from bots.max.api import MaxApi
 from bots.max.ids import MAX_BASE, to_dialog
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
@@ -22,7 +24,7 @@ from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import ProcessedUpdate, TelegramUser
 from dispatcher.storage.database import Database
 from tests.bots.dialogs import make_call, onboard
-from tests.bots.fake_max import FakeMax
+from tests.bots.fake_max import TOKEN, FakeMax
 from tests.bots.harness import BotHarness
 from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
 from tests.conftest import WorkerRunner
@@ -187,3 +189,18 @@ async def test_max_and_telegram_bots_run_side_by_side_each_answering_its_own_pat
     await on_telegram.send("/start")
     await on_telegram.expect(texts.WELCOME[:20])
     assert not [r for r in max_bot.fake.sent() if r.user_id != 8205]  # nor MAX for Telegram's
+
+
+async def test_max_client_keeps_under_the_rate_limit(fake_max: FakeMax) -> None:
+    """A burst of sends is spread to the configured requests per second instead of earning
+    429s: ten sends at five per second take at least a second."""
+    api = MaxApi(TOKEN, fake_max.base, rate=5)
+    try:
+        body = {"text": "проверка"}
+        await asyncio.gather(
+            *(api.request("POST", "/messages", {"user_id": 8206}, body) for _ in range(10))
+        )
+    finally:
+        await api.close()
+    sent = [r.at for r in fake_max.requests if r.route == "POST /messages"]
+    assert len(sent) == 10 and sent[-1] - sent[0] >= 0.9
