@@ -166,6 +166,37 @@ def counters(
     return result
 
 
+def next_overdue_in(
+    session: Session, mo: MoContext, filters: DeskFilters, now: datetime
+) -> float | None:
+    """Seconds until the next call under the filters turns overdue by the clock alone (no event
+    will tell the open desks), or None when no open call is on its way to it."""
+    row = tables.CallRow
+    base = _conditions(mo, filters)
+    waiting = session.scalar(
+        select(func.min(row.created_at)).where(
+            *base,
+            row.status.in_([CallStatus.PENDING.value, CallStatus.NEW.value]),
+            row.created_at >= now - mo.deadlines.assign,
+        )
+    )
+    serving = session.scalar(
+        select(func.min(row.assigned_at)).where(
+            *base,
+            row.status == CallStatus.ACTIVE.value,
+            row.assigned_at >= now - mo.deadlines.serve,
+        )
+    )
+    deadlines = [
+        moment + limit
+        for moment, limit in ((waiting, mo.deadlines.assign), (serving, mo.deadlines.serve))
+        if moment is not None
+    ]
+    if not deadlines:
+        return None
+    return max(0.0, (min(deadlines) - now).total_seconds())
+
+
 def doctor_counts(session: Session, mo: MoContext, filters: DeskFilters) -> list[DoctorCount]:
     """Doctors with active or served calls under the filters, by name."""
     row = tables.CallRow

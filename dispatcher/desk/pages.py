@@ -19,6 +19,7 @@ from dispatcher.desk.board import (
     counters,
     doctor_counts,
     filter_choices,
+    next_overdue_in,
     one_row,
     rows,
 )
@@ -121,6 +122,7 @@ def desk(
         mo = _mo(services, session, user)
         context: dict[str, Any] = {
             "counts": counters(session, mo, filters, now),
+            "next_overdue_in": next_overdue_in(session, mo, filters, now),
             "doctors": doctor_counts(session, mo, filters),
             "rows": rows(session, mo, filters, now),
             "choices": filter_choices(session, mo),
@@ -148,12 +150,14 @@ def board_fragment(
     with services.db.session() as session:
         mo = _mo(services, session, user)
         counts = counters(session, mo, filters, now)
+        soon = next_overdue_in(session, mo, filters, now)
         doctors = doctor_counts(session, mo, filters)
     return render(
         request,
         "_board.html",
         user=user,
         counts=counts,
+        next_overdue_in=soon,
         doctors=doctors,
         filters=filters,
         buckets=BUCKETS,

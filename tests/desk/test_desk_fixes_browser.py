@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,21 +83,29 @@ def _assign_limit(db: Database) -> timedelta:
 
 
 def test_browser_overdue_counter_follows_the_clock_without_a_reload(
-    page: Page, live_server: LiveServer
+    new_page: Callable[[], Page], live_server: LiveServer
 ) -> None:
     db = live_server.db
     make_user(db, "o-disp", "dispatcher")
+    make_user(db, "o-head", "dispatcher")
+    page, overdue_list = new_page(), new_page()
     login(page, live_server, "o-disp")
-    _wait_live(page)
+    login(overdue_list, live_server, "o-head")
+    overdue_list.goto(f"{live_server.url}/desk?bucket=overdue")
+    for desk in (page, overdue_list):
+        _wait_live(desk)
     expect(page.locator("#count-overdue")).to_have_text("0")
-    # a call whose 30 minutes to assignment run out a few seconds from now, on the open desk
+    # a call whose 30 minutes to assignment run out a few seconds from now, on the open desks
     almost = datetime.now(UTC) - _assign_limit(db) + timedelta(seconds=4)
     call_id = store_demo_call(db, "Просрочкина", now=almost)
     row = page.locator(f"#call-{call_id}")
     expect(row.locator(".countdown")).to_contain_text("осталось", timeout=5000)
     expect(page.locator("#count-overdue")).to_have_text("0")
+    expect(overdue_list.locator(f"#call-{call_id}")).to_have_count(0)
     expect(row.locator(".countdown")).to_contain_text("просрочен на", timeout=10000)
     expect(page.locator("#count-overdue")).to_have_text("1", timeout=5000)
+    expect(overdue_list.locator(f"#call-{call_id}")).to_have_count(1, timeout=5000)
+    expect(overdue_list.locator("#count-overdue")).to_have_text("1")
     _fits(page, "fixes_overdue_counter_live")
 
 

@@ -4,7 +4,8 @@ cutoff phrase per MO, and the development SMS journal that replaced failing SMS.
 from __future__ import annotations
 
 import json
-from datetime import time
+import re
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from intake_core.planning import CUTOFF_SCRIPT, cutoff_script
 from tests.desk.conftest import csrf_of, http_login, make_user
+from tests.desk.forms_calls import store_demo_call
 
 SECRET = "x" * 40
 
@@ -120,3 +122,19 @@ def test_production_sends_sms_only_through_a_named_gateway(tmp_path: Path) -> No
     assert Settings(**production).sms_gateway == "none"
     assert Settings(**production, sms_gateway="smpp").sms_gateway == "smpp"
     assert Settings(**production, sms_gateway="http").sms_gateway == "http"
+
+
+def test_board_says_when_the_next_call_turns_overdue(client: TestClient, db: Database) -> None:
+    """No event marks the moment a call turns overdue: the board tells the page when to look."""
+    make_user(db, "next-disp", "dispatcher")
+    http_login(client, "next-disp", landing="/desk")
+    empty = client.get("/desk/fragments/board", headers={"X-Requested-With": "fetch"}).text
+    assert 'data-next-overdue-in=""' in empty
+    ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
+    store_demo_call(db, "Ожидаева", now=ten_minutes_ago)
+    store_demo_call(db, "Давнишний", now=ten_minutes_ago - timedelta(hours=1))  # overdue already
+    board = client.get("/desk/fragments/board", headers={"X-Requested-With": "fetch"}).text
+    found = re.search(r'data-next-overdue-in="([\d.]+)"', board)
+    assert found, board
+    assert 19 * 60 < float(found.group(1)) <= 20 * 60  # 30 minutes to assign, 10 gone
+    assert 'id="count-overdue">1<' in board

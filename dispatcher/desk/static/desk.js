@@ -11,14 +11,8 @@
     return h > 0 ? `${h} ч ${pad(m)} мин` : `${m}:${pad(s % 60)}`;
   }
 
-  // A call turns overdue by the clock alone, with no event: the counters are fetched again
-  // then (the desk sets this below), so «Просроченные» agrees with the red rows.
-  let onOverdue = null;
-  const OVERDUE_SETTLE_MS = 1000; // lets the server's clock pass the deadline too
-
   function tick() {
     const now = Date.now();
-    let crossed = false;
     document.querySelectorAll("[data-deadline]").forEach((el) => {
       const badge = el.matches(".countdown") ? el : el.querySelector(".countdown");
       if (!badge) return;
@@ -28,15 +22,11 @@
       if (remaining <= 0) {
         badge.classList.add("red");
         badge.textContent = `просрочен на ${left(remaining)}`;
-        if (el.dataset.inTime === "1") crossed = true;
-        el.dataset.inTime = "0";
       } else {
         badge.classList.add(remaining < limit * AMBER_SHARE ? "amber" : "ok");
         badge.textContent = `осталось ${left(remaining)}`;
-        el.dataset.inTime = "1";
       }
     });
-    if (crossed && onOverdue) setTimeout(onOverdue, OVERDUE_SETTLE_MS);
   }
   tick();
   setInterval(tick, 1000);
@@ -92,10 +82,29 @@
     clearTimeout(boardTimer);
     boardTimer = setTimeout(async () => {
       const response = await get(`/desk/fragments/board?${query}`);
-      if (response.ok) document.getElementById("board").innerHTML = await response.text();
+      if (response.ok) {
+        document.getElementById("board").innerHTML = await response.text();
+        watchOverdue();
+      }
     }, 100);
   }
-  if (desk) onOverdue = refreshBoard;
+
+  // A call turns overdue by the clock alone, with no event: the board says in how many seconds
+  // the next one will (server time, so a skewed desk clock does not matter), and the counters
+  // are fetched again then; the «Просроченные» list itself gains the row too.
+  const OVERDUE_SETTLE_MS = 1000;
+  const LONGEST_WAIT_MS = 2 ** 31 - 1;
+  let overdueTimer = null;
+  function watchOverdue() {
+    clearTimeout(overdueTimer);
+    const counters = document.getElementById("counters");
+    const seconds = counters ? counters.dataset.nextOverdueIn : "";
+    if (!seconds) return;
+    const wait = Math.min(Number(seconds) * 1000 + OVERDUE_SETTLE_MS, LONGEST_WAIT_MS);
+    const overdueList = /(^|&)bucket=overdue(&|$)/.test(query);
+    overdueTimer = setTimeout(() => (overdueList ? refreshAll() : refreshBoard()), wait);
+  }
+  if (desk) watchOverdue();
 
   async function refreshAll() {
     const response = await get(`/desk/fragments/rows?${query}`);
