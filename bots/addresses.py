@@ -50,6 +50,11 @@ class AddressBook:
         for mo in served:  # the analyzer builds a parser per street catalog on first use: slow
             self.analyzer.address("", mo.catalog.streets())
 
+    def refresh(self) -> None:
+        """Read the MOs' settings and street catalogs again (an admin changed them)."""
+        self.directory.refresh()
+        self._served = None
+
     async def served(self) -> list[MoContext]:
         """The served MOs, parsers ready, read again at most every SERVED_TTL seconds.
 
@@ -96,6 +101,12 @@ class AddressBook:
         return draft.model_copy(
             update={"mo_code": mo.code, "mo_name": mo.name, "district": found.district.name}
         )
+
+    def details(self, text: str) -> dict[str, str | None] | None:
+        """Entrance, floor and intercom from one line; None when it names none of them."""
+        parsed = self.analyzer.address(text, [])
+        found = {"entrance": parsed.entrance, "floor": parsed.floor, "intercom": parsed.intercom}
+        return found if any(found.values()) else None
 
     def remember(self, user_id: int, draft: AddressDraft) -> None:
         """Keep the confirmed address (with entrance, floor, intercom) for the next call."""

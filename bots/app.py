@@ -33,6 +33,7 @@ from bots.coding import ReasonCoding
 from bots.context import BotContext
 from bots.dialog_state import DialogStateMiddleware
 from bots.handlers import (
+    back,
     complaints,
     fallback,
     link,
@@ -46,6 +47,7 @@ from bots.notices import Notices
 from bots.notifier import Notifier
 from bots.profiles import Profiles
 from bots.reads import Reads
+from bots.redelivery import SeenUpdates
 from bots.sender import HeldResponseTypes, RetryMiddleware
 from bots.settings import BotSettings
 from bots.submission import Submission, ensure_client
@@ -132,7 +134,7 @@ def build_context(
         addresses=AddressBook(db, analyzer, directory, clock, reads),
         submission=Submission(db, queue, analyzer, directory, client_id, clock, coding),
         calls=CallBook(db, clock),
-        notices=Notices(db),
+        notices=Notices(db, bot_settings.phone_for),
         profiles=Profiles(reads, bot_settings.bot_cache_ttl),
         reads=reads,
         clock=clock,
@@ -159,6 +161,7 @@ def setup(dp: Dispatcher, ctx: BotContext) -> None:
         link.router(),
         complaints.router(),
         questionnaire.router(),
+        back.router(),
         fallback.router(),
     )
 
@@ -187,6 +190,11 @@ def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
         errors.OutageEnd(
             database_up=lambda: asyncio.to_thread(database_up, ctx.reads.db),
             redis_up=storage.redis.ping,
+        )
+    )
+    dp.update.outer_middleware(
+        SeenUpdates(
+            storage.redis, f"fsm:{ctx.bot_settings.bot_group}", ctx.bot_settings.bot_seen_ttl
         )
     )
     dp.update.outer_middleware(DialogStateMiddleware(storage))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
 from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
+from bots.texts import STATUS_WORDS
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.services.withdrawal import withdraw
 from dispatcher.storage import tables
@@ -44,7 +45,7 @@ def _summary(row: tables.CallRow) -> CallSummary:
         id=row.id,
         number=row.number,
         status=status.value,
-        status_label=status.label,
+        status_label=STATUS_WORDS[status.value],
         planned_date=row.planned_date,
         person=f"{row.last_name}{initials}",
         open=status.is_open,

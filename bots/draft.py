@@ -27,16 +27,13 @@ class NewCall(StatesGroup):
     patient = State()
     address = State()
     address_check = State()
-    address_field = State()
     address_value = State()
-    entrance = State()
-    floor = State()
-    intercom = State()
+    details = State()
     complaints = State()
     questionnaire = State()
     safety = State()
-    cutoff = State()
     summary = State()
+    change = State()
 
 
 class Cancelling(StatesGroup):
@@ -63,9 +60,13 @@ class CallDraft(BaseModel):
     editing: str | None = None
     chips: list[int] = Field(default_factory=list)
     free_text: list[str] = Field(default_factory=list)
-    safety_step: int = 0
     answers: list[str] = Field(default_factory=list)  # the questionnaire's answer ids so far
     coded_at: datetime | None = None  # when the questionnaire reached an outcome
+    checked: bool = False  # the red-flag question (or the questionnaire) is answered
+
+    def unchecked(self) -> CallDraft:
+        """The complaint or the patient changed: the questions are answered afresh."""
+        return self.model_copy(update={"answers": [], "coded_at": None, "checked": False})
 
     def complaints_text(self, chips: tuple[str, ...]) -> str:
         picked = [chips[i] for i in sorted(self.chips) if 0 <= i < len(chips)]

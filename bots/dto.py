@@ -52,6 +52,12 @@ class Person(BaseModel):
     policy_number: str | None = None
 
     @property
+    def full(self) -> str:
+        """«Иванова Мария Петровна, 02.03.2015» — the summary says whom the doctor visits."""
+        names = " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+        return f"{names}, {self.birth_date:%d.%m.%Y}"
+
+    @property
     def short(self) -> str:
         """«Иванова М. П., 02.03.2015» — enough to tell family members apart."""
         initials = "".join(f" {p[0]}." for p in (self.first_name, self.middle_name) if p)

@@ -37,13 +37,22 @@ class Skip(CallbackData, prefix="sk"):
     step: str
 
 
+class Back(CallbackData, prefix="bk"):
+    """«Назад» on a step: `step` is the state it was shown in (a stale one is refused)."""
+
+    step: str
+
+
 class Chip(CallbackData, prefix="ch"):
-    index: int  # -1: done
+    index: int
 
 
 class Answer(CallbackData, prefix="yn"):
-    step: int
     yes: bool
+
+
+class Change(CallbackData, prefix="cg"):
+    part: str  # "menu", or what to change: patient, address, details, complaint
 
 
 class Reply(CallbackData, prefix="qa"):
@@ -52,10 +61,6 @@ class Reply(CallbackData, prefix="qa"):
     key: str  # the start of the draft's key: a button from another dialog is refused
     step: int
     index: int
-
-
-class Proceed(CallbackData, prefix="go"):
-    go: bool
 
 
 class Confirm(CallbackData, prefix="cf"):
@@ -71,10 +76,22 @@ class Reason(CallbackData, prefix="rs"):
     index: int
 
 
-def _rows(buttons: list[InlineKeyboardButton], width: int = 1) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[buttons[i : i + width] for i in range(0, len(buttons), width)]
-    )
+def _rows(
+    buttons: list[InlineKeyboardButton], width: int = 1, back: str | None = None
+) -> InlineKeyboardMarkup:
+    """Buttons `width` to a row; with `back`, a «Назад» row for that step at the bottom."""
+    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
+    if back is not None:
+        rows.append([back_button(back)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def back_button(step: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=texts.BACK, callback_data=Back(step=step).pack())
+
+
+def back_only(step: str) -> InlineKeyboardMarkup:
+    return _rows([], back=step)
 
 
 def contact() -> ReplyKeyboardMarkup:
@@ -116,7 +133,7 @@ def patients(people: list[Person]) -> InlineKeyboardMarkup:
     buttons.append(
         InlineKeyboardButton(text=texts.ADD_ANOTHER, callback_data=PatientPick(patient_id=0).pack())
     )
-    return _rows(buttons)
+    return _rows(buttons, back="patient")
 
 
 def saved_addresses(items: Sequence[SavedAddressItem]) -> InlineKeyboardMarkup:
@@ -124,7 +141,8 @@ def saved_addresses(items: Sequence[SavedAddressItem]) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(text=i.label, callback_data=AddressPick(address_id=i.id).pack())
             for i in items
-        ]
+        ],
+        back="address",
     )
 
 
@@ -137,6 +155,7 @@ def address_check() -> InlineKeyboardMarkup:
             InlineKeyboardButton(text=texts.FIX, callback_data=AddressCheck(field="fix").pack()),
         ],
         width=2,
+        back="address_check",
     )
 
 
@@ -147,35 +166,33 @@ def address_fields() -> InlineKeyboardMarkup:
             for key, label in texts.ADDRESS_FIELDS.items()
         ],
         width=3,
+        back="address_check",
     )
 
 
 def skip(step: str) -> InlineKeyboardMarkup:
-    return _rows([InlineKeyboardButton(text=texts.SKIP, callback_data=Skip(step=step).pack())])
+    return _rows(
+        [InlineKeyboardButton(text=texts.SKIP, callback_data=Skip(step=step).pack())], back=step
+    )
 
 
-def chips(selected: list[int]) -> InlineKeyboardMarkup:
+def chips() -> InlineKeyboardMarkup:
+    """One tap is the whole complaint."""
     buttons = [
-        InlineKeyboardButton(
-            text=("✓ " if index in selected else "") + label,
-            callback_data=Chip(index=index).pack(),
-        )
+        InlineKeyboardButton(text=label, callback_data=Chip(index=index).pack())
         for index, label in enumerate(texts.CHIPS)
     ]
-    markup = _rows(buttons, width=2)
-    markup.inline_keyboard.append(
-        [InlineKeyboardButton(text=texts.DONE, callback_data=Chip(index=-1).pack())]
-    )
-    return markup
+    return _rows(buttons, width=2, back="complaints")
 
 
-def yes_no(step: int) -> InlineKeyboardMarkup:
+def yes_no() -> InlineKeyboardMarkup:
     return _rows(
         [
-            InlineKeyboardButton(text=texts.YES, callback_data=Answer(step=step, yes=True).pack()),
-            InlineKeyboardButton(text=texts.NO, callback_data=Answer(step=step, yes=False).pack()),
+            InlineKeyboardButton(text=texts.YES, callback_data=Answer(yes=True).pack()),
+            InlineKeyboardButton(text=texts.NO, callback_data=Answer(yes=False).pack()),
         ],
         width=2,
+        back="safety",
     )
 
 
@@ -195,25 +212,34 @@ def question(question: Question, key: str, step: int) -> InlineKeyboardMarkup:
     return _rows(buttons)
 
 
-def proceed() -> InlineKeyboardMarkup:
-    return _rows(
-        [
-            InlineKeyboardButton(text=texts.CONTINUE, callback_data=Proceed(go=True).pack()),
-            InlineKeyboardButton(text=texts.STOP, callback_data=Proceed(go=False).pack()),
-        ],
-        width=2,
-    )
-
-
 def confirm(key: str) -> InlineKeyboardMarkup:
+    """The summary's «Отправить», «Изменить», «Назад»."""
     return _rows(
         [
             InlineKeyboardButton(
                 text=texts.CONFIRM, callback_data=Confirm(key=key, go=True).pack()
             ),
-            InlineKeyboardButton(text=texts.STOP, callback_data=Confirm(key=key, go=False).pack()),
+            InlineKeyboardButton(text=texts.CHANGE, callback_data=Change(part="menu").pack()),
         ],
         width=2,
+        back="summary",
+    )
+
+
+def changes() -> InlineKeyboardMarkup:
+    parts = (
+        ("patient", texts.CHANGE_PATIENT),
+        ("address", texts.CHANGE_ADDRESS),
+        ("details", texts.CHANGE_DETAILS),
+        ("complaint", texts.CHANGE_COMPLAINT),
+    )
+    return _rows(
+        [
+            InlineKeyboardButton(text=label, callback_data=Change(part=part).pack())
+            for part, label in parts
+        ],
+        width=2,
+        back="change",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,8 +35,9 @@ class Notice:
 class Notices:
     """Reads what an event needs from the database and renders the patient's message."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, phone_for: Callable[[str | None], str | None]) -> None:
         self.db = db
+        self.phone_for = phone_for  # the polyclinic's number by MO code
 
     def for_event(self, event: dict[str, Any]) -> list[Notice]:
         kind = event.get("type")
@@ -97,7 +99,7 @@ class Notices:
         if action == "serve":
             return texts.served(number)
         if action == "cancel":
-            return texts.cancelled(number)
+            return texts.cancelled(number, self.phone_for(mo.code if mo else None))
         if action == "transfer":
             target = session.scalar(
                 select(tables.MedicalOrganization).where(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -55,11 +55,14 @@ def ensure_client(db: Database, name: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """When the visit would be, and whether the 13:00 notice must be shown first."""
+    """When the visit would be, and why: the MO's local today, its cutoff, a day off."""
 
     planned: date
     past_cutoff: bool
     mo_name: str | None
+    today: date
+    cutoff: time
+    working_today: bool
 
 
 class Submission:
@@ -105,7 +108,15 @@ class Submission:
         else:
             mo = next((m for m in served if m.code == mo_code), None) or self._mo(mo_code)
         local = mo.local(self.clock())
-        return Plan(mo.calendar.planned_date(local), mo.calendar.past_cutoff(local), mo.name)
+        calendar = mo.calendar
+        return Plan(
+            planned=calendar.planned_date(local),
+            past_cutoff=calendar.past_cutoff(local),
+            mo_name=mo.name,
+            today=local.date(),
+            cutoff=calendar.cutoff,
+            working_today=calendar.is_working_day(local.date()),
+        )
 
     def payload(self, draft: CallDraft, phone: str, chat_id: int) -> dict[str, Any]:
         """The intake body, deterministic for one draft (the key's body hash must not drift);

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from intake_core.planning import CUTOFF_SCRIPT
-
-CUTOFF_NOTICE = CUTOFF_SCRIPT
-
 WELCOME = (
     "Здравствуйте! Это бот поликлиники для вызова врача на дом.\n\n"
     "Что умеет бот: оформить вызов участкового врача или педиатра на дом, показать ваши "
@@ -17,8 +13,9 @@ WELCOME = (
     "сильное кровотечение) сразу звоните 103 или 112.\n\n"
     "Персональные данные. Бот запросит ваш номер телефона, ФИО, дату рождения и полис "
     "пациента и адрес — только чтобы оформить вызов и сообщать вам его статус (152-ФЗ). "
-    "В сообщениях бота не бывает жалоб и диагнозов. Нажимая «Поделиться номером», вы "
-    "соглашаетесь на обработку этих данных поликлиникой."
+    "Жалобу бот показывает один раз — в заявке перед отправкой, чтобы вы её проверили; "
+    "в сообщениях о статусе вызова и в списке вызовов жалоб и диагнозов нет. "
+    "Нажимая «Поделиться номером», вы соглашаетесь на обработку этих данных поликлиникой."
 )
 ASK_CONTACT = "Нажмите кнопку «Поделиться номером» внизу экрана."
 SHARE_CONTACT = "📱 Поделиться номером"
@@ -42,7 +39,8 @@ HELP = (
     "/link — добавить пациента (ребёнка, родителя)\n"
     "/cancel — выйти из текущего шага\n"
     "/help — эта справка\n\n"
-    "Вызов после 13:00 может быть назначен на следующий рабочий день.\n"
+    "Заявки после 13:00 (время поликлиники может быть другим) и в выходные врач посещает "
+    "на следующий рабочий день — бот называет дату перед отправкой.\n"
     "При угрозе жизни бот не поможет — звоните 103 или 112."
 )
 CANCELLED_DIALOG = "Хорошо, отменено. Чем ещё помочь?"
@@ -69,19 +67,23 @@ LINK_NOT_IN_REGISTRY = (
 
 
 def linked(person: str) -> str:
-    return f"Пациент добавлен: {person}."
+    return f"Пациент добавлен: {person}"
 
 
-NO_PATIENTS = "Сначала добавьте пациента, к которому вызываем врача."
+NO_PATIENTS = "Сначала добавьте пациента, к которому нужен врач."
 
 # a new call
-WHO = "Кого вызываем врача?"
+WHO = "Кому нужен врач?"
 ADD_ANOTHER = "➕ Другой человек"
 ASK_ADDRESS = (
-    "Адрес, куда прийти врачу: город, улица, дом, корпус, квартира.\n"
-    "Например: Химки, ул. Молодежная, д. 63, корп. 2, кв. 54"
+    "Куда прийти врачу? Напишите адрес одним сообщением: город, улица, дом, квартира, "
+    "и если есть — подъезд, этаж, код домофона.\n"
+    "Например: Химки, ул. Молодежная, д. 63, кв. 54, подъезд 2, этаж 3"
 )
-ASK_ADDRESS_OR_SAVED = "Выберите адрес или напишите новый: город, улица, дом, квартира."
+ASK_ADDRESS_OR_SAVED = (
+    "Куда прийти врачу? Нажмите адрес или напишите новый: город, улица, дом, квартира, "
+    "подъезд, этаж."
+)
 ADDRESS_NOT_UNDERSTOOD = (
     "Не удалось разобрать адрес: нужны хотя бы улица и дом. Напишите, например: "
     "Химки, ул. Молодежная, д. 63, кв. 54"
@@ -103,7 +105,7 @@ DISTRICT_UNKNOWN = (
 
 
 def address_card(fields: dict[str, str | None], mo_name: str | None, district: str | None) -> str:
-    lines = [f"{ADDRESS_FIELDS[key]}: {value or '—'}" for key, value in fields.items()]
+    lines = [f"{ADDRESS_FIELDS[key]}: {value or 'не указан'}" for key, value in fields.items()]
     if mo_name and district:
         lines.append(f"Поликлиника: {mo_name}\nУчасток: {district}")
     else:
@@ -116,73 +118,54 @@ def ask_field(label: str) -> str:
 
 
 WHICH_FIELD = "Что исправить?"
-ASK_ENTRANCE = "Подъезд (номер)?"
-ASK_FLOOR = "Этаж?"
-ASK_INTERCOM = "Код домофона?"
+ASK_DETAILS = (
+    "Подъезд, этаж и код домофона одним сообщением, например: подъезд 2, этаж 3, домофон 54К."
+)
+DETAILS_NOT_UNDERSTOOD = "Не разобрал. Напишите, например: подъезд 2, этаж 3, домофон 54К."
 SKIP = "Пропустить"
-ONLY_DIGITS = "Только цифры, пожалуйста, или нажмите «Пропустить»."
 
 ASK_COMPLAINTS = (
-    "Что беспокоит? Отметьте жалобы кнопками и/или напишите своими словами, затем нажмите «Готово»."
+    "Что беспокоит? Напишите коротко своими словами, например: «температура 38, кашель». "
+    "Или нажмите кнопку."
 )
+# one tap is the whole complaint; anything else is typed
 CHIPS = (
     "Температура",
-    "Кашель",
-    "Боль в горле",
-    "Насморк",
+    "Кашель, насморк, боль в горле",
     "Давление",
-    "Боль в голове",
-    "Головокружение",
-    "Боль в животе",
-    "Рвота",
-    "Диарея",
+    "Боль в животе, рвота",
+    "Головная боль",
     "Сыпь",
-    "Общая слабость",
-    "Патронаж",
-    "Констатация смерти",
+    "Слабость",
+    "Справка, больничный, рецепт",
 )
-DONE = "Готово"
-NO_COMPLAINTS = "Отметьте хотя бы одну жалобу или напишите, что беспокоит."
+MAX_COMPLAINT = 1000  # characters of complaint a doctor reads; the intake takes up to 4000
 
 
-def complaints_noted(text: str) -> str:
-    return f"Записал: {text}\nМожно добавить ещё или нажать «Готово»."
+def too_long(length: int) -> str:
+    return (
+        f"Сообщение очень длинное ({length} знаков), врачу нужно коротко. Напишите, пожалуйста, "
+        f"в одном-двух предложениях, что беспокоит больше всего (до {MAX_COMPLAINT} знаков)."
+    )
 
 
-QUESTIONNAIRE_INTRO = (
-    "Ответьте, пожалуйста, на несколько вопросов — так мы поймём, какой врач нужен."
-)
+ALSO_NOTED = "Добавил это к жалобе. Теперь ответьте, пожалуйста, на вопрос кнопкой."
 BACK = "« Назад"
 
 
-def question(number: int, text: str, hint: str | None) -> str:
-    lines = [f"Вопрос {number}. {text}"]
-    if hint:
-        lines.append(hint)
-    return "\n".join(lines)
+def question(text: str) -> str:
+    return text
 
 
-def reason_noted(text: str) -> str:
-    return f"Спасибо! Повод вызова: {text}."
-
-
-SAFETY_INTRO = "Несколько коротких вопросов о безопасности."
 ANSWER_WITH_BUTTON = "Не понял ответ. Выберите его кнопкой под вопросом."
 YES = "Да"
 NO = "Нет"
-# (code, question, the reason told to the patient when the answer is «да»)
-SAFETY_QUESTIONS = (
-    ("breathing", "Трудно дышать, не хватает воздуха?", "затруднённое дыхание"),
-    ("chest_pain", "Сильная боль или давление в груди?", "боль в груди"),
-    ("consciousness", "Терял(а) сознание или сейчас трудно разбудить?", "нарушение сознания"),
-    (
-        "stroke",
-        "Внезапно нарушилась речь, перекосило лицо или ослабла рука/нога?",
-        "признаки инсульта",
-    ),
-    ("seizures", "Были судороги?", "судороги"),
-    ("bleeding", "Сильное кровотечение, которое не останавливается?", "сильное кровотечение"),
+# asked when the MO switched its questionnaire off: every red flag in one question
+SAFETY_QUESTION = (
+    "Есть ли сейчас что-то из этого: трудно дышать, сильная боль в груди, потеря сознания, "
+    "перекосило лицо или ослабла рука, судороги, сильное кровотечение?"
 )
+SAFETY_REASON = "признаки неотложного состояния"
 
 
 def emergency(reasons: list[str]) -> str:
@@ -197,24 +180,45 @@ def emergency(reasons: list[str]) -> str:
     )
 
 
-CONTINUE = "Продолжить"
 STOP = "Отменить"
+WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+
+
+def visit_day(planned: date, today: date, cutoff: str, working_today: bool) -> str:
+    """When the doctor comes and, when it is not today, why (the MO's cutoff, a day off)."""
+    day = f"{WEEKDAYS[planned.weekday()]}, {planned:%d.%m}"
+    if planned == today:
+        return f"Врач придёт сегодня ({day})."
+    why = (
+        f"Заявки после {cutoff} врач посещает на следующий рабочий день"
+        if working_today
+        else "Заявки в выходные и праздники врач посещает в ближайший рабочий день"
+    )
+    return f"{why}: {day}."
 
 
 def summary(
-    person: str, address: str, extra: str, complaints: str, planned: date, mo_name: str | None
+    person: str,
+    address: str,
+    extra: str,
+    complaints: str,
+    mo_name: str | None,
+    district: str | None,
+    day: str,
 ) -> str:
     lines = [
         "Проверьте вызов:",
-        f"Пациент: {person}",
+        f"Кому: {person}",
         f"Адрес: {address}",
+        extra or "Подъезд, этаж, домофон: не указаны",
+        f"Что беспокоит: {complaints}",
     ]
-    if extra:
-        lines.append(extra)
-    lines.append(f"Жалобы: {complaints}")
     if mo_name:
-        lines.append(f"Поликлиника: {mo_name}")
-    lines.append(f"Ориентировочная дата визита: {planned:%d.%m.%Y}")
+        lines.append(f"Поликлиника: {mo_name}" + (f", {district}" if district else ""))
+    else:
+        lines.append(DISTRICT_UNKNOWN)
+    lines.append(day)
+    lines.append("Всё верно? Нажмите «Отправить».")
     return "\n".join(lines)
 
 
@@ -223,10 +227,17 @@ def address_extra(entrance: str | None, floor: str | None, intercom: str | None)
     for label, value in (("подъезд", entrance), ("этаж", floor), ("домофон", intercom)):
         if value:
             parts.append(f"{label} {value}")
-    return ", ".join(parts).capitalize()
+    line = ", ".join(parts)
+    return line[:1].upper() + line[1:]
 
 
-CONFIRM = "✅ Подтвердить"
+CONFIRM = "✅ Отправить"
+CHANGE = "✏️ Изменить"
+WHAT_TO_CHANGE = "Что изменить?"
+CHANGE_PATIENT = "Кому"
+CHANGE_ADDRESS = "Адрес"
+CHANGE_DETAILS = "Подъезд, этаж, домофон"
+CHANGE_COMPLAINT = "Что беспокоит"
 SUBMITTED = (
     "Заявка отправлена в поликлинику. Номер вызова пришлю сообщением через несколько секунд."
 )
@@ -286,7 +297,8 @@ def merged(number: int) -> str:
 
 
 def assigned(number: int, doctor: str, planned: date, window: str | None) -> str:
-    text = f"По вызову № {number} назначен врач: {doctor}.\nДата визита: {planned:%d.%m.%Y}"
+    doctor = doctor.rstrip(".") + "." if doctor.endswith(".") else doctor + "."
+    text = f"По вызову № {number} назначен врач: {doctor}\nДата визита: {planned:%d.%m.%Y}"
     if window:
         text += f", {window}"
     return text + "."
@@ -300,10 +312,15 @@ def served(number: int) -> str:
     return f"Вызов № {number} выполнен: врач у вас был. Выздоравливайте!"
 
 
-def cancelled(number: int) -> str:
+def clinic_phone(phone: str | None) -> str:
+    """How to reach the polyclinic: its number when the bot knows it."""
+    return f"по телефону поликлиники {phone}" if phone else "по телефону регистратуры поликлиники"
+
+
+def cancelled(number: int, phone: str | None) -> str:
     return (
-        f"Вызов № {number} отменён. Если врач всё ещё нужен — оформите вызов снова: /call. "
-        "Вопросы — по телефону поликлиники."
+        f"Вызов № {number} отменён поликлиникой. Если врач всё ещё нужен — оформите вызов "
+        f"снова: /call. Узнать причину можно {clinic_phone(phone)}."
     )
 
 
@@ -324,5 +341,31 @@ def rejected(reasons: list[str]) -> str:
         "в регистратуру поликлиники. При угрозе жизни звоните 103 или 112."
     )
 
+
+# what the status is, in plain words (the desk's labels speak of «МО» and «Обслуженный»)
+STATUS_WORDS = {
+    "pending": "проверяется поликлиникой",
+    "new": "принят",
+    "active": "врач назначен",
+    "served": "врач был",
+    "cancelled": "отменён",
+    "transferred": "передан в другую поликлинику",
+}
+
+# what was sent instead of text, answered within the current step
+VOICE = "Голосовые сообщения бот не слушает."
+PICTURE = "Фото и картинки бот не смотрит."
+OTHER_MEDIA = "Такие сообщения бот не понимает."
+
+
+def not_text(kind: str, phone: str | None) -> str:
+    lead = {"voice": VOICE, "picture": PICTURE}.get(kind, OTHER_MEDIA)
+    return (
+        f"{lead} Напишите текстом или позвоните {clinic_phone(phone)}. "
+        "Вызов не прерван — ответьте на вопрос выше."
+    )
+
+
+USE_BUTTONS = "Выберите ответ кнопкой под сообщением выше или нажмите «Назад»."
 
 MENU_BUTTONS = (MENU_CALL, MENU_MY, MENU_LINK, MENU_HELP)

@@ -1,12 +1,10 @@
-"""A new call, second half: complaints, safety questions and triage, 13:00 notice, confirmation."""
+"""A new call, second half: the complaint, the red-flag question, the summary and sending."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -14,58 +12,62 @@ from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
 from bots.dto import Sender, sender_of
-from bots.handlers import questionnaire
-from bots.handlers.flow import after_safety, ask_safety, show_summary, stop_emergency
+from bots.handlers.flow import (
+    ask_address,
+    ask_complaints,
+    ask_details,
+    ask_patient,
+    ask_safety,
+    more_complaint,
+    proceed,
+    show_address,
+    stop_emergency,
+)
 from bots.handlers.typed import TYPED, typed_answer
 from intake_core.call import RedFlag
 
 SUBMITTED_KEY = "submitted_key"
 
 
-async def toggle_chip(
-    query: CallbackQuery, callback_data: keyboards.Chip, state: FSMContext
+async def chip(
+    query: CallbackQuery, callback_data: keyboards.Chip, state: FSMContext, ctx: BotContext
 ) -> None:
+    """One tap is the whole complaint: on to the questions."""
     await query.answer()
     draft = await load(state, CallDraft)
     if draft is None or not isinstance(query.message, Message):
         return
-    chips = set(draft.chips) ^ {callback_data.index}
-    draft = draft.model_copy(update={"chips": sorted(chips)})
-    await save(state, draft)
-    with contextlib.suppress(TelegramBadRequest):  # «message is not modified» on a fast double tap
-        await query.message.edit_reply_markup(reply_markup=keyboards.chips(draft.chips))
+    if not 0 <= callback_data.index < len(texts.CHIPS):
+        await query.answer(texts.STALE_BUTTON)
+        return
+    draft = draft.model_copy(update={"chips": [callback_data.index], "free_text": []}).unchecked()
+    await _complaint(query.message, state, ctx, sender_of(query), draft)
 
 
-async def free_text(message: Message, state: FSMContext) -> None:
+async def free_text(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    """The complaint in the patient's words (triaged already); a very long one is asked again
+    shorter rather than cut without a word."""
     draft = await load(state, CallDraft)
     if draft is None:
         return
-    text = " ".join((message.text or "").split())[:500]
-    draft = draft.model_copy(update={"free_text": [*draft.free_text, text]})
-    await save(state, draft)
-    await message.answer(
-        texts.complaints_noted(draft.complaints_text(texts.CHIPS)),
-        reply_markup=keyboards.chips(draft.chips),
-    )
+    text = " ".join((message.text or "").split())
+    if len(text) > texts.MAX_COMPLAINT:
+        await message.answer(texts.too_long(len(text)), reply_markup=keyboards.chips())
+        return
+    draft = draft.model_copy(update={"chips": [], "free_text": [text]}).unchecked()
+    await _complaint(message, state, ctx, sender_of(message), draft)
 
 
-async def complaints_done(query: CallbackQuery, state: FSMContext, ctx: BotContext) -> None:
-    draft = await load(state, CallDraft)
-    if draft is None or not isinstance(query.message, Message):
-        await query.answer()
-        return
-    text = draft.complaints_text(texts.CHIPS)
-    if not text:
-        await query.answer(texts.NO_COMPLAINTS, show_alert=True)
-        return
-    await query.answer()
+async def _complaint(
+    message: Message, state: FSMContext, ctx: BotContext, sender: Sender, draft: CallDraft
+) -> None:
     born = draft.patient.birth_date if draft.patient else None
-    # typed lines were triaged as they came; the chips with them are checked here
-    flags = list(ctx.submission.assess(text, born).red_flags)
+    # a typed line was triaged as it came; a chip is checked here (a fever in an infant)
+    flags = list(ctx.submission.assess(draft.complaints_text(texts.CHIPS), born).red_flags)
     if flags:
-        await stop_emergency(query.message, state, ctx, sender_of(query), draft, flags)
+        await stop_emergency(message, state, ctx, sender, draft, flags)
         return
-    await questionnaire.begin(query.message, state, ctx, sender_of(query), draft)
+    await proceed(message, state, ctx, sender, draft)
 
 
 async def _safety(
@@ -76,16 +78,11 @@ async def _safety(
     draft: CallDraft,
     yes: bool,
 ) -> None:
-    code, _, reason = texts.SAFETY_QUESTIONS[draft.safety_step]
     if yes:
-        flag = RedFlag(f"bot_{code}", reason)
+        flag = RedFlag("bot_red_flag", texts.SAFETY_REASON)
         await stop_emergency(message, state, ctx, sender, draft, [flag])
         return
-    draft = draft.model_copy(update={"safety_step": draft.safety_step + 1})
-    if draft.safety_step < len(texts.SAFETY_QUESTIONS):
-        await ask_safety(message, state, draft)
-    else:
-        await after_safety(message, state, ctx, draft)
+    await proceed(message, state, ctx, sender, draft.model_copy(update={"checked": True}))
 
 
 async def safety_answer(
@@ -95,36 +92,45 @@ async def safety_answer(
     draft = await load(state, CallDraft)
     if draft is None or not isinstance(query.message, Message):
         return
-    if callback_data.step != draft.safety_step:
-        return  # a tap on an older question
     await _safety(query.message, state, ctx, sender_of(query), draft, callback_data.yes)
 
 
 async def typed_safety(message: Message, state: FSMContext, ctx: BotContext) -> None:
-    """«да» or «нет» typed instead of pressed; anything else asks the question again."""
+    """«да» or «нет» typed instead of pressed; other words add to the complaint."""
     draft = await load(state, CallDraft)
     if draft is None:
         return
     index = typed_answer(message.text, [texts.YES, texts.NO])
     if index is None:
-        await message.answer(texts.ANSWER_WITH_BUTTON)
-        await ask_safety(message, state, draft)
+        await ask_safety(message, state, await more_complaint(message, draft))
         return
     await _safety(message, state, ctx, sender_of(message), draft, index == 0)
 
 
-async def cutoff(
-    query: CallbackQuery, callback_data: keyboards.Proceed, state: FSMContext, ctx: BotContext
+async def change(
+    query: CallbackQuery, callback_data: keyboards.Change, state: FSMContext, ctx: BotContext
 ) -> None:
+    """«Изменить» on the summary: what to change, then that step, then the summary again."""
     await query.answer()
     draft = await load(state, CallDraft)
     if draft is None or not isinstance(query.message, Message):
         return
-    if not callback_data.go:
-        await state.clear()
-        await query.message.answer(texts.CANCELLED_DIALOG, reply_markup=keyboards.menu())
-        return
-    await show_summary(query.message, state, ctx, draft)
+    sender = sender_of(query)
+    part = callback_data.part
+    if part == "menu":
+        await save(state, draft)
+        await state.set_state(NewCall.change)
+        await query.message.answer(texts.WHAT_TO_CHANGE, reply_markup=keyboards.changes())
+    elif part == "patient":
+        await ask_patient(query.message, state, ctx, sender, draft.unchecked())
+    elif part == "address" and draft.address is not None:
+        await show_address(query.message, state, draft)
+    elif part == "address":
+        await ask_address(query.message, state, ctx, sender, draft)
+    elif part == "details":
+        await ask_details(query.message, state, draft)
+    elif part == "complaint":
+        await ask_complaints(query.message, state, draft)
 
 
 async def confirm(
@@ -138,11 +144,10 @@ async def confirm(
         already = data.get(SUBMITTED_KEY) == callback_data.key
         await query.answer(texts.ALREADY_SUBMITTED if already else texts.NOTHING_TO_CONFIRM)
         return
-    await query.answer()
-    if not callback_data.go:
-        await state.clear()
-        await query.message.answer(texts.CANCELLED_DIALOG, reply_markup=keyboards.menu())
+    if not callback_data.go or await state.get_state() != NewCall.summary.state:
+        await query.answer(texts.STALE_BUTTON)
         return
+    await query.answer()
     sender = sender_of(query)
     phone = (await ctx.profiles.get(sender.user_id)).phone
     assert phone and draft.address is not None
@@ -160,15 +165,13 @@ async def confirm(
 def router() -> Router:
     """The complaints handlers, registered in the order they must match."""
     router = Router(name="complaints")
-    router.callback_query.register(
-        toggle_chip, NewCall.complaints, keyboards.Chip.filter(F.index >= 0)
-    )
+    router.callback_query.register(chip, NewCall.complaints, keyboards.Chip.filter())
     router.message.register(free_text, NewCall.complaints, TYPED)
-    router.callback_query.register(
-        complaints_done, NewCall.complaints, keyboards.Chip.filter(F.index < 0)
-    )
     router.callback_query.register(safety_answer, NewCall.safety, keyboards.Answer.filter())
     router.message.register(typed_safety, NewCall.safety, TYPED)
-    router.callback_query.register(cutoff, NewCall.cutoff, keyboards.Proceed.filter())
+    router.callback_query.register(
+        change, NewCall.summary, keyboards.Change.filter(F.part == "menu")
+    )
+    router.callback_query.register(change, NewCall.change, keyboards.Change.filter())
     router.callback_query.register(confirm, keyboards.Confirm.filter())
     return router

@@ -1,4 +1,6 @@
-"""A new call, first half: who the patient is, where the doctor goes, entrance/floor/intercom."""
+"""A new call, first half: who the patient is and where the doctor goes (one message or one
+tap on a saved address); the address's parts and the entrance, floor, intercom are corrected
+from the summary."""
 
 from __future__ import annotations
 
@@ -12,10 +14,9 @@ from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
 from bots.dto import Person, sender_of
 from bots.handlers.flow import (
-    DETAILS,
     ask_address,
     begin_call,
-    next_detail,
+    proceed,
     require_phone,
     show_address,
 )
@@ -58,8 +59,16 @@ async def pick_patient(
     if person is None or draft is None:
         await query.message.answer(texts.STALE_BUTTON)
         return
-    await save(state, draft.model_copy(update={"patient": person}))
-    await ask_address(query.message, state, ctx, sender)
+    changed = draft.patient is not None and draft.patient.id != person.id
+    draft = draft.model_copy(update={"patient": person})
+    if changed:  # another person's age: the questions are answered again
+        draft = draft.unchecked()
+    if draft.address is None:
+        await ask_address(query.message, state, ctx, sender, draft)
+        return
+    served = await ctx.addresses.served()  # a child's district differs from an adult's
+    address = ctx.addresses.rematch(draft.address, _category(ctx, person), served)
+    await proceed(query.message, state, ctx, sender, draft.model_copy(update={"address": address}))
 
 
 async def typed_address(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -69,9 +78,13 @@ async def typed_address(message: Message, state: FSMContext, ctx: BotContext) ->
     served = await ctx.addresses.served()
     parsed = ctx.addresses.parse(message.text or "", _category(ctx, draft.patient), served)
     if not parsed.usable:
-        await message.answer(texts.ADDRESS_NOT_UNDERSTOOD)
+        await message.answer(
+            texts.ADDRESS_NOT_UNDERSTOOD, reply_markup=keyboards.back_only("address")
+        )
         return
-    await show_address(message, state, draft.model_copy(update={"address": parsed}))
+    await proceed(
+        message, state, ctx, sender_of(message), draft.model_copy(update={"address": parsed})
+    )
 
 
 async def saved_address(
@@ -90,11 +103,14 @@ async def saved_address(
         return
     served = await ctx.addresses.served()
     address = ctx.addresses.rematch(saved.address, _category(ctx, draft.patient), served)
-    await show_address(query.message, state, draft.model_copy(update={"address": address}))
+    await proceed(query.message, state, ctx, sender, draft.model_copy(update={"address": address}))
 
 
 async def address_check(
-    query: CallbackQuery, callback_data: keyboards.AddressCheck, state: FSMContext
+    query: CallbackQuery,
+    callback_data: keyboards.AddressCheck,
+    state: FSMContext,
+    ctx: BotContext,
 ) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
@@ -103,13 +119,16 @@ async def address_check(
         await query.message.answer(texts.STALE_BUTTON)
         return
     if callback_data.field == "ok":
-        await next_detail(query.message, state, draft, None)
+        await proceed(query.message, state, ctx, sender_of(query), draft)
     elif callback_data.field == "fix":
         await query.message.answer(texts.WHICH_FIELD, reply_markup=keyboards.address_fields())
     elif callback_data.field in texts.ADDRESS_FIELDS:
         await save(state, draft.model_copy(update={"editing": callback_data.field}))
         await state.set_state(NewCall.address_value)
-        await query.message.answer(texts.ask_field(texts.ADDRESS_FIELDS[callback_data.field]))
+        await query.message.answer(
+            texts.ask_field(texts.ADDRESS_FIELDS[callback_data.field]),
+            reply_markup=keyboards.back_only("address_value"),
+        )
 
 
 async def address_value(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -127,41 +146,31 @@ async def address_value(message: Message, state: FSMContext, ctx: BotContext) ->
     )
 
 
-async def _detail(message: Message, state: FSMContext, name: str, value: str | None) -> None:
+async def details(message: Message, state: FSMContext, ctx: BotContext) -> None:
+    """Entrance, floor and intercom in one line («подъезд 2, этаж 3, домофон 54К»)."""
     draft = await load(state, CallDraft)
     if draft is None or draft.address is None:
         return
-    if value is not None and name != "intercom" and not value.isdigit():
-        await message.answer(texts.ONLY_DIGITS, reply_markup=keyboards.skip(name))
+    found = ctx.addresses.details(message.text or "")
+    if found is None:
+        await message.answer(texts.DETAILS_NOT_UNDERSTOOD, reply_markup=keyboards.skip("details"))
         return
-    address = draft.address.model_copy(update={name: value})
-    await next_detail(message, state, draft.model_copy(update={"address": address}), name)
+    address = draft.address.model_copy(update=found)
+    await proceed(
+        message, state, ctx, sender_of(message), draft.model_copy(update={"address": address})
+    )
 
 
-async def entrance(message: Message, state: FSMContext) -> None:
-    await _detail(message, state, "entrance", (message.text or "").strip())
-
-
-async def floor(message: Message, state: FSMContext) -> None:
-    await _detail(message, state, "floor", (message.text or "").strip())
-
-
-async def intercom(message: Message, state: FSMContext) -> None:
-    await _detail(message, state, "intercom", (message.text or "").strip()[:20])
-
-
-async def skip(query: CallbackQuery, callback_data: keyboards.Skip, state: FSMContext) -> None:
+async def skip(
+    query: CallbackQuery, callback_data: keyboards.Skip, state: FSMContext, ctx: BotContext
+) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
-    current = await state.get_state()
-    expected = {name: step.state for name, step, _ in DETAILS}
-    if current != expected.get(callback_data.step):
+    draft = await load(state, CallDraft)
+    if await state.get_state() != NewCall.details.state or draft is None:
         await query.message.answer(texts.STALE_BUTTON)
         return
-    draft = await load(state, CallDraft)
-    if draft is None or draft.address is None:
-        return
-    await next_detail(query.message, state, draft, callback_data.step)
+    await proceed(query.message, state, ctx, sender_of(query), draft)
 
 
 def router() -> Router:
@@ -176,8 +185,6 @@ def router() -> Router:
         address_check, NewCall.address_check, keyboards.AddressCheck.filter()
     )
     router.message.register(address_value, NewCall.address_value, TYPED)
-    router.message.register(entrance, NewCall.entrance, TYPED)
-    router.message.register(floor, NewCall.floor, TYPED)
-    router.message.register(intercom, NewCall.intercom, TYPED)
+    router.message.register(details, NewCall.details, TYPED)
     router.callback_query.register(skip, keyboards.Skip.filter())
     return router

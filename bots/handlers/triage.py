@@ -19,7 +19,6 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
-from bots import texts
 from bots.context import BotContext
 from bots.draft import CallDraft, LinkDraft, NewCall, load
 from bots.dto import sender_of
@@ -27,7 +26,7 @@ from bots.handlers.flow import stop_emergency
 from bots.handlers.typed import is_free_text
 from intake_core.call import RedFlag
 
-MAX_TEXT = 500  # as much of one message as the complaint keeps
+MAX_TEXT = 4096  # a Telegram message at most: all of it is triaged, however long
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +42,13 @@ class Situation:
         line = " ".join(typed.split())[:MAX_TEXT]
         call = await load(state, CallDraft)
         if call is not None:
-            draft = call.model_copy(update={"free_text": [*call.free_text, line]})
+            # at the complaint step the message is the complaint; elsewhere it adds to it
+            replaces = await state.get_state() == NewCall.complaints.state
+            kept = [] if replaces else call.free_text
+            chips = [] if replaces else call.chips
+            draft = call.model_copy(update={"free_text": [*kept, line], "chips": chips})
             born = call.patient.birth_date if call.patient else None
-            # at the complaint step the message adds to the complaint: triage it whole
-            whole = await state.get_state() == NewCall.complaints.state
-            return cls(draft.complaints_text(texts.CHIPS) if whole else line, born, draft)
+            return cls(line, born, draft)
         linking = await load(state, LinkDraft)
         born = linking.birth_date if linking else None
         return cls(line, born, CallDraft(key=uuid.uuid4().hex, free_text=[line]))

@@ -42,6 +42,7 @@ BOT_TABLES = (
 )
 
 
+CLINIC_PHONE = "+7 (495) 000-00-01"  # the polyclinic's number the bot tells patients
 WORKING_DAY = date(2026, 3, 11)  # a Wednesday: the bot's clock does not follow today's date
 
 
@@ -74,6 +75,7 @@ def bot_settings(redis_client: redis.Redis, throttle_limit: int) -> Iterator[Bot
         bot_polling_timeout=1,
         bot_send_attempts=4,
         bot_throttle_limit=throttle_limit,
+        bot_clinic_phone=CLINIC_PHONE,
     )
     yield settings
     keys = list(redis_client.scan_iter(f"fsm:{settings.bot_group}*"))

@@ -30,50 +30,27 @@ async def onboard(chat: ChatDriver, phone: str = PHONE) -> None:
 
 
 async def up_to_complaints(chat: ChatDriver, saved: bool = False) -> None:
+    """/call, the patient, the address (a saved one tapped, or a new one typed with its
+    entrance and floor), up to «Что беспокоит?»."""
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
     if saved:
-        await chat.expect("Выберите адрес")
+        await chat.expect("Нажмите адрес")
         await chat.press("Молодежная")
-        card = await chat.expect("Это верно?")
-        await chat.press("Да, верно", card)
-        await chat.expect("Код домофона?")
-        await chat.press("Пропустить")
     else:
-        await chat.expect("Адрес, куда прийти врачу")
-        await chat.send(ADDRESS)
-        card = await chat.expect("Это верно?")
-        assert "Участок: Терапевтический участок №1" in card.text
-        await chat.press("Да, верно", card)
-        await chat.expect("Подъезд")
-        await chat.send("2")
-        await chat.expect("Этаж")
-        await chat.send("3")
-        await chat.expect("Код домофона?")
-        await chat.press("Пропустить")
+        await chat.expect("Куда прийти врачу?")
+        await chat.send(ADDRESS_WITH_DETAILS)
     await chat.expect("Что беспокоит?")
 
 
-async def complaints(chat: ChatDriver, text: str = "болит горло") -> None:
-    """Two chips and a free-text line, then «Готово»."""
-    keyboard = chat.last
-    await chat.press("Температура", keyboard)
-    await chat.press("Кашель", keyboard)
+ADDRESS_WITH_DETAILS = f"{ADDRESS}, подъезд 2, этаж 3"
+COMPLAINT = "температура 39, кашель"
+
+
+async def complaints(chat: ChatDriver, text: str = COMPLAINT) -> None:
+    """The complaint in one message."""
     await chat.send(text)
-    noted = await chat.expect("Записал:")
-    assert f"Температура, Кашель, {text}" in noted.text
-    await chat.press("Готово", noted)
-
-
-# (a fragment of the question, the button pressed): an adult at home with a mild fever; the
-# age is not asked, the linked birth date gives it
-ADULT_FEVER = (
-    ("Где сейчас находится пациент?", "Дома"),
-    ("Есть ли сейчас что-то из этого", "Нет"),
-    ("Что беспокоит пациента?", "Температура, простуда"),
-    ("Температура 39 и выше", "Нет"),
-)
 
 
 async def answer_questions(chat: ChatDriver, path: tuple[tuple[str, str], ...]) -> None:
@@ -82,31 +59,14 @@ async def answer_questions(chat: ChatDriver, path: tuple[tuple[str, str], ...]) 
         await chat.press(answer)
 
 
-async def reason_questionnaire(chat: ChatDriver) -> None:
-    """The shipped questionnaire walked to «Температура, ОРВИ у взрослого» (60Т)."""
-    await chat.expect("Ответьте, пожалуйста, на несколько вопросов")
-    await answer_questions(chat, ADULT_FEVER)
-    await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
-
-
-# a fragment of each safety question, in the order the bot asks them
-SAFETY_QUESTIONS = (
-    "Трудно дышать",
-    "боль или давление в груди",
-    "сознание",
-    "речь",
-    "судороги",
-    "кровотечение",
-)
+# the one red-flag question the questionnaire asks first
+DANGER = "Есть ли сейчас что-то из этого"
 
 
 async def safety_all_no(chat: ChatDriver) -> None:
-    """The questionnaire after the complaints, then «Нет» to every safety question."""
-    await reason_questionnaire(chat)
-    await chat.expect("Несколько коротких вопросов")
-    for question in SAFETY_QUESTIONS:
-        await chat.expect(question)
-        await chat.press("Нет")
+    """«Нет» to the one red-flag question; the rest the complaint and the birth date answer."""
+    await chat.expect(DANGER)
+    await chat.press("Нет")
 
 
 async def make_call(chat: ChatDriver, saved: bool = False) -> None:
@@ -115,7 +75,7 @@ async def make_call(chat: ChatDriver, saved: bool = False) -> None:
     await complaints(chat)
     await safety_all_no(chat)
     summary = await chat.expect("Проверьте вызов")
-    await chat.press("Подтвердить", summary)
+    await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
 
 

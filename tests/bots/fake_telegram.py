@@ -147,6 +147,33 @@ class FakeTelegram:
             ]
         return await self.inject({"message": body})
 
+    async def media(self, user_id: int, kind: str) -> dict[str, Any]:
+        """A message without text: `kind` is "voice" or "sticker"."""
+        content: dict[str, Any] = {
+            "voice": {"file_id": "voice-1", "file_unique_id": "v1", "duration": 7},
+            "sticker": {
+                "file_id": "sticker-1",
+                "file_unique_id": "s1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            },
+        }
+        body = {
+            "message_id": next(self._ids),
+            "date": int(time.time()),
+            "chat": self._chat(user_id),
+            "from": self._user(user_id),
+            kind: content[kind],
+        }
+        return await self.inject({"message": body})
+
+    async def deliver_again(self, update: dict[str, Any]) -> dict[str, Any]:
+        """The same message once more under a new update id, as after a lost getUpdates answer."""
+        return await self.inject({k: v for k, v in update.items() if k != "update_id"})
+
     async def contact(self, user_id: int, phone: str, owner_id: int | None) -> dict[str, Any]:
         contact: dict[str, Any] = {"phone_number": phone, "first_name": "Пациент"}
         if owner_id is not None:

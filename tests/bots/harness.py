@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 from bots.context import BotContext
 from dispatcher.services.events import OutboxRelay
@@ -36,11 +38,19 @@ class ChatDriver:
         self.user_id = user_id
         self.cursor = 0
         self.last: Recorded | None = None
+        self.actions = 0  # what the patient did: messages typed or sent, contacts, taps
 
-    async def send(self, text: str) -> None:
-        await self.fake.message(self.user_id, text)
+    async def send(self, text: str) -> dict[str, Any]:
+        self.actions += 1
+        return await self.fake.message(self.user_id, text)
+
+    async def send_media(self, kind: str) -> None:
+        """A voice message or a sticker."""
+        self.actions += 1
+        await self.fake.media(self.user_id, kind)
 
     async def share_contact(self, phone: str, owner_id: int | None = None) -> None:
+        self.actions += 1
         owner = self.user_id if owner_id is None else owner_id
         await self.fake.contact(self.user_id, phone, owner)
 
@@ -67,9 +77,25 @@ class ChatDriver:
         for text, data in message.buttons():
             if label in text and data:
                 message_id = int(message.params.get("message_id") or 1)
+                self.actions += 1
                 await self.fake.callback(self.user_id, data, message_id)
                 return
         raise AssertionError(f"no button «{label}» in {message.buttons()}")
 
     def messages(self) -> list[str]:
         return [r.text for r in self.fake.sent(self.user_id)]
+
+    def tally(self) -> Tally:
+        """What the patient did and how many messages the bot sent this chat, so far."""
+        return Tally(self.actions, len(self.fake.sent(self.user_id)))
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A patient's actions (taps, typed messages, a shared contact) and the bot's messages."""
+
+    actions: int
+    messages: int
+
+    def __sub__(self, before: Tally) -> Tally:
+        return Tally(self.actions - before.actions, self.messages - before.messages)

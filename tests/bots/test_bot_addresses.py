@@ -1,4 +1,5 @@
-"""The address card: editing any part re-matches the district; saved addresses as buttons."""
+"""Saved addresses are one tap; the address card, from the summary's «Изменить», re-matches the
+district when any part is edited."""
 
 from __future__ import annotations
 
@@ -24,11 +25,24 @@ async def _fix(chat: ChatDriver, field: str, value: str) -> str:
     return card.text
 
 
-async def _confirm(chat: ChatDriver) -> None:
+async def _summary(chat: ChatDriver) -> None:
     await complaints(chat)
     await safety_all_no(chat)
-    summary = await chat.expect("Проверьте вызов")
-    await chat.press("Подтвердить", summary)
+    await chat.expect("Проверьте вызов")
+
+
+async def _change(chat: ChatDriver, part: str) -> None:
+    """«Изменить» on the summary, then what to change."""
+    await chat.press("Изменить")
+    await chat.press(part, await chat.expect("Что изменить?"))
+
+
+async def _send(chat: ChatDriver) -> None:
+    """«Отправить» on the summary (waited for unless it is the last message seen)."""
+    summary = chat.last
+    if summary is None or not summary.text.startswith("Проверьте вызов"):
+        summary = await chat.expect("Проверьте вызов")
+    await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
 
 
@@ -38,25 +52,27 @@ async def test_bot_edits_address_parts_and_matches_the_district_again(
     chat = bot.chat(5201)
     await onboard(chat, phone="+79000000121")
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
-    await chat.expect("Адрес, куда прийти врачу")
+    await chat.expect("Куда прийти врачу")
     await chat.send("Химки, ул. Молодежная, д. 10, кв. 5")
+    await chat.expect("Что беспокоит?")
+    await _summary(chat)
+    await _change(chat, "Адрес")
     card = await chat.expect("Это верно?")
     assert "Дом: 10" in card.text and "Участок: Терапевтический участок №1" in card.text
+    assert "Улица: Молодежная" in card.text  # not «улица улица Молодежная»
     card_text = await _fix(chat, "Дом", "11")  # odd houses are the other district
     assert "Дом: 11" in card_text and "Участок: Терапевтический участок №2" in card_text
     card_text = await _fix(chat, "Квартира", "7")
     assert "Квартира: 7" in card_text and "Дом: 11" in card_text
     await chat.press("Да, верно")
-    await chat.expect("Подъезд")
-    await chat.press("Пропустить")
-    await chat.expect("Этаж")
-    await chat.press("Пропустить")
-    await chat.expect("Код домофона?")
-    await chat.send("17К")
-    await chat.expect("Что беспокоит?")
-    await _confirm(chat)
+    summary = await chat.expect("Проверьте вызов")
+    assert "Терапевтический участок №2" in summary.text
+    await _change(chat, "Подъезд, этаж, домофон")
+    await chat.expect("Подъезд, этаж и код домофона")
+    await chat.send("домофон 17К")
+    await _send(chat)
     worker.drain()
     await chat.expect("Вызов принят")
     with bot.db.session() as session:
@@ -76,27 +92,33 @@ async def test_bot_offers_saved_addresses_and_keeps_an_edited_one_apart(
     worker.drain()
     await chat.expect("Вызов принят")
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
-    offer = await chat.expect("Выберите адрес или напишите новый")
-    assert [text for text, _ in offer.buttons()] == ["Химки, улица Молодежная, д. 10, кв. 5"]
+    offer = await chat.expect("Нажмите адрес или напишите новый")
+    assert [text for text, _ in offer.buttons()] == [
+        "Химки, улица Молодежная, д. 10, кв. 5",
+        "« Назад",
+    ]
     await chat.press("Молодежная", offer)
+    await chat.expect("Что беспокоит?")  # a saved address is not checked again
+    await _summary(chat)
+    await _change(chat, "Адрес")
     card = await chat.expect("Это верно?")
     assert "Квартира: 5" in card.text and "Участок: Терапевтический участок №1" in card.text
     card_text = await _fix(chat, "Квартира", "9")
     assert "Квартира: 9" in card_text
     await chat.press("Да, верно")
-    await chat.expect("Код домофона?")  # entrance and floor come with the saved address
-    await chat.press("Пропустить")
-    await chat.expect("Что беспокоит?")
-    await _confirm(chat)
+    summary = await chat.expect("Проверьте вызов")
+    assert "Подъезд 2, этаж 3" in summary.text  # entrance and floor came with the saved address
+    await _send(chat)
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
-    offer = await chat.expect("Выберите адрес или напишите новый")
+    offer = await chat.expect("Нажмите адрес или напишите новый")
     assert [text for text, _ in offer.buttons()] == [
         "Химки, улица Молодежная, д. 10, кв. 9",
         "Химки, улица Молодежная, д. 10, кв. 5",
+        "« Назад",
     ]
 
 
@@ -125,16 +147,13 @@ async def test_bot_tells_the_patient_why_the_polyclinic_rejected_the_call(
             )
         )
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
-    await chat.expect("Выберите адрес")
+    await chat.expect("Нажмите адрес")
     await chat.press("Молодежная")
-    card = await chat.expect("Это верно?")
-    await chat.press("Да, верно", card)
-    await chat.expect("Код домофона?")
-    await chat.press("Пропустить")
     await chat.expect("Что беспокоит?")
-    await _confirm(chat)
+    await _summary(chat)
+    await _send(chat)
     worker.drain()
     refused = await chat.expect("поликлиника не смогла принять вызов")
     assert "Подъезд: только цифры" in refused.text

@@ -1,17 +1,19 @@
-"""Duplicates merged, a double tap on «Подтвердить», /my and cancelling, the 13:00 notice."""
+"""Duplicates merged, a double tap on «Отправить», /my and cancelling, the visit day and why."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bots.keyboards import CancelPick
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_channel, channels_of
 from intake_core.status import CallStatus
+from tests.bots.conftest import WORKING_DAY, moscow_on
 from tests.bots.dialogs import (
-    SAFETY_QUESTIONS,
-    answer_questions,
+    DANGER,
     complaints,
     make_call,
     onboard,
@@ -54,8 +56,8 @@ async def test_bot_makes_one_call_when_confirm_is_tapped_twice(
     await complaints(chat)
     await safety_all_no(chat)
     summary = await chat.expect("Проверьте вызов")
-    await chat.press("Подтвердить", summary)
-    await chat.press("Подтвердить", summary)
+    await chat.press("Отправить", summary)
+    await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
     worker.drain()
     await chat.expect("Вызов принят")
@@ -97,7 +99,7 @@ async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
     [call] = _calls(bot)
     await chat.send("/my")
     listing = await chat.expect("Ваши вызовы:")
-    assert f"№ {call.number}" in listing.text and "Новый" in listing.text
+    assert f"№ {call.number}" in listing.text and "принят" in listing.text
     await chat.press(f"Отменить № {call.number}")
     await chat.expect("Почему отменяете")
     await chat.press("Стало лучше")
@@ -113,7 +115,7 @@ async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
     await bot.relay_events()
     await chat.send("/my")
     listing = await chat.expect("Ваши вызовы:")
-    assert "Отменён" in listing.text
+    assert "отменён" in listing.text
     # the chat that cancelled is not told a second time by the notifier
     assert not [m for m in chat.messages() if "Если врач всё ещё нужен" in m]
 
@@ -159,26 +161,13 @@ async def test_bot_grandfather_and_granddaughter_at_one_address_get_two_calls(
     await chat.send("12.05.2019")
     await chat.expect("Пациент добавлен")
     await chat.send("/call")
-    await chat.press("Тестова А. П.", await chat.expect("Кого вызываем врача?"))
-    await chat.expect("Выберите адрес")
+    await chat.press("Тестова А. П.", await chat.expect("Кому нужен врач?"))
+    await chat.expect("Нажмите адрес")
     await chat.press("Молодежная")  # the same saved address, the same phone
-    await chat.press("Да, верно", await chat.expect("Это верно?"))
-    await chat.press("Пропустить", await chat.expect("Код домофона?"))
     chips = await chat.expect("Что беспокоит?")
-    await chat.press("Кашель", chips)
-    await chat.press("Готово", chips)
-    await answer_questions(
-        chat,
-        (
-            ("Где сейчас", "Дома"),
-            ("Есть ли сейчас", "Нет"),
-            ("Что беспокоит ребёнка", "Кашель, насморк"),
-        ),
-    )
-    for question in SAFETY_QUESTIONS:
-        await chat.expect(question)
-        await chat.press("Нет")
-    await chat.press("Подтвердить", await chat.expect("Проверьте вызов"))
+    await chat.press("Кашель, насморк", chips)  # the child's reason, not asked again
+    await chat.press("Нет", await chat.expect(DANGER))
+    await chat.press("Отправить", await chat.expect("Проверьте вызов"))
     await chat.expect("Заявка отправлена")
     worker.drain()
     accepted = await chat.expect("Вызов принят")
@@ -195,37 +184,67 @@ async def test_bot_grandfather_and_granddaughter_at_one_address_get_two_calls(
     )
 
 
-@pytest.mark.parametrize("clock_hour", [15])
-async def test_bot_reads_the_cutoff_notice_when_past_13(
-    bot: BotHarness, worker: WorkerRunner
-) -> None:
+# (when the bot's clock stands, in Moscow; what the summary says of the visit day)
+VISIT_DAYS = (
+    (moscow_on(WORKING_DAY, 9), "Врач придёт сегодня (среда, 11.03)."),
+    (
+        moscow_on(WORKING_DAY, 15),
+        "Заявки после 13:00 врач посещает на следующий рабочий день: четверг, 12.03.",
+    ),
+    (
+        moscow_on(date(2026, 12, 6), 9),  # a Sunday morning
+        "Заявки в выходные и праздники врач посещает в ближайший рабочий день: понедельник, 07.12.",
+    ),
+)
+
+
+@pytest.mark.parametrize(("clock_start", "said"), VISIT_DAYS)
+async def test_bot_summary_says_when_the_doctor_comes_and_why(bot: BotHarness, said: str) -> None:
     chat = bot.chat(7004)
     await onboard(chat)
     await up_to_complaints(chat)
     await complaints(chat)
     await safety_all_no(chat)
-    notice = await chat.expect("после 13-00")
-    assert "Продолжить оформление вызова?" in notice.text
-    await chat.press("Продолжить", notice)
-    summary = await chat.expect("Проверьте вызов")
-    await chat.press("Подтвердить", summary)
+    summary = await chat.expect("Проверьте вызов")  # no separate notice to tap through
+    assert said in summary.text
+    await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
+
+
+@pytest.mark.parametrize("clock_start", [moscow_on(WORKING_DAY, 12)])
+async def test_bot_summary_takes_the_cutoff_from_the_mos_setting(bot: BotHarness) -> None:
+    with bot.db.session() as session:
+        session.execute(update(tables.MedicalOrganization).values(cutoff="11:30"))
+    bot.ctx.addresses.refresh()  # as after an admin's change, once the cache has lapsed
+    try:
+        chat = bot.chat(7009)
+        await onboard(chat)
+        await up_to_complaints(chat)
+        await complaints(chat)
+        await safety_all_no(chat)
+        summary = await chat.expect("Проверьте вызов")
+        assert "Заявки после 11:30 врач посещает на следующий рабочий день: четверг, 12.03." in (
+            summary.text
+        )
+    finally:
+        with bot.db.session() as session:
+            session.execute(update(tables.MedicalOrganization).values(cutoff="13:00"))
 
 
 async def test_bot_cancel_command_leaves_a_dialog_midway(bot: BotHarness) -> None:
     chat = bot.chat(7005)
     await onboard(chat)
     await chat.send("/call")
-    await chat.expect("Кого вызываем врача?")
+    await chat.expect("Кому нужен врач?")
     await chat.press("Тестов П. И.")
-    await chat.expect("Адрес, куда прийти врачу")
+    await chat.expect("Куда прийти врачу")
     await chat.send("/cancel")
     await chat.expect("Хорошо, отменено")
     await chat.send("Химки, ул. Молодежная, д. 10, кв. 5")  # no longer read as the address
     await chat.expect("Выберите действие в меню")
     await chat.send("/cancel")
     await chat.expect("Сейчас нечего отменять")
-    assert not [m for m in chat.messages() if "Это верно?" in m]
+    assert not [m for m in chat.messages() if "Что беспокоит?" in m]
 
 
 async def test_bot_refuses_to_cancel_a_call_of_another_account(

@@ -70,18 +70,21 @@ async def test_bot_holds_several_people_and_plans_a_child_in_the_childrens_distr
     await chat.expect("Пациент добавлен: Новикова О. С., 01.02.2020")
     assert _linked(bot, 5103)[1] == ("Новикова", "Ольга", "Сергеевна", None)
     await chat.send("/call")
-    who = await chat.expect("Кого вызываем врача?")
+    who = await chat.expect("Кому нужен врач?")
     labels = [text for text, _ in who.buttons()]
     assert labels == [
         "Тестов П. И., 02.11.1958",
         "Новикова О. С., 01.02.2020",
         "➕ Другой человек",
+        "« Назад",
     ]
     await chat.press("Новикова О. С.")
-    await chat.expect("Адрес, куда прийти врачу")
+    await chat.expect("Куда прийти врачу")
     await chat.send("Химки, ул. Молодежная, д. 10, кв. 5")
-    card = await chat.expect("Это верно?")
-    assert "Участок: Педиатрический участок №1" in card.text
+    await chat.send("кашель и насморк")
+    await chat.press("Нет", await chat.expect("Есть ли сейчас что-то из этого"))
+    summary = await chat.expect("Проверьте вызов")
+    assert "Педиатрический участок №1" in summary.text
 
 
 async def test_bot_checks_the_policy_number_before_asking_the_birth_date(bot: BotHarness) -> None:

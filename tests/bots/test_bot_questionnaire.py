@@ -20,8 +20,7 @@ from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.questionnaire import load_questionnaire
 from tests.bots.conftest import running_bot
 from tests.bots.dialogs import (
-    ADULT_FEVER,
-    answer_questions,
+    DANGER,
     complaints,
     emergency_recorded,
     make_call,
@@ -32,8 +31,9 @@ from tests.bots.fake_telegram import FakeTelegram, Recorded
 from tests.bots.harness import BotHarness, ChatDriver
 from tests.conftest import WorkerRunner
 
-# answer ids of ADULT_FEVER in the tree, with the age the birth date answered
-FEVER_PATH = ["home", "no", "adult", "fever", "no"]
+# answer ids of «температура 39, кашель» for an adult at home in the tree: only «no» to the
+# red-flag question was asked, the rest the address, the birth date and the complaint answered
+FEVER_PATH = ["home", "no", "adult", "fever", "yes"]
 
 
 def _desk_transcript() -> list[dict[str, str]]:
@@ -42,13 +42,10 @@ def _desk_transcript() -> list[dict[str, str]]:
 
 
 async def _confirmed_and_accepted(chat: ChatDriver, worker: WorkerRunner) -> None:
-    """The safety questions, the summary confirmed, the worker run, «Вызов принят» received."""
-    await chat.expect("Несколько коротких вопросов")
-    for _ in range(6):
-        await chat.expect("?")
-        await chat.press("Нет")
+    """«Нет» to the red-flag question, the summary sent, the worker run, «Вызов принят»."""
+    await chat.press("Нет", await chat.expect(DANGER))
     summary = await chat.expect("Проверьте вызов")
-    await chat.press("Подтвердить", summary)
+    await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
     worker.drain()
     await chat.expect("Вызов принят: Карта вызова №")
@@ -85,17 +82,20 @@ async def test_bot_questionnaire_walk_codes_the_stored_call_like_the_desk(
 ) -> None:
     chat = bot.chat(8101)
     await onboard(chat)
-    await make_call(chat)  # the questionnaire walked to «Температура, ОРВИ у взрослого»
+    await make_call(chat)  # «температура 39, кашель»: a high fever in an adult
     worker.drain()
     await chat.expect("Вызов принят: Карта вызова №")  # the card is written before the notice
     card, call = _card(bot)
     tree = load_questionnaire()
     assert (card.questionnaire_id, card.questionnaire_version) == (tree.id, tree.version)
-    assert (card.branch, card.reason_code, card.reason_letter) == ("adult_fever_home", "60Т", "Т")
-    assert (card.reason_text, card.urgency) == ("Температура, ОРВИ у взрослого", "routine")
+    assert (card.branch, card.reason_code, card.reason_letter) == ("adult_fever_high", "61Т", "Т")
+    assert (card.reason_text, card.urgency) == (
+        "Высокая или затяжная температура у взрослого",
+        "urgent",
+    )
     assert card.answers == _desk_transcript()
     assert card.coded_by_user_id is None and card.coded_at is not None
-    assert call.complaints["reason_code"] == "60Т"
+    assert call.complaints["reason_code"] == "61Т"
 
 
 async def test_bot_questionnaire_back_button_undoes_the_last_answer(
@@ -104,23 +104,19 @@ async def test_bot_questionnaire_back_button_undoes_the_last_answer(
     chat = bot.chat(8102)
     await onboard(chat)
     await up_to_complaints(chat)
-    await complaints(chat)
-    await chat.expect("Ответьте, пожалуйста")
-    await answer_questions(chat, ADULT_FEVER[:2])
-    await chat.expect("Вопрос 3. Что беспокоит пациента?")  # the age is known: not asked
     await chat.press("Давление")
-    await chat.expect("Вопрос 4. Давление выше 180")
-    await chat.press("Назад")
-    await chat.expect("Вопрос 3. Что беспокоит пациента?")
-    await chat.press("Назад")  # past the age the birth date answered, to the question before
-    await chat.expect("Вопрос 2. Есть ли сейчас")
-    await chat.press("Нет")
-    await answer_questions(chat, ADULT_FEVER[2:])
-    await chat.expect("Повод вызова: Температура, ОРВИ у взрослого")
+    await chat.press("Нет", await chat.expect(DANGER))
+    await chat.press("Нет", await chat.expect("Давление выше 180"))  # what about is implied
+    await chat.press("Назад", await chat.expect("снижается обычными лекарствами"))
+    await chat.press("Назад", await chat.expect("Давление выше 180"))
+    # past the reason the complaint gave and the age the birth date gave
+    await chat.press("Назад", await chat.expect(DANGER))
+    await chat.expect("Что беспокоит?")
+    await complaints(chat)  # another complaint: its own questions
     await _confirmed_and_accepted(chat, worker)
     card, _ = _card(bot)
-    assert card.answers == _desk_transcript()  # the pressure answer was taken back
-    assert card.branch == "adult_fever_home"
+    assert card.answers == _desk_transcript()  # the pressure answers were taken back
+    assert card.branch == "adult_fever_high"
     assert not [m for m in chat.messages() if "Сколько лет пациенту?" in m]
 
 
@@ -131,11 +127,10 @@ async def test_bot_questionnaire_back_from_the_first_question_returns_to_complai
     await onboard(chat)
     await up_to_complaints(chat)
     await complaints(chat)
-    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
-    await chat.press("Назад")
-    chips = await chat.expect("Что беспокоит?")
-    await chat.press("Готово", chips)
-    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
+    await chat.press("Назад", await chat.expect(DANGER))
+    await chat.press("Слабость", await chat.expect("Что беспокоит?"))
+    await chat.expect(DANGER)
+    assert not [m for m in chat.messages() if "Где сейчас находится пациент?" in m]
 
 
 async def test_bot_questionnaire_red_flag_exit_stops_and_records_the_emergency(
@@ -145,9 +140,7 @@ async def test_bot_questionnaire_red_flag_exit_stops_and_records_the_emergency(
     await onboard(chat)
     await up_to_complaints(chat)
     await complaints(chat)
-    await answer_questions(chat, (("Где сейчас находится пациент?", "Дома"),))
-    await chat.expect("Есть ли сейчас что-то из этого")
-    await chat.press("Да")
+    await chat.press("Да", await chat.expect(DANGER))
     stop = await chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
     assert "Экстренные показания" in stop.text and "НЕ оформлен" in stop.text
     intakes, topics, calls = await emergency_recorded(bot)
@@ -155,7 +148,6 @@ async def test_bot_questionnaire_red_flag_exit_stops_and_records_the_emergency(
     flag = {"code": "questionnaire:red_flag", "reason": "Экстренные показания"}
     assert flag in intakes[0].red_flags
     assert topics == ["intake.emergency"] and calls == 0
-    assert not [m for m in chat.messages() if "Несколько коротких вопросов" in m]
     await chat.send("/help")  # the dialog is over
     await chat.expect("Команды:")
 
@@ -167,23 +159,28 @@ async def test_bot_questionnaire_ignores_a_double_tap_a_redelivery_and_a_foreign
     await onboard(chat)
     await up_to_complaints(chat)
     await complaints(chat)
-    first = await chat.expect("Вопрос 1. Где сейчас находится пациент?")
-    home = next(data for text, data in first.buttons() if text.startswith("Дома"))
-    tap = await bot.fake.callback(chat.user_id, home, 1)
-    again = await bot.fake.callback(chat.user_id, home, 1)  # a double tap
+    first = await chat.expect(DANGER)
+    no = next(data for text, data in first.buttons() if text == "Нет")
+    tap = await bot.fake.callback(chat.user_id, no, 1)
+    again = await bot.fake.callback(chat.user_id, no, 1)  # a double tap
     await bot.fake.inject({"callback_query": tap["callback_query"]})  # redelivered
     foreign = keyboards.Reply(key="00000000", step=1, index=0).pack()
     other = await bot.fake.callback(chat.user_id, foreign, 1)
     stale = "Эта кнопка уже неактуальна."
-    taken, repeated = await _answers(bot, tap, 2)  # the same query id, delivered twice
-    assert taken.params.get("text") is None and repeated.params.get("text") == stale
+    [taken] = await _answers(bot, tap, 1)
+    assert taken.params.get("text") is None
     for query in (again, other):
         assert [a.params.get("text") for a in await _answers(bot, query, 1)] == [stale]
-    await chat.expect("Вопрос 2. Есть ли сейчас")
-    await chat.press("Нет")
-    await chat.expect("Вопрос 3. Что беспокоит пациента?")
-    asked = [m for m in chat.messages() if m.startswith("Вопрос ")]
-    assert [m.split(".")[0] for m in asked] == ["Вопрос 1", "Вопрос 2", "Вопрос 3"]
+    await chat.expect("Проверьте вызов")
+    assert len([m for m in chat.messages() if m.startswith("Проверьте вызов")]) == 1
+    # the redelivered query (the same id) is dropped before any handler: answered once
+    tap_id = tap["callback_query"]["id"]
+    answered = [
+        r
+        for r in bot.fake.requests
+        if r.method == "answerCallbackQuery" and str(r.params.get("callback_query_id")) == tap_id
+    ]
+    assert len(answered) == 1
 
 
 @pytest.fixture
@@ -215,8 +212,8 @@ async def test_bot_skips_the_questionnaire_when_the_mo_switched_it_off(
     await onboard(chat)
     await up_to_complaints(chat)
     await complaints(chat)
-    await _confirmed_and_accepted(chat, worker)
-    assert not [m for m in chat.messages() if m.startswith("Вопрос ")]
+    await _confirmed_and_accepted(chat, worker)  # the one red-flag question of the bot's own
+    assert len([m for m in chat.messages() if DANGER in m]) == 1
     with bot_off.db.session() as session:
         assert session.scalars(select(CallServiceCard)).all() == []
 

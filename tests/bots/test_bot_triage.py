@@ -13,7 +13,7 @@ from bots.handlers.typed import is_free_text, typed_answer
 from dispatcher.analysis import NlpAnalyzer
 from tests.bots.dialogs import (
     ADDRESS,
-    answer_questions,
+    DANGER,
     emergency_recorded,
     onboard,
     up_to_complaints,
@@ -111,15 +111,9 @@ async def _link_by_name(chat: ChatDriver, full_name: str, born: str) -> None:
 
 async def _child_up_to_complaints(chat: ChatDriver, who: str) -> None:
     await chat.send("/call")
-    await chat.press(who, await chat.expect("Кого вызываем врача?"))
-    await chat.expect("Адрес, куда прийти врачу")
+    await chat.press(who, await chat.expect("Кому нужен врач?"))
+    await chat.expect("Куда прийти врачу")
     await chat.send(ADDRESS)
-    await chat.press("Да, верно", await chat.expect("Это верно?"))
-    await chat.expect("Подъезд")
-    await chat.send("2")
-    await chat.expect("Этаж")
-    await chat.send("3")
-    await chat.press("Пропустить", await chat.expect("Код домофона?"))
     await chat.expect("Что беспокоит?")
 
 
@@ -167,16 +161,14 @@ async def test_bot_answers_a_red_flag_typed_mid_questionnaire_before_the_next_qu
     chat = bot.chat(7003)
     await onboard(chat)
     await up_to_complaints(chat)
-    await chat.press("Кашель")
-    await chat.press("Готово")
-    await answer_questions(chat, (("Где сейчас находится пациент?", "Дома"),))
-    danger = await chat.expect("Вопрос 2. Есть ли сейчас")
+    await chat.press("Кашель, насморк")
+    danger = await chat.expect(DANGER)
     await chat.send("да, задыхается")
     stopped = await _stopped(chat, bot, "Тяжёлое нарушение дыхания")
     payload = stopped["payload"]
     assert isinstance(payload, dict)
-    assert payload["complaints"] == "Кашель, да, задыхается"
-    assert not [m for m in chat.messages() if m.startswith("Вопрос 3")]
+    assert payload["complaints"] == "Кашель, насморк, боль в горле, да, задыхается"
+    assert not [m for m in chat.messages() if m.startswith("Проверьте вызов")]
     await chat.press("Нет", danger)  # the question's button is stale now
     answers = await bot.fake.wait_for(lambda r: r.method == "answerCallbackQuery", chat.cursor)
     assert answers[1].params.get("text") == texts.STALE_BUTTON
@@ -193,7 +185,7 @@ async def test_bot_stops_an_infant_with_fever_on_the_complaint_message_itself(
     stopped = await _stopped(chat, bot, "Температура у младенца до 3 месяцев")
     flags = stopped["red_flags"]
     assert isinstance(flags, list) and [f["code"] for f in flags] == ["infant_fever"]
-    assert not [m for m in chat.messages() if m.startswith("Записал:")]
+    assert not [m for m in chat.messages() if DANGER in m]
 
 
 async def test_bot_questionnaire_takes_an_infants_age_and_fever_from_what_is_known(
@@ -206,8 +198,7 @@ async def test_bot_questionnaire_takes_an_infants_age_and_fever_from_what_is_kno
     await _link_by_name(chat, "Малышев Иван Петрович", "05.09.2025")
     await _child_up_to_complaints(chat, "Малышев И. П.")
     await chat.send("температура 38.5, плохо ест")
-    await chat.press("Готово", await chat.expect("Записал:"))
-    await answer_questions(chat, (("Вопрос 1. Где сейчас", "Дома"), ("Вопрос 2. Есть ли", "Нет")))
+    await chat.press("Нет", await chat.expect(DANGER))
     stopped = await _stopped(chat, bot, "Температура у ребёнка до года")
     flags = stopped["red_flags"]
     assert isinstance(flags, list)
@@ -226,19 +217,11 @@ async def test_bot_does_not_ask_the_age_or_a_temperature_the_complaint_gave(
     await onboard(chat)  # Тестов П. И., born 02.11.1958
     await up_to_complaints(chat)
     await chat.send("температура 39.5 второй день")
-    await chat.press("Готово", await chat.expect("Записал:"))
-    await answer_questions(
-        chat,
-        (
-            ("Вопрос 1. Где сейчас", "Дома"),
-            ("Вопрос 2. Есть ли", "Нет"),
-            ("Вопрос 3. Что беспокоит пациента?", "Температура, простуда"),
-        ),
-    )
-    await chat.expect("Повод вызова: Высокая или затяжная температура у взрослого")
-    await chat.expect("Несколько коротких вопросов")
+    await chat.press("Нет", await chat.expect(DANGER))
+    await chat.expect("Проверьте вызов")
     asked = "\n".join(chat.messages())
     assert "Сколько лет пациенту?" not in asked and "Температура 39 и выше" not in asked
+    assert "Где сейчас находится" not in asked and "Что беспокоит пациента" not in asked
 
 
 async def test_bot_takes_typed_answers_to_its_questions_and_a_typed_yes_stops(
@@ -247,14 +230,14 @@ async def test_bot_takes_typed_answers_to_its_questions_and_a_typed_yes_stops(
     chat = bot.chat(7007)
     await onboard(chat)
     await up_to_complaints(chat)
-    await chat.press("Кашель")
-    await chat.press("Готово")
-    await chat.expect("Вопрос 1. Где сейчас находится пациент?")
-    await chat.send("дома")  # the first words of «Дома, по адресу вызова»
-    await chat.expect("Вопрос 2. Есть ли сейчас")
+    await chat.press("Слабость")
+    await chat.expect(DANGER)
     await chat.send("что?")
     await chat.expect(texts.ANSWER_WITH_BUTTON)
-    await chat.expect("Вопрос 2. Есть ли сейчас")  # asked again, with its buttons
+    await chat.expect(DANGER)  # asked again, with its buttons
+    await chat.send("и кружится голова")  # more of the complaint, kept
+    await chat.expect(texts.ALSO_NOTED)
+    await chat.expect(DANGER)
     await chat.send("Да.")
     stopped = await _stopped(chat, bot, "Экстренные показания")
     flags = stopped["red_flags"]
@@ -262,31 +245,21 @@ async def test_bot_takes_typed_answers_to_its_questions_and_a_typed_yes_stops(
     assert {"code": "questionnaire:red_flag", "reason": "Экстренные показания"} in flags
 
 
-async def test_bot_takes_a_typed_yes_to_a_safety_question_as_the_red_flag(
+async def test_bot_takes_a_typed_yes_to_a_follow_up_question_as_the_red_flag(
     bot: BotHarness,
 ) -> None:
     chat = bot.chat(7008)
     await onboard(chat)
     await up_to_complaints(chat)
-    await chat.press("Кашель")
-    await chat.press("Готово")
-    await answer_questions(
-        chat,
-        (
-            ("Вопрос 1. Где сейчас", "Дома"),
-            ("Вопрос 2. Есть ли", "Нет"),
-            ("Вопрос 3. Что беспокоит пациента?", "Кашель, одышка при нагрузке"),
-            ("Вопрос 4. Тяжело дышать в покое", "Нет"),
-        ),
-    )
-    await chat.expect("Трудно дышать, не хватает воздуха?")
+    await chat.press("Давление")
+    await chat.expect(DANGER)
     await chat.send("нет")
-    await chat.expect("Сильная боль или давление в груди?")
+    await chat.expect("Давление выше 180, или боль в груди")
     await chat.send("да")
-    stopped = await _stopped(chat, bot, "боль в груди")
+    stopped = await _stopped(chat, bot, "Экстренные показания")
     flags = stopped["red_flags"]
     assert isinstance(flags, list)
-    assert {"code": "bot_chest_pain", "reason": "боль в груди"} in flags
+    assert {"code": "questionnaire:red_flag", "reason": "Экстренные показания"} in flags
 
 
 def test_bot_emergency_text_gives_the_patient_the_sign_not_the_agents_question() -> None:
