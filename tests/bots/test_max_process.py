@@ -1,0 +1,87 @@
+"""`python -m bots.max` as compose runs it: configured from the environment alone, it polls the
+fake MAX Bot API, takes a patient through /start, the own number and linking, stops an
+emergency typed at the menu, and exits cleanly on SIGTERM. (The process keeps the real clock,
+so the call dialog, which depends on the hour, is left to the in-process tests.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bots import texts
+from dispatcher.settings import PROJECT_ROOT, Settings
+from dispatcher.storage.database import Database
+from tests.bots.dialogs import onboard
+from tests.bots.fake_max import TOKEN, FakeMax
+from tests.bots.harness import ChatDriver
+from tests.bots.max_harness import MaxChat
+
+pytestmark = pytest.mark.slow
+
+pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
+
+STARTUP = 60.0  # the NLP dictionaries load before the first update
+
+
+@pytest.fixture
+def max_process(
+    settings: Settings,
+    bot_db: Database,
+    redis_client: redis.Redis,
+    fake_max: FakeMax,
+    tmp_path: Path,
+) -> Iterator[subprocess.Popen[bytes]]:
+    group = f"max-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": str(settings.redis_url),
+        "QUEUE_NAME": settings.queue_name,
+        "EVENTS_STREAM": settings.events_stream,
+        "MAX_BOT_TOKEN": TOKEN,
+        "MAX_API_URL": fake_max.base,
+        "MAX_GROUP": group,
+        "MAX_POLLING_TIMEOUT": "1",
+        "BOT_THROTTLE_LIMIT": "1000",  # the dialog's shared knob; a script types fast
+        "LOG_JSON": "false",
+    }
+    log = (tmp_path / "max-bot.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bots.max"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    log.close()
+    print((tmp_path / "max-bot.log").read_text(errors="replace")[-4000:])  # when it failed
+    keys = list(redis_client.scan_iter(f"fsm:{group}*"))
+    if keys:
+        redis_client.delete(*keys)
+
+
+async def test_max_bot_process_onboards_a_patient_stops_an_emergency_and_exits_on_sigterm(
+    max_process: subprocess.Popen[bytes], fake_max: FakeMax
+) -> None:
+    await fake_max.wait_for(lambda r: r.route == "GET /updates", 0, within=STARTUP)
+    chat = MaxChat(fake_max, 8301)
+    driver: ChatDriver = chat  # type: ignore[assignment]  # MaxChat has ChatDriver's methods
+    await onboard(driver)
+    await chat.send("мама без сознания, не дышит")
+    await chat.expect("103 или 112")
+    await chat.send("/my")
+    await chat.expect(texts.NO_CALLS)
+    max_process.send_signal(signal.SIGTERM)
+    assert max_process.wait(timeout=20) == 0
