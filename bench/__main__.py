@@ -7,6 +7,7 @@ import sys
 from bench import (
     analytics_bench,
     bot_bench,
+    bot_steps_bench,
     desk_bench,
     intake_bench,
     max_bench,
@@ -28,6 +29,7 @@ def main() -> int:
     status |= notify_bench.main()  # status events to SMS and webhooks
     status |= desk_bench.main()  # live desk sockets
     status |= bot_bench.main()  # telegram bot latency
+    status |= bot_steps_bench.main()  # telegram bot: taps and messages per path vs the goal
     status |= max_bench.main()  # MAX bot latency, beside Telegram's
     status |= screenpop_bench.main()  # caller card latency
     status |= analytics_bench.main()  # a month of calls for the head's analytics
