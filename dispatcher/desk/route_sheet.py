@@ -59,6 +59,7 @@ def route_sheet(
     sheet: RouteSheet | None = None
     error: str | None = None
     with services.db.session() as session:
+        today = mo_context(services, session, user).local(datetime.now(UTC)).date()
         try:
             sheet = _sheet(session, services, user, doctor, day)
         except NotFound as exc:  # not a doctor of this MO: pick another
@@ -79,7 +80,7 @@ def route_sheet(
         status_code=404 if error and doctor is not None else 200,
         sheet=sheet,
         error=error,
-        chosen_day=day,
+        chosen_day=day or today,  # the picker starts at the MO's today
         doctors=doctors,
         pdf=False,
         back_url="/desk/doctor" if user.role == "doctor" else "/desk",

@@ -282,6 +282,7 @@ def test_browser_other_doctor_and_route_sheet_agree_with_the_schedule(
         "Выберите врача и дату, затем нажмите «Показать»."
     )
     expect(page.locator("#sheet-doctor")).to_have_value("")
+    expect(page.locator("#sheet-date")).to_have_value(mo_today(db).isoformat())
     screenshot(page, "fixes_route_sheet_from_menu")
 
 
