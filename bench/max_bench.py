@@ -58,17 +58,10 @@ class Seen:
     elapsed: float
 
 
-def _last_mid(fake: FakeMax, user_id: int) -> str:
-    """The bot's latest message to the patient: the one whose button they press."""
-    for r in reversed(fake.requests):
-        if r.route == "POST /messages" and r.user_id == user_id and r.mid and not r.failed:
-            return r.mid
-    return "mid.none"
-
-
 async def _press_patient(fake: FakeMax, user_id: int, patient_id: int) -> int:
+    """The patient's button on the bot's latest message to them."""
     data = PatientPick(patient_id=patient_id).pack()
-    return await fake.callback(user_id, data, _last_mid(fake, user_id))
+    return await fake.callback(user_id, data, fake.last_mid.get(user_id, "mid.none"))
 
 
 async def _drive(conn: Connection, patients: dict[int, int]) -> None:

@@ -63,6 +63,7 @@ class FakeMax:
     _mids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _callbacks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # mid → stored message
+    last_mid: dict[int, str] = field(default_factory=dict)  # user → the bot's latest message
     delivered: dict[int, float] = field(default_factory=dict)  # seq → first handed out
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[tuple[int, int]] = field(default_factory=list)  # (seq, HTTP status)
@@ -334,6 +335,7 @@ class FakeMax:
             },
         }
         self.messages[message["body"]["mid"]] = message
+        self.last_mid[user_id] = message["body"]["mid"]
         return message
 
     @staticmethod
