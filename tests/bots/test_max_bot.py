@@ -4,9 +4,11 @@ webhook mode end to end, and both messengers running side by side for one MO."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import datetime
 
+import pytest
 import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -204,3 +206,31 @@ async def test_max_client_keeps_under_the_rate_limit(fake_max: FakeMax) -> None:
         await api.close()
     sent = [r.at for r in fake_max.requests if r.route == "POST /messages"]
     assert len(sent) == 10 and sent[-1] - sent[0] >= 0.9
+
+
+# (settings, why they are refused)
+REFUSED_SETTINGS = [
+    ({"max_mode": "webhook"}, "webhook mode needs MAX_WEBHOOK_URL"),
+    (
+        {"max_mode": "webhook", "max_webhook_url": "https://bot.example/max/webhook"},
+        "webhook mode needs MAX_WEBHOOK_URL",
+    ),
+    ({"max_webhook_secret": "short"}, "16+ characters"),
+    ({"max_webhook_secret": "пароль-на-русском-языке"}, "16+ characters"),
+]
+
+
+@pytest.mark.parametrize(("values", "reason"), REFUSED_SETTINGS)
+def test_max_settings_refuse_a_webhook_without_its_address_or_a_weak_secret(
+    values: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        MaxSettings(max_bot_token="t", **values)  # type: ignore[arg-type]
+
+
+def test_max_settings_share_the_dialogs_knobs_and_keep_their_own_wiring() -> None:
+    shared = BotSettings(bot_token="1:telegram", bot_throttle_limit=7, bot_group="telegram-bot")
+    dialog = MaxSettings(max_bot_token="t").dialog(shared)
+    assert dialog.bot_throttle_limit == 7
+    assert (dialog.bot_group, dialog.bot_client_name) == ("max-bot", "max-bot")
+    assert (dialog.bot_updates_stream, dialog.bot_token) == ("max-updates", "")
