@@ -1,4 +1,11 @@
-"""Intake round trip HTTP → Redis → worker → database, beside one bare enqueue + insert."""
+"""Intake round trip HTTP → Redis → worker → database, beside one bare enqueue + insert.
+
+Open-loop load at 50, 100, 200 and 400 intakes/s offered (`BENCH_RATES`), `BENCH_SECONDS`
+each, against one web process and `BENCH_WORKERS` workers on PostgreSQL: the sustained rate,
+the share refused with 503 (over capacity), the 202 and round-trip latencies, and the CPU each
+process spends per intake, beside the CPU and time of one bare RQ enqueue + one committed
+insert measured in the same run. About 100 s with the defaults:
+`.venv/bin/python -m bench.intake_bench`."""
 
 from __future__ import annotations
 
@@ -9,10 +16,14 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
+import psutil
 import redis
 from rq import Queue
 from sqlalchemy import select, text
@@ -26,9 +37,10 @@ from dispatcher.storage.database import Database
 from dispatcher.storage.migrations import upgrade
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
-RATE = int(os.environ.get("BENCH_RATE", "200"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+RATES = [int(r) for r in os.environ.get("BENCH_RATES", "50,100,200,400").split(",")]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+DRAIN_WAIT = 30.0  # seconds a phase waits for its accepted intakes to be processed
 
 BODY: dict[str, Any] = {
     "source": "portal",
@@ -39,7 +51,60 @@ BODY: dict[str, Any] = {
 }
 
 
-def bare_cost(db: Database, client: redis.Redis, n: int = 500) -> list[float]:
+class CpuMeter:
+    """CPU seconds (user + system) of named groups of processes; PostgreSQL backends are
+    those connected to the bench's database, found again at every reading."""
+
+    def __init__(self, db: Database, groups: dict[str, list[int]]) -> None:
+        self.db = db
+        self.groups = groups
+
+    def _backends(self) -> list[int]:
+        with self.db.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            return [int(r[0]) for r in rows]
+
+    def read(self) -> dict[str, dict[int, float]]:
+        found = {**self.groups, "PostgreSQL": self._backends()}
+        reading: dict[str, dict[int, float]] = {}
+        for group, pids in found.items():
+            reading[group] = {}
+            for pid in pids:
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    continue
+                reading[group][pid] = times.user + times.system
+        return reading
+
+    @staticmethod
+    def spent(
+        before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+    ) -> dict[str, float]:
+        """CPU seconds per group between two readings (a process new since counts whole)."""
+        return {
+            group: sum(cpu - before.get(group, {}).get(pid, 0.0) for pid, cpu in pids.items())
+            for group, pids in after.items()
+        }
+
+
+def _redis_pid(client: redis.Redis) -> list[int]:
+    info = client.info("server")
+    return [int(info["process_id"])] if "process_id" in info else []
+
+
+@dataclass
+class Bare:
+    seconds: list[float]
+    cpu_per_op: float  # all processes: the bench's own, PostgreSQL, Redis
+
+
+def bare_cost(db: Database, client: redis.Redis, meter: CpuMeter, n: int = 500) -> Bare:
     """One RQ enqueue plus one committed PostgreSQL insert, the floor under any intake."""
     queue = Queue(f"bare-{uuid.uuid4().hex[:6]}", connection=client)
     with db.engine.begin() as conn:
@@ -47,69 +112,99 @@ def bare_cost(db: Database, client: redis.Redis, n: int = 500) -> list[float]:
             text("CREATE TABLE IF NOT EXISTS bench_bare (id serial primary key, body jsonb)")
         )
     samples = []
+    before, own = meter.read(), time.process_time()
     for _ in range(n):
         started = time.perf_counter()
         queue.enqueue("builtins.len", "x")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO bench_bare (body) VALUES ('{}'::jsonb)"))
         samples.append(time.perf_counter() - started)
+    spent = CpuMeter.spent(before, meter.read())
+    cpu = time.process_time() - own + spent["PostgreSQL"] + spent["Redis"]
     queue.empty()
-    return samples
+    return Bare(samples, cpu / n)
 
 
-async def _load(
-    url: str, token: str, rate: int, seconds: int, run: str, first_phone: int
-) -> tuple[list[float], dict[str, float], int]:
-    """Open-loop load: `rate` intakes a second; 202 latencies, send times by id, failures.
+@dataclass
+class Phase:
+    rate: int
+    latencies: list[float] = field(default_factory=list)  # every answer, 202 or 503
+    accepted: dict[str, float] = field(default_factory=dict)  # intake id → send time
+    refused: int = 0  # 503: over capacity
+    failed: int = 0  # any other answer, or no answer
+    done: dict[str, datetime] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    load_seconds: float = 0.0
 
-    Every intake is another patient (name and phone), so none is merged into another's call.
-    """
-    latencies: list[float] = []
-    sent: dict[str, float] = {}
-    failed = 0
-    limits = httpx.Limits(max_connections=64)
+    @property
+    def round_trip(self) -> list[float]:
+        return [self.done[i].timestamp() - self.accepted[i] for i in self.done]
+
+    @property
+    def sustained(self) -> float:
+        if not self.done:
+            return 0.0
+        first = min(self.accepted.values())
+        last = max(d.timestamp() for d in self.done.values())
+        span = max(last - first, self.load_seconds)
+        return len(self.done) / span if span > 0 else 0.0
+
+
+def _body(run: str, n: int, first_phone: int) -> dict[str, Any]:
+    """Another patient each time (name, birth date, phone): none is merged into another's."""
+    born = date(1950, 1, 1) + timedelta(days=(first_phone + n) % 25_000)
+    return {
+        **BODY,
+        "patient": {
+            **BODY["patient"],
+            "first_name": f"Тест{run}{n}",
+            "birth_date": born.isoformat(),
+        },
+        "phone": f"8 (916) {first_phone + n:07d}",
+    }
+
+
+async def _load(url: str, token: str, phase: Phase, seconds: float, run: str, first: int) -> None:
+    """Open loop: `phase.rate` intakes a second whatever the answers take."""
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as http:
 
         async def one(n: int) -> None:
-            body = {
-                **BODY,
-                "patient": {**BODY["patient"], "first_name": f"Тест{run}{n}"},
-                "phone": f"8 (916) {first_phone + n:07d}",
-            }
-            nonlocal failed
             started = time.perf_counter()
             wall = time.time()
             try:
                 response = await http.post(
                     "/api/v1/intake",
-                    json=body,
+                    json=_body(run, n, first),
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"{run}-{n}"},
                 )
-            except httpx.HTTPError:  # an overloaded server drops connections: counted, not fatal
-                failed += 1
+            except httpx.HTTPError:  # an overloaded server drops connections: counted
+                phase.failed += 1
                 return
-            latencies.append(time.perf_counter() - started)
+            phase.latencies.append(time.perf_counter() - started)
             if response.status_code == 202:
-                sent[response.json()["intake_id"]] = wall
+                phase.accepted[response.json()["intake_id"]] = wall
+            elif response.status_code == 503 and "Retry-After" in response.headers:
+                phase.refused += 1
             else:
-                failed += 1
+                phase.failed += 1
 
         tasks = []
         start = time.perf_counter()
-        for n in range(rate * seconds):
-            delay = start + n / rate - time.perf_counter()
+        for n in range(int(phase.rate * seconds)):
+            delay = start + n / phase.rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(n)))
+        phase.load_seconds = time.perf_counter() - start
         await asyncio.gather(*tasks)
-    return latencies, sent, failed
 
 
 def _wait_processed(db: Database, sent: dict[str, float]) -> dict[str, datetime]:
-    """When each sent intake was processed (up to two minutes of waiting)."""
-    deadline = time.time() + 120
+    """When each accepted intake was processed (waiting `DRAIN_WAIT` seconds at most)."""
+    deadline = time.time() + DRAIN_WAIT
     done: dict[str, datetime] = {}
-    while time.time() < deadline:
+    while sent and time.time() < deadline:
         with db.session() as session:
             rows = session.execute(
                 select(tables.Intake.id, tables.Intake.processed_at).where(
@@ -119,8 +214,37 @@ def _wait_processed(db: Database, sent: dict[str, float]) -> dict[str, datetime]
         done = {r[0]: r[1] for r in rows if r[1] is not None}
         if len(done) == len(sent):
             break
-        time.sleep(0.5)
+        time.sleep(0.25)
     return done
+
+
+@contextmanager
+def _workers(env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "worker.py"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "LOG_LEVEL": "WARNING", **env},
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(WORKERS)
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=20)
+
+
+def _web_pid(base: str) -> list[int]:
+    port = base.rsplit(":", 1)[1]
+    return [
+        p.pid
+        for p in psutil.Process().children(recursive=True)
+        if "uvicorn" in " ".join(p.cmdline()) and port in p.cmdline()
+    ]
 
 
 def main() -> int:
@@ -129,7 +253,7 @@ def main() -> int:
     client = redis.Redis.from_url(REDIS_URL)
     tag = uuid.uuid4().hex[:8]
     names = {"QUEUE_NAME": f"bench-intake-{tag}", "EVENTS_STREAM": f"bench-events-{tag}"}
-    workers: list[subprocess.Popen[bytes]] = []
+    phases: list[Phase] = []
     try:
         with scratch_database("hv_bench") as url:
             upgrade(url)
@@ -137,76 +261,73 @@ def main() -> int:
             with db.session() as session:
                 import_directory(session, PROJECT_ROOT / "demo")
                 token = accounts.create_token(session, "bench", ["intake"], [])
-            bare = bare_cost(db, client)
+            meter = CpuMeter(db, {"Redis": _redis_pid(client)})
+            bare = bare_cost(db, client, meter)
             env = {"DATABASE_URL": url, "REDIS_URL": REDIS_URL, **names}
-            with web_server(env, quiet=True) as base:
-                workers.extend(
-                    subprocess.Popen(
-                        [sys.executable, "worker.py"],
-                        cwd=PROJECT_ROOT,
-                        env={**os.environ, "LOG_LEVEL": "WARNING", **env},
-                        stderr=subprocess.DEVNULL,
-                    )
-                    for _ in range(WORKERS)
-                )
+            with web_server(env, quiet=True) as base, _workers(env) as workers:
+                meter.groups |= {"web": _web_pid(base), "workers": [w.pid for w in workers]}
                 time.sleep(3)  # workers load the models
-                asyncio.run(_load(base, token, 20, 1, "warm", 9_000_000))
-                latencies, sent, failed = asyncio.run(
-                    _load(base, token, RATE, SECONDS, "run", 1_000_000)
-                )
-                done = _wait_processed(db, sent)
+                warm = Phase(20)
+                asyncio.run(_load(base, token, warm, 1, "warm", 9_000_000))
+                _wait_processed(db, warm.accepted)
+                for k, rate in enumerate(RATES):
+                    phase = Phase(rate)
+                    before = meter.read()
+                    asyncio.run(_load(base, token, phase, SECONDS, f"r{rate}", k * 100_000))
+                    phase.done = _wait_processed(db, phase.accepted)
+                    phase.cpu = CpuMeter.spent(before, meter.read())
+                    phases.append(phase)
             db.dispose()
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=20)
         keys = [*client.scan_iter(f"rq:*{names['QUEUE_NAME']}*"), names["EVENTS_STREAM"]]
+        keys += list(client.scan_iter(f"intake-*{names['QUEUE_NAME']}*"))
         client.delete(*keys)
-    _report(latencies, sent, done, bare, failed)
+    _report(phases, bare)
     return 0
 
 
-def _report(
-    latencies: list[float],
-    sent: dict[str, float],
-    done: dict[str, datetime],
-    bare: list[float],
-    failed: int,
-) -> None:
-    if not sent or not latencies:
-        print(f"\nIntake round trip: nothing accepted ({failed} failed requests)")
-        return
-    round_trip = [done[i].timestamp() - sent[i] for i in done]
-    first = min(sent.values())
-    last = max(d.timestamp() for d in done.values()) if done else first
-    throughput = len(done) / (last - first) if last > first else 0.0
-    bare_p50 = statistics.median(bare)
-    rt_p50 = statistics.median(round_trip) if round_trip else float("nan")
-    rows_out = [
-        (
-            "HTTP 202 latency p50 / p99, ms",
-            f"{statistics.median(latencies) * 1e3:.1f} / {pct(latencies, 0.99) * 1e3:.1f}",
-            "—",
-            "",
-        ),
-        (
-            "round trip to stored call p50, ms",
-            f"{rt_p50 * 1e3:.1f}",
-            f"{bare_p50 * 1e3:.2f} (bare)",
-            f"{rt_p50 / bare_p50:.1f}×",
-        ),
-        (
-            "round trip p99, ms",
-            f"{pct(round_trip, 0.99) * 1e3:.1f}" if round_trip else "n/a",
-            f"{pct(bare, 0.99) * 1e3:.2f} (bare)",
-            "goal < 100 ms",
-        ),
-        ("offered load / sustained, intakes/s", f"{RATE} / {throughput:.0f}", "—", "goal 200"),
-        ("accepted (202) / failed requests", f"{len(sent)} / {failed}", "", ""),
-        ("processed", f"{len(done)} of {len(sent)}", "", ""),
-    ]
+def _ms(values: list[float], q: float) -> str:
+    return f"{pct(values, q) * 1e3:.1f}" if values else "n/a"
+
+
+def _report(phases: list[Phase], bare: Bare) -> None:
+    bare_p50, bare_p99 = statistics.median(bare.seconds), pct(bare.seconds, 0.99)
     print(f"\nIntake round trip (PostgreSQL, Redis, {WORKERS} RQ workers, 1 web process)")
-    print(f"{'metric':40} {'ours':>18} {'bare enqueue+insert':>22} {'ratio':>14}")
-    for metric, ours, peer, ratio in rows_out:
-        print(f"{metric:40} {ours:>18} {peer:>22} {ratio:>14}")
+    print(
+        f"bare enqueue + insert, same run: p50 {bare_p50 * 1e3:.2f} ms, p99 "
+        f"{bare_p99 * 1e3:.2f} ms, CPU {bare.cpu_per_op * 1e3:.2f} ms per op (all processes)"
+    )
+    head = (
+        f"{'offered/s':>9} {'sustained/s':>11} {'503':>6} {'failed':>6} "
+        f"{'202 p50/p99 ms':>15} {'round trip p50/p99 ms':>22} {'vs bare p50':>11}"
+    )
+    print(head)
+    for p in phases:
+        answered = len(p.accepted) + p.refused + p.failed
+        rt = p.round_trip
+        ratio = f"{statistics.median(rt) / bare_p50:.1f}×" if rt else "n/a"
+        print(
+            f"{p.rate:>9} {p.sustained:>11.0f} {p.refused / max(answered, 1):>6.0%} "
+            f"{p.failed:>6} {_ms(p.latencies, 0.5) + ' / ' + _ms(p.latencies, 0.99):>15} "
+            f"{_ms(rt, 0.5) + ' / ' + _ms(rt, 0.99):>22} {ratio:>11}"
+        )
+        if len(p.done) < len(p.accepted):
+            print(f"{'':>9} processed only {len(p.done)} of {len(p.accepted)} accepted")
+    print("\nCPU per processed intake, ms (PostgreSQL: the bench database's backends)")
+    groups = ["web", "workers", "PostgreSQL", "Redis"]
+    columns = " ".join(f"{g:>10}" for g in groups)
+    print(f"{'offered/s':>9} {columns} {'total':>8} {'vs bare':>8}")
+    for p in phases:
+        n = max(len(p.done), 1)
+        per = {g: p.cpu.get(g, 0.0) / n * 1e3 for g in groups}
+        total = sum(per.values())
+        print(
+            f"{p.rate:>9} "
+            + " ".join(f"{per[g]:>10.2f}" for g in groups)
+            + f" {total:>8.2f} {total / (bare.cpu_per_op * 1e3):>7.1f}×"
+        )
+    print("goals: sustained ≥ 200/s, 202 p99 ≤ 20 ms, round trip p99 ≤ 100 ms, CPU ≤ 5× bare")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

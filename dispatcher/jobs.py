@@ -1,14 +1,19 @@
-"""RQ jobs: they take ids, reload state from the database and are safe to run twice."""
+"""RQ jobs: they reload state from the database and are safe to run twice; a drain job
+formalizes every queued intake in batches."""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
+from rq import get_current_job
 from sqlalchemy import text
 
 from dispatcher.outages import Outage, is_database_outage
+from dispatcher.queue import IntakeQueue
 from dispatcher.services.events import OutboxRelay
 from dispatcher.services.intake import IntakeProcessor
 
@@ -17,6 +22,10 @@ log = logging.getLogger(__name__)
 # a job waits this long for the database to come back before RQ's retries take over; well
 # under RQ's job timeout (180 s)
 DATABASE_WAIT = 120.0
+BATCH = 16  # intakes per transaction
+DRAIN_FOR = 20.0  # seconds one drain job runs before it hands over to a new one
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -36,16 +45,16 @@ def install(context: JobContext) -> None:
     _context = context
 
 
-def process_intake(intake_id: str) -> str:
-    """Formalize one intake; a repeat run returns the stored outcome and changes nothing.
-    During a database outage the job waits for the database (one log line per outage)."""
+def _waiting_out_outages(work: Callable[[], T]) -> T:
+    """Run `work`; during a database outage wait for the database (one log line per outage)
+    and run it again, up to `DATABASE_WAIT`."""
     if _context is None:
         raise RuntimeError("worker context not installed: start the worker with worker.py")
-    processor = _context.processor
+    db = _context.processor.db
     deadline = time.monotonic() + DATABASE_WAIT
     while True:
         try:
-            state = processor.process(intake_id)
+            result = work()
             break
         except Exception as exc:
             if not is_database_outage(exc) or time.monotonic() >= deadline:
@@ -53,17 +62,61 @@ def process_intake(intake_id: str) -> str:
             _database_outage.failed(exc)
 
             def ping() -> None:
-                with processor.db.engine.connect() as connection:
+                with db.engine.connect() as connection:
                     connection.execute(text("SELECT 1"))
 
             if not _database_outage.wait_until(ping, is_database_outage, deadline=deadline):
                 raise
     _database_outage.ok()
-    if _context.relay is not None:
-        # publish at once for a live desk; the relay loop catches up whatever fails here
-        try:
-            _context.relay.relay_pending()
-        except Exception as exc:
-            if not is_database_outage(exc):
-                raise
+    return result
+
+
+def _relay() -> None:
+    """Publish the events at once for a live desk; the relay loop catches up what fails here."""
+    assert _context is not None
+    if _context.relay is None:
+        return
+    try:
+        _context.relay.relay_pending()
+    except Exception as exc:
+        if not is_database_outage(exc):
+            raise
+
+
+def process_pending() -> int:
+    """Drain the queued intakes in batches, oldest first, beside the other workers (each skips
+    what another holds); how many were formalized. A drain runs `DRAIN_FOR` seconds at most,
+    then hands the rest to a new job (RQ times jobs out)."""
+    if _context is None:
+        raise RuntimeError("worker context not installed: start the worker with worker.py")
+    processor = _context.processor
+    job = get_current_job()
+    queue: IntakeQueue | None = None
+    if job is not None:
+        queue = IntakeQueue(job.connection, job.origin)
+        # from now on a new intake enqueues another drain: none is left without one
+        job.connection.delete(queue.nudge_key)
+    deadline = time.monotonic() + DRAIN_FOR
+    total = 0
+    while True:
+        done = _waiting_out_outages(lambda: processor.process_pending(BATCH))
+        total += len(done)
+        if done:
+            _relay()
+        if len(done) < BATCH:
+            return total
+        if time.monotonic() >= deadline:
+            if queue is not None:
+                queue.enqueue_drain()
+            return total
+
+
+def process_intake(intake_id: str) -> str:
+    """Formalize one intake (jobs enqueued by earlier versions); a repeat run returns the stored
+    outcome and changes nothing."""
+    if _context is None:
+        raise RuntimeError("worker context not installed: start the worker with worker.py")
+    processor = _context.processor
+    state = _waiting_out_outages(lambda: processor.process(intake_id))
+    _relay()
     return state.value

@@ -1,43 +1,56 @@
-"""The intake queue on RQ: jobs carry ids only and declare their retries; workers that outlive
-Redis and PostgreSQL outages, and a housekeeper that gives a dead worker's jobs back at once."""
+"""The intake queue on RQ: intakes are stored as queued, a drain job formalizes them in batches;
+workers that outlive Redis and PostgreSQL outages, and a housekeeper that gives a dead worker's
+jobs back at once and wakes the workers for intakes nobody took."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
-from rq import Queue, Retry, SimpleWorker, Worker
+import redis.asyncio
+from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
 from rq.scheduler import RQScheduler
 from rq.scripts import release_lock
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_database_outage, is_redis_outage
+from dispatcher.services.intake import MAX_ATTEMPTS
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-PROCESS_INTAKE = "dispatcher.jobs.process_intake"
+PROCESS_PENDING = "dispatcher.jobs.process_pending"
 
 ALIVE_TTL = 10  # seconds: a worker whose liveness key is gone for this long is dead
 ALIVE_EVERY = 2.0  # seconds between liveness refreshes
 INTERMEDIATE_GRACE = 5.0  # seconds a job may sit taken but not started before it is given back
 STALE_AFTER = timedelta(seconds=5)  # an intake this old, queued in the database with no job
+NUDGE_TTL = 5  # seconds: a nudge whose job was lost (Redis restarted) stops blocking others
 
 
 def alive_key(worker_name: str) -> str:
     return f"intake-worker:alive:{worker_name}"
 
 
+def nudge_key(queue_name: str) -> str:
+    """Set while a drain job waits in the queue; the job deletes it when it starts."""
+    return f"intake-queue:nudged:{queue_name}"
+
+
 class IntakeQueue:
-    """Enqueues intakes for the worker; the job id is derived from the intake id."""
+    """Wakes the workers for intakes stored as queued: a job drains every queued intake in
+    batches (by the database), so one job waits at a time, whatever the intake rate. An intake
+    costs Redis a single SET NX while a drain job waits; RQ's ~20 commands are paid per job."""
 
     def __init__(self, connection: redis.Redis, name: str, retries: int = 3) -> None:
         self.queue = Queue(name, connection=connection)
@@ -47,46 +60,52 @@ class IntakeQueue:
     def connection(self) -> redis.Redis:
         return self.queue.connection
 
+    @property
+    def nudge_key(self) -> str:
+        return nudge_key(self.queue.name)
+
+    def nudge(self) -> bool:
+        """Make sure a drain job waits; True when this call enqueued it."""
+        if not self.connection.set(self.nudge_key, "1", nx=True, ex=NUDGE_TTL):
+            return False
+        self.enqueue_drain()
+        return True
+
     def enqueue(self, intake_id: str) -> None:
+        """`intake_id` is stored as queued: the next drain job takes it (and any other)."""
+        self.nudge()
+
+    def enqueue_drain(self) -> None:
+        # no retries: a failed drain leaves its intakes queued, and the next nudge or the
+        # stale sweep runs another
         self.queue.enqueue(
-            PROCESS_INTAKE,
-            intake_id,
-            job_id=f"intake-{intake_id}",
-            retry=Retry(max=self.retries, interval=[1, 5, 15][: self.retries]),
-            result_ttl=600,
+            PROCESS_PENDING,
+            job_id=f"intake-drain-{uuid.uuid4().hex}",
+            result_ttl=60,
             failure_ttl=7 * 24 * 3600,
         )
 
-    def requeue_stale(
-        self, db: Database, limit: int = 1000, older_than: timedelta = STALE_AFTER
-    ) -> int:
-        """Re-enqueue intakes still queued in the database whose job is gone or failed (Redis
-        was down at submit, lost its data in a restart, or the retries ran out in an outage)."""
+    def requeue_stale(self, db: Database, older_than: timedelta = STALE_AFTER) -> int:
+        """Wake a worker for intakes queued in the database longer than `older_than` (Redis
+        was down at submit or lost its data in a restart, a drain failed in an outage); the
+        number of such intakes."""
         cutoff = datetime.now(UTC) - older_than
         with db.session() as session:
-            ids = list(
-                session.scalars(
-                    select(tables.Intake.id)
-                    .where(tables.Intake.state == "queued", tables.Intake.received_at < cutoff)
-                    .order_by(tables.Intake.received_at)
-                    .limit(limit)
+            stale = int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(tables.Intake)
+                    .where(
+                        tables.Intake.state == "queued",
+                        tables.Intake.received_at < cutoff,
+                        tables.Intake.attempts < MAX_ATTEMPTS,
+                    )
                 )
+                or 0
             )
-        if not ids:
-            return 0
-        found = Job.fetch_many([f"intake-{i}" for i in ids], connection=self.connection)
-        requeued = 0
-        for intake_id, job in zip(ids, found, strict=True):
-            if job is not None:
-                status = job.get_status(refresh=False)
-                if status not in {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, None}:
-                    continue
-                job.delete()
-            self.enqueue(intake_id)
-            requeued += 1
-        if requeued:
-            log.info("requeued %d intakes queued in the database without a job", requeued)
-        return requeued
+        if stale and self.nudge():
+            log.info("%d intakes queued in the database without a job: a drain enqueued", stale)
+        return stale
 
     def rescue_stranded(self, now: float | None = None) -> int:
         """Give back the jobs a dead worker holds: in the started registry under a worker whose
@@ -375,3 +394,43 @@ class Housekeeper:
             self.queue.connection.delete(alive_key(self.worker_name))
         except REDIS_OUTAGE_ERRORS:
             pass
+
+
+class AsyncNudge:
+    """`IntakeQueue.nudge` for the async intake endpoint: the SET NX is awaited (a slow Redis
+    never stalls the event loop); the rare enqueue of a drain job, once per job, is RQ's."""
+
+    def __init__(self, queue: IntakeQueue) -> None:
+        self.queue = queue
+        self._client: redis.asyncio.Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _async_client(self) -> redis.asyncio.Redis:
+        """One client per event loop: its connections belong to the loop that opened them."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            kwargs = dict(self.queue.connection.connection_pool.connection_kwargs)
+            self._client = redis.asyncio.Redis(
+                host=kwargs.get("host", "localhost"),
+                port=kwargs.get("port", 6379),
+                db=kwargs.get("db", 0),
+                username=kwargs.get("username"),
+                password=kwargs.get("password"),
+                socket_timeout=kwargs.get("socket_timeout") or 5,
+                socket_connect_timeout=kwargs.get("socket_connect_timeout") or 3,
+            )
+            self._loop = loop
+        return self._client
+
+    async def __call__(self) -> bool:
+        """Make sure a drain job waits; True when this call enqueued it."""
+        client = self._async_client()
+        if not await client.set(self.queue.nudge_key, "1", nx=True, ex=NUDGE_TTL):
+            return False
+        self.queue.enqueue_drain()
+        return True
+
+    async def close(self) -> None:
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+        self._client = None

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     log_json: bool = False
     demo_data_dir: Path = PROJECT_ROOT / "demo"
     job_retries: int = 3
+    # intake admission: past either limit the intake API answers 503 with Retry-After at once
+    intake_max_in_flight: int = 32  # intakes being stored by one web process
+    intake_max_backlog: int = 200  # intakes stored and waiting for a worker
     sql_echo: bool = False
 
     # notifications, webhooks, СМП and portal APIs

@@ -82,6 +82,7 @@ def create_app(
             thread.start()
         yield
         await desk.shutdown(application)  # desk live updates
+        await services.close()
         stop.set()
         if run_relay:
             thread.join(timeout=5)

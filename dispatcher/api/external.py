@@ -41,11 +41,16 @@ def hand_over(services: Services, principal: Principal, key: str, body: IntakeBo
 
 def accepted_message(row: tables.CallRow, merged: bool) -> str:
     """What the caller reads about an accepted request: its new call, or the open one it joined."""
+    return accepted_text(row.number, row.status, merged)
+
+
+def accepted_text(number: int, call_status: str, merged: bool) -> str:
+    """`accepted_message` from the call's number and status alone."""
     if merged:
-        return merged_message(row.number)
-    if row.status == CallStatus.PENDING.value:
-        return f"Вызов получен: Карта вызова № {row.number}, его проверит оператор"
-    return f"Вызов принят: Карта вызова № {row.number}"
+        return merged_message(number)
+    if call_status == CallStatus.PENDING.value:
+        return f"Вызов получен: Карта вызова № {number}, его проверит оператор"
+    return f"Вызов принят: Карта вызова № {number}"
 
 
 def withdrawn(session: Session, intake: tables.Intake) -> bool:

@@ -1,30 +1,88 @@
-"""POST /api/v1/intake and its status: accept at once, formalize in the worker."""
+"""POST /api/v1/intake and its status: accept at once, formalize in the worker.
+
+Both are async all the way (the token check, the insert, the worker's wake-up are awaited: no
+thread-pool hop); an intake is stored before its 202, and above capacity it is refused at once
+with 503 and Retry-After, before anything is read or written."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from dispatcher.api.deps import IntakeScope, ServicesDep
+from dispatcher.api.deps import ServicesDep
 from dispatcher.api.errors import IDEMPOTENCY_HINT, IDEMPOTENCY_KEY
-from dispatcher.api.external import accepted_message
+from dispatcher.api.external import accepted_text
 from dispatcher.api.responses import responses
 from dispatcher.api.schemas import NON_BLANK, IntakeAccepted, IntakeBody
 from dispatcher.metrics import INTAKES_RECEIVED
-from dispatcher.services.intake import submit
-from dispatcher.storage import tables
+from dispatcher.services.accounts import Principal
+from dispatcher.services.intake_store import IntakeView
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
 
 log = logging.getLogger(__name__)
 router = APIRouter(
-    prefix="/api/v1/intake", tags=["intake"], responses=responses(401, 403, 422, 503)
+    prefix="/api/v1/intake",
+    tags=["intake"],
+    responses=responses(
+        401,
+        403,
+        422,
+        503,
+        c503="Сервис перегружен (вызов не принят, повторите через Retry-After секунд), "
+        "или база данных либо Redis недоступны",
+    ),
 )
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def admitted(services: ServicesDep) -> AsyncIterator[None]:
+    """A place among the intakes in flight, or 503 at once when the service is over capacity."""
+    admission = services.admission
+    if not admission.enter():
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            admission.message,
+            headers={"Retry-After": str(admission.retry_after)},
+        )
+    try:
+        yield
+    finally:
+        admission.leave()
+
+
+async def intake_client(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The bearer token's client, with the `intake` scope (the rules of `deps.get_principal`)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Нужен токен доступа: заголовок Authorization: Bearer <токен>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = await services.intakes.principal(credentials.credentials)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Токен недействителен или отозван",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if "intake" not in principal.scopes and "admin" not in principal.scopes:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Нет права доступа «intake»")
+    return principal
+
+
+Admitted = Annotated[None, Depends(admitted)]
+IntakeClient = Annotated[Principal, Depends(intake_client)]
 
 
 @router.post(
@@ -33,22 +91,23 @@ router = APIRouter(
     response_model=IntakeAccepted,
     responses=responses(400, 409, c409="Этот Idempotency-Key уже использован для другого вызова"),
 )
-def create_intake(
+async def create_intake(
+    _: Admitted,
     body: IntakeBody,
     request: Request,
     services: ServicesDep,
-    principal: IntakeScope,
+    principal: IntakeClient,
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", max_length=200, json_schema_extra=NON_BLANK)
     ],
 ) -> JSONResponse:
-    """Accept a raw call: 202 with the intake id at once, or 422 with a message per bad field."""
+    """Accept a raw call: 202 with the intake id once it is stored, or 422 with a message per
+    bad field; 503 with Retry-After when the service is over capacity (nothing is stored)."""
     if not idempotency_key.strip():
         raise ValidationFailed([FieldError(IDEMPOTENCY_KEY, IDEMPOTENCY_HINT, "required")])
     now = datetime.now(UTC)
     validate(body.to_request(), now.date())
-    submitted = submit(
-        services.db,
+    submitted = await services.intakes.submit(
         principal.client_id,
         ",".join(principal.mo_codes),
         idempotency_key.strip(),
@@ -58,9 +117,9 @@ def create_intake(
     if submitted.created:
         INTAKES_RECEIVED.labels(body.source).inc()
         try:
-            services.queue.enqueue(submitted.intake_id)
+            await services.nudge()
         except redis.RedisError:
-            # stored as queued: the relay loop re-enqueues it when Redis is back
+            # stored as queued: the stale sweep wakes a worker when Redis is back
             log.warning("intake %s stored, queue unavailable", submitted.intake_id)
     status_url = str(request.url_for("intake_status", intake_id=submitted.intake_id))
     return JSONResponse(
@@ -70,33 +129,36 @@ def create_intake(
 
 
 @router.get("/{intake_id}", name="intake_status", responses=responses(404))
-def intake_status(intake_id: str, services: ServicesDep, principal: IntakeScope) -> dict[str, Any]:
+async def intake_status(
+    intake_id: str, services: ServicesDep, principal: IntakeClient
+) -> dict[str, Any]:
     """queued / accepted (call id and number; `merged` when the same patient's open call took the
     request in) / rejected (reasons) / emergency (103/112)."""
-    with services.db.session() as session:
-        intake = session.get(tables.Intake, intake_id)
-        if intake is None or intake.client_id != principal.client_id:
-            raise NotFound("Заявка не найдена")
-        call = session.get(tables.CallRow, intake.call_id) if intake.call_id else None
-        number = call.number if call is not None else None
-        state = IntakeState(intake.state)
-        result: dict[str, Any] = {
-            "intake_id": intake.id,
-            "state": state.value,
-            "call_id": intake.call_id,
-            "call_number": number,
-            "merged": intake.merged,
-            "errors": intake.errors or [],
-            "received_at": intake.received_at.isoformat(),
-            "processed_at": intake.processed_at.isoformat() if intake.processed_at else None,
-        }
-        if state is IntakeState.ACCEPTED and call is not None:
-            result["message"] = accepted_message(call, intake.merged)
-        elif state is IntakeState.EMERGENCY:
-            result["message"] = EMERGENCY_ADVICE
-            result["red_flags"] = intake.red_flags
-        elif state is IntakeState.REJECTED:
-            result["message"] = "Вызов не принят: " + "; ".join(
-                e["message"] for e in intake.errors or []
-            )
-        return result
+    intake = await services.intakes.view(intake_id)
+    if intake is None or intake.client_id != principal.client_id:
+        raise NotFound("Заявка не найдена")
+    return _status(intake)
+
+
+def _status(intake: IntakeView) -> dict[str, Any]:
+    state = intake.state
+    result: dict[str, Any] = {
+        "intake_id": intake.id,
+        "state": state.value,
+        "call_id": intake.call_id,
+        "call_number": intake.call_number,
+        "merged": intake.merged,
+        "errors": intake.errors,
+        "received_at": intake.received_at.isoformat(),
+        "processed_at": intake.processed_at.isoformat() if intake.processed_at else None,
+    }
+    if state is IntakeState.ACCEPTED and intake.call_number is not None:
+        result["message"] = accepted_text(
+            intake.call_number, intake.call_status or "", intake.merged
+        )
+    elif state is IntakeState.EMERGENCY:
+        result["message"] = EMERGENCY_ADVICE
+        result["red_flags"] = intake.red_flags
+    elif state is IntakeState.REJECTED:
+        result["message"] = "Вызов не принят: " + "; ".join(e["message"] for e in intake.errors)
+    return result

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from dispatcher.queue import IntakeQueue
+from dispatcher.api.admission import Admission
+from dispatcher.queue import AsyncNudge, IntakeQueue
 from dispatcher.services.events import OutboxRelay
+from dispatcher.services.intake_store import IntakeStore
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoDirectory
@@ -21,14 +23,32 @@ class Services:
     queue: IntakeQueue
     directory: MoDirectory
     relay: OutboxRelay
+    intakes: IntakeStore  # the async intake endpoint's storage
+    nudge: AsyncNudge  # … and its wake-up of the workers
+    admission: Admission  # … and its load shedding
 
     @classmethod
     def build(cls, settings: Settings, db: Database, client: Redis) -> Services:
+        queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+        intakes = IntakeStore(db)
         return cls(
             settings=settings,
             db=db,
             redis=client,
-            queue=IntakeQueue(client, settings.queue_name, settings.job_retries),
+            queue=queue,
             directory=MoDirectory(),
             relay=OutboxRelay(db, client, settings.events_stream, settings.events_stream_maxlen),
+            intakes=intakes,
+            nudge=AsyncNudge(queue),
+            admission=Admission(
+                intakes.queued,
+                max_in_flight=settings.intake_max_in_flight,
+                max_backlog=settings.intake_max_backlog,
+            ),
         )
+
+    async def close(self) -> None:
+        """Close what belongs to the event loop (the async database pool, Redis client)."""
+        await self.admission.close()
+        await self.intakes.close()
+        await self.nudge.close()

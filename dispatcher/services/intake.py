@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from dispatcher.outages import is_database_outage
 from dispatcher.services.events import emit
 from dispatcher.services.lifecycle import status_event
 from dispatcher.services.merge import merge_request
@@ -29,12 +30,14 @@ from dispatcher.storage.calls import (
     numbers_of,
     open_same_home,
     open_same_person,
+    reserve_call_numbers,
     served_recently,
 )
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import CallKind, RedFlag, Source
+from intake_core.call import CallKind, Complaints, RedFlag, Source, VisitAddress
+from intake_core.districts import DistrictStreet
 from intake_core.duplicates import (
     Identity,
     Verdict,
@@ -61,6 +64,7 @@ from intake_core.status import CallStatus
 log = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "Система приёма вызовов"
+MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
 
 
 def request_from_payload(payload: dict[str, Any]) -> IntakeRequest:
@@ -97,39 +101,19 @@ class Submitted:
     created: bool
 
 
-def submit(
-    db: Database,
+def intake_row(
     client_id: int,
-    mo_codes: str,
     idempotency_key: str,
     payload: dict[str, Any],
     now: datetime,
-) -> Submitted:
-    """Store the raw intake once per (client, key); another body under the same key conflicts."""
-    digest = body_hash(payload)
-
-    def existing(session: Session) -> Submitted | None:
-        found = session.scalar(
-            select(tables.Intake).where(
-                tables.Intake.client_id == client_id,
-                tables.Intake.idempotency_key == idempotency_key,
-            )
-        )
-        if found is None:
-            return None
-        if found.body_hash != digest:
-            raise Conflict(
-                "Этот ключ идемпотентности уже использован для другого вызова; "
-                "для нового вызова передайте новый Idempotency-Key"
-            )
-        return Submitted(found.id, created=False)
-
-    intake_id = str(uuid.uuid4())
-    row = {
-        "id": intake_id,
+    mo_codes: str,
+) -> dict[str, Any]:
+    """A new intake as stored: queued, with the hash that tells a repeat from a reuse of its key."""
+    return {
+        "id": str(uuid.uuid4()),
         "client_id": client_id,
         "idempotency_key": idempotency_key,
-        "body_hash": digest,
+        "body_hash": body_hash(payload),
         "payload": payload,
         "mo_codes": mo_codes,
         "state": IntakeState.QUEUED.value,
@@ -139,6 +123,31 @@ def submit(
         "attempts": 0,
         "received_at": now,
     }
+
+
+def prior_submission(found: Any, digest: str) -> Submitted:
+    """The answer to a key already used: the same intake for the same body, else a conflict.
+    `found` is the stored (id, body_hash), None when the conflicting row vanished meanwhile."""
+    if found is None:  # nothing deletes intakes
+        raise DomainError("Заявка не сохранена, повторите запрос")
+    if found[1] != digest:
+        raise Conflict(
+            "Этот ключ идемпотентности уже использован для другого вызова; "
+            "для нового вызова передайте новый Idempotency-Key"
+        )
+    return Submitted(found[0], created=False)
+
+
+def submit(
+    db: Database,
+    client_id: int,
+    mo_codes: str,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> Submitted:
+    """Store the raw intake once per (client, key); another body under the same key conflicts."""
+    row = intake_row(client_id, idempotency_key, payload, now, mo_codes)
     with db.session() as session:
         # one round trip when the key is new; a repeat (or a concurrent twin) inserts nothing
         insert = _insert_for(session)(tables.Intake).values(row)
@@ -148,11 +157,14 @@ def submit(
             ).returning(tables.Intake.id)
         )
         if inserted is not None:
-            return Submitted(intake_id, created=True)
-        prior = existing(session)
-    if prior is None:  # the conflicting row vanished meanwhile: nothing deletes intakes
-        raise DomainError("Заявка не сохранена, повторите запрос")
-    return prior
+            return Submitted(row["id"], created=True)
+        found = session.execute(
+            select(tables.Intake.id, tables.Intake.body_hash).where(
+                tables.Intake.client_id == client_id,
+                tables.Intake.idempotency_key == idempotency_key,
+            )
+        ).first()
+    return prior_submission(found, row["body_hash"])
 
 
 def _insert_for(session: Session) -> Callable[..., Any]:
@@ -161,16 +173,41 @@ def _insert_for(session: Session) -> Callable[..., Any]:
     return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
+class _OnceAnalyzer:
+    """The analyzer for one intake: its complaints are parsed once however many MOs' street
+    catalogs its address is tried against."""
+
+    def __init__(self, analyzer: TextAnalyzer) -> None:
+        self.analyzer = analyzer
+        self._complaints: dict[tuple[str, float | None], Complaints] = {}
+
+    def address(self, text: str, streets: list[DistrictStreet]) -> VisitAddress:
+        return self.analyzer.address(text, streets)
+
+    def complaints(self, text: str, age_years: float | None) -> Complaints:
+        key = (text, age_years)
+        found = self._complaints.get(key)
+        if found is None:
+            found = self._complaints[key] = self.analyzer.complaints(text, age_years)
+        return found
+
+
 class IntakeProcessor:
-    """Formalizes queued intakes; safe to run twice for the same intake."""
+    """Formalizes queued intakes, one or a batch per transaction; safe to run twice for the
+    same intake."""
 
     def __init__(self, db: Database, analyzer: TextAnalyzer, directory: MoDirectory) -> None:
         self.db = db
         self.analyzer = analyzer
         self.directory = directory
+        # PostgreSQL: call numbers come from their own short transaction, so that a batch does
+        # not hold the counter row (and another worker's batch) until it commits; SQLite
+        # writers are serial, a second connection would wait for this one
+        self._own_numbers = db.engine.dialect.name == "postgresql"
+        self._numbers: list[int] = []  # reserved, not yet given (a worker exits: a gap)
+        self._block = 1
 
     def process(self, intake_id: str, now: datetime | None = None) -> IntakeState:
-        now = now or datetime.now(UTC)
         with self.db.session() as session:
             intake = session.scalar(
                 select(tables.Intake).where(tables.Intake.id == intake_id).with_for_update()
@@ -180,23 +217,84 @@ class IntakeProcessor:
                 return IntakeState.REJECTED
             if intake.state != IntakeState.QUEUED.value:
                 return IntakeState(intake.state)
-            state = self._process(session, intake, now)
-            intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
-            intake.state = state.value
+            self._block = 1
+            state = self._settle(session, intake, now or datetime.now(UTC))
             intake.processed_at = datetime.now(UTC)
-            if state is IntakeState.REJECTED:
-                # the channel tells its patient why (the reasons are in the intake's errors)
-                emit(
-                    session,
-                    "intake.rejected",
-                    {
-                        "type": "intake.rejected",
-                        "intake_id": intake.id,
-                        "source": intake.payload.get("source"),
-                        "at": now.isoformat(),
-                    },
-                )
             return state
+
+    def process_pending(self, limit: int = 16) -> dict[str, IntakeState]:
+        """Formalize up to `limit` queued intakes, oldest first, in one transaction; intakes
+        another worker holds are skipped. Should one of them fail, each is run again alone
+        (so one bad intake holds up no other); a database outage is raised to the caller."""
+        claimed: list[str] = []
+        try:
+            with self.db.session() as session:
+                intakes = session.scalars(
+                    select(tables.Intake)
+                    .where(
+                        tables.Intake.state == IntakeState.QUEUED.value,
+                        tables.Intake.attempts < MAX_ATTEMPTS,
+                    )
+                    .order_by(tables.Intake.received_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                claimed = [i.id for i in intakes]
+                self._block = max(1, len(intakes))
+                outcomes = {i.id: self._settle(session, i, datetime.now(UTC)) for i in intakes}
+                done = datetime.now(UTC)
+                for intake in intakes:
+                    intake.processed_at = done
+                return outcomes
+        except Exception as exc:
+            if is_database_outage(exc) or not claimed:
+                raise
+            log.warning("a batch of %d intakes failed: each is run alone", len(claimed))
+        return {i: s for i in claimed if (s := self._process_alone(i)) is not None}
+
+    def _process_alone(self, intake_id: str) -> IntakeState | None:
+        try:
+            return self.process(intake_id)
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise
+            log.exception("intake %s failed; it stays queued for another attempt", intake_id)
+        with self.db.session() as session:
+            attempts = session.scalar(
+                update(tables.Intake)
+                .where(tables.Intake.id == intake_id)
+                .values(attempts=tables.Intake.attempts + 1)
+                .returning(tables.Intake.attempts)
+            )
+        if attempts is not None and attempts >= MAX_ATTEMPTS:
+            log.error("intake %s failed %d times: no more attempts", intake_id, attempts)
+        return None
+
+    def _settle(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
+        state = self._process(session, intake, now)
+        intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
+        intake.state = state.value
+        if state is IntakeState.REJECTED:
+            # the channel tells its patient why (the reasons are in the intake's errors)
+            emit(
+                session,
+                "intake.rejected",
+                {
+                    "type": "intake.rejected",
+                    "intake_id": intake.id,
+                    "source": intake.payload.get("source"),
+                    "at": now.isoformat(),
+                },
+            )
+        return state
+
+    def _next_number(self) -> int:
+        """The next of this worker's reserved call numbers: a block as large as the batch is
+        reserved in one short transaction of its own when none is left."""
+        if not self._numbers:
+            with self.db.session() as session:
+                self._numbers = reserve_call_numbers(session, self._block)
+        return self._numbers.pop(0)
 
     def _process(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
         try:
@@ -238,8 +336,9 @@ class IntakeProcessor:
         self, valid: ValidIntake, contexts: list[MoContext], now: datetime
     ) -> tuple[Formalized, MoContext]:
         first: tuple[Formalized, MoContext] | None = None
+        analyzer = _OnceAnalyzer(self.analyzer)
         for mo in contexts:
-            result = formalize(valid, self.analyzer, mo.catalog, mo.calendar, mo.local(now))
+            result = formalize(valid, analyzer, mo.catalog, mo.calendar, mo.local(now))
             if result.district is not None or result.emergency:
                 return result, mo
             first = first or (result, mo)
@@ -263,6 +362,7 @@ class IntakeProcessor:
             channel=_channel(formalized.intake, intake),
             actor=SYSTEM_ACTOR,
             intake_id=intake.id,
+            number=self._next_number if self._own_numbers else None,
         )
         intake.call_id = stored.row.id
         intake.merged = stored.merged
@@ -318,10 +418,12 @@ def store_call(
     channel: tuple[str, str],
     actor: str,
     intake_id: str | None = None,
+    number: Callable[[], int] | None = None,
 ) -> Stored:
     """Store a formalized call once: merge into the same patient's open call, or create a new
     one — a second call for another person of the household, «Ожидает обработки» when the
-    patient cannot be told apart from an open call at the same phone and address."""
+    patient cannot be told apart from an open call at the same phone and address. `number`
+    gives the new call's number (default: the counter, in this transaction)."""
     valid = formalized.intake
     policy_number = valid.policy.number if valid.policy else None
     addr_key = address_key(formalized.address)
@@ -363,7 +465,7 @@ def store_call(
     address = formalized.address
     complaints = formalized.complaints
     row = tables.CallRow(
-        number=next_call_number(session),
+        number=number() if number is not None else next_call_number(session),
         mo_id=mo.id,
         department_id=(
             mo.department_ids.get(district.district.department_code) if district else None

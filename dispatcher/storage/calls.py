@@ -35,17 +35,23 @@ FIRST_NUMBER = 57_000
 
 def next_call_number(session: Session) -> int:
     """A human call number («Карта вызова № 57319»), unique and gap-tolerant across processes."""
+    return reserve_call_numbers(session, 1)[0]
+
+
+def reserve_call_numbers(session: Session, count: int) -> list[int]:
+    """`count` consecutive call numbers in one statement (a worker's block for a batch)."""
     value = session.execute(
         update(tables.Counter)
         .where(tables.Counter.name == NUMBER_COUNTER)
-        .values(value=tables.Counter.value + 1)
+        .values(value=tables.Counter.value + count)
         .returning(tables.Counter.value)
     ).scalar()
     if value is None:
-        session.add(tables.Counter(name=NUMBER_COUNTER, value=FIRST_NUMBER))
+        last = FIRST_NUMBER + count - 1
+        session.add(tables.Counter(name=NUMBER_COUNTER, value=last))
         session.flush()
-        return FIRST_NUMBER
-    return int(value)
+        return list(range(FIRST_NUMBER, last + 1))
+    return list(range(int(value) - count + 1, int(value) + 1))
 
 
 def address_key(address: VisitAddress) -> str | None:
@@ -60,8 +66,14 @@ def lock_patient(session: Session, *keys: str) -> None:
     """Serialize concurrent intakes for one patient or one home (PostgreSQL; SQLite writers are
     serial). Several keys are taken in a fixed order, so two intakes never wait on each other."""
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        for key in sorted(set(keys)):
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        # one statement: PostgreSQL evaluates the volatile lock calls row by row in array order
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtext(k)) "
+                "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS t(k, n) ORDER BY n"
+            ),
+            {"keys": sorted(set(keys))},
+        )
 
 
 def identity_of(row: tables.CallRow) -> Identity:

@@ -1,0 +1,138 @@
+"""The worker drains queued intakes in batches: one RQ job for many intakes, several intakes per
+transaction, one bad intake holding up no other, the complaints parsed once per intake."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from fastapi.testclient import TestClient
+from rq import Queue
+from sqlalchemy import select
+
+from dispatcher.analysis import NlpAnalyzer
+from dispatcher.services.intake import IntakeProcessor, submit
+from dispatcher.settings import Settings
+from dispatcher.storage import tables
+from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoDirectory
+from intake_core.call import Complaints
+from tests.conftest import WorkerRunner, auth
+from tests.test_intake_flow import SAMPLE
+
+PATIENTS = [
+    # фамилия, имя, дата рождения, телефон
+    ("Соколова", "Анна", "2012-05-14", "+79161110001"),
+    ("Петров", "Иван", "1948-11-02", "+79161110002"),
+    ("Кузнецова", "Вера", "1937-01-30", "+79161110003"),
+    ("Орлов", "Сергей", "2019-08-21", "+79161110004"),
+    ("Лебедева", "Нина", "1955-03-09", "+79161110005"),
+]
+
+
+def _body(last: str, first: str, born: str, phone: str) -> dict[str, Any]:
+    body = copy.deepcopy(SAMPLE)
+    body["patient"] |= {"last_name": last, "first_name": first, "birth_date": born}
+    body["phone"] = phone
+    return body
+
+
+def _client_id(db: Database) -> int:
+    with db.session() as session:
+        found = session.scalar(select(tables.ApiClient.id).limit(1))
+    assert found is not None
+    return found
+
+
+def test_many_intakes_wait_for_one_drain_job_that_formalizes_them_all(
+    client: TestClient,
+    worker: WorkerRunner,
+    intake_token: str,
+    settings: Settings,
+    redis_client: redis.Redis,
+) -> None:
+    ids = [
+        client.post(
+            "/api/v1/intake", json=_body(*row), headers=auth(intake_token, f"b-{n}")
+        ).json()["intake_id"]
+        for n, row in enumerate(PATIENTS)
+    ]
+    assert len(Queue(settings.queue_name, connection=redis_client).job_ids) == 1
+    worker.drain()
+    states = [client.get(f"/api/v1/intake/{i}", headers=auth(intake_token)).json() for i in ids]
+    assert [s["state"] for s in states] == ["accepted"] * len(PATIENTS)
+    assert len({s["call_number"] for s in states}) == len(PATIENTS)
+    # a new intake after the drain gets a drain of its own
+    client.post("/api/v1/intake", json=SAMPLE, headers=auth(intake_token, "b-after"))
+    assert len(Queue(settings.queue_name, connection=redis_client).job_ids) == 1
+
+
+def test_one_batch_merges_a_repeat_of_a_patient_it_just_stored(
+    db: Database, processor: IntakeProcessor, intake_token: str
+) -> None:
+    """Two requests of one patient in one batch: the second joins the call of the first."""
+    client_id = _client_id(db)
+    now = datetime.now(UTC)
+    first = submit(db, client_id, "DEMO-KHIMKI", "m-1", _body(*PATIENTS[0]), now)
+    again = _body(*PATIENTS[0])
+    again["complaints"] = "Кашель усилился к вечеру"
+    second = submit(db, client_id, "DEMO-KHIMKI", "m-2", again, now)
+    outcomes = processor.process_pending(16)
+    assert set(outcomes.values()) == {"accepted"}
+    with db.session() as session:
+        rows = {
+            i.id: i
+            for i in session.scalars(
+                select(tables.Intake).where(
+                    tables.Intake.id.in_([first.intake_id, second.intake_id])
+                )
+            )
+        }
+    assert rows[first.intake_id].call_id == rows[second.intake_id].call_id
+    assert rows[second.intake_id].merged is True
+
+
+def test_a_bad_intake_in_a_batch_holds_up_no_other(
+    db: Database, processor: IntakeProcessor, intake_token: str
+) -> None:
+    client_id = _client_id(db)
+    now = datetime.now(UTC)
+    good = [
+        submit(db, client_id, "DEMO-KHIMKI", f"g-{n}", _body(*row), now).intake_id
+        for n, row in enumerate(PATIENTS[:3])
+    ]
+    # stored by an older version, never through today's API: a patient that is not an object
+    broken = submit(db, client_id, "DEMO-KHIMKI", "broken", {**SAMPLE, "patient": "Иванова"}, now)
+    outcomes = processor.process_pending(16)
+    assert {i: outcomes.get(i) for i in good} == {i: "accepted" for i in good}
+    with db.session() as session:
+        left = session.get(tables.Intake, broken.intake_id)
+        assert left is not None
+        assert (left.state, left.attempts) == ("queued", 1)  # tried again by a later drain
+
+
+class CountingAnalyzer(NlpAnalyzer):
+    """The real analyzer, counting its complaint parses."""
+
+    complaint_parses = 0
+
+    def complaints(self, text: str, age_years: float | None) -> Complaints:
+        self.complaint_parses += 1
+        return super().complaints(text, age_years)
+
+
+def test_complaints_are_parsed_once_however_many_mos_are_tried(
+    db: Database, analyzer: NlpAnalyzer, intake_token: str
+) -> None:
+    """No MO of its own and a street no district serves: every served MO is tried."""
+    counting = CountingAnalyzer(analyzer.morph)
+    processor = IntakeProcessor(db, counting, MoDirectory())
+    body = _body(*PATIENTS[1])
+    body["address"] = "г. Химки, ул. Несуществующая, д. 5, кв. 1"
+    submit(db, _client_id(db), "", "once", body, datetime.now(UTC))
+    with db.session() as session:
+        assert len(MoDirectory().served_codes(session)) >= 2
+    processor.process_pending(16)
+    assert counting.complaint_parses == 1
