@@ -51,6 +51,12 @@ class Answer(CallbackData, prefix="yn"):
     yes: bool
 
 
+class Undo(CallbackData, prefix="un"):
+    """Back to the call after «Да» to a red-flag question pressed by mistake."""
+
+    key: str  # the start of the stopped draft's key
+
+
 class Change(CallbackData, prefix="cg"):
     part: str  # "menu", or what to change: patient, address, details, complaint
 
@@ -121,7 +127,8 @@ def link_methods() -> InlineKeyboardMarkup:
             InlineKeyboardButton(
                 text=texts.LINK_BY_NAME, callback_data=LinkMethod(by_policy=False).pack()
             ),
-        ]
+        ],
+        back="link_method",
     )
 
 
@@ -224,6 +231,10 @@ def confirm(key: str) -> InlineKeyboardMarkup:
         width=2,
         back="summary",
     )
+
+
+def undo(key: str) -> InlineKeyboardMarkup:
+    return _rows([InlineKeyboardButton(text=texts.UNDO, callback_data=Undo(key=key).pack())])
 
 
 def changes() -> InlineKeyboardMarkup:

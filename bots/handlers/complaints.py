@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
@@ -13,11 +14,14 @@ from bots.context import BotContext
 from bots.draft import CallDraft, NewCall, load, save
 from bots.dto import Sender, sender_of
 from bots.handlers.flow import (
+    KEY_PREFIX,
+    MISTAKEN_KEY,
     ask_address,
     ask_complaints,
     ask_details,
     ask_patient,
     ask_safety,
+    begin_questions,
     more_complaint,
     proceed,
     show_address,
@@ -80,7 +84,7 @@ async def _safety(
 ) -> None:
     if yes:
         flag = RedFlag("bot_red_flag", texts.SAFETY_REASON)
-        await stop_emergency(message, state, ctx, sender, draft, [flag])
+        await stop_emergency(message, state, ctx, sender, draft, [flag], undo=True)
         return
     await proceed(message, state, ctx, sender, draft.model_copy(update={"checked": True}))
 
@@ -105,6 +109,25 @@ async def typed_safety(message: Message, state: FSMContext, ctx: BotContext) -> 
         await ask_safety(message, state, await more_complaint(message, draft))
         return
     await _safety(message, state, ctx, sender_of(message), draft, index == 0)
+
+
+async def undo(
+    query: CallbackQuery, callback_data: keyboards.Undo, state: FSMContext, ctx: BotContext
+) -> None:
+    """«Да» was a mistake: the same call (a new key — the emergency stays recorded) at the
+    red-flag question again."""
+    raw = (await state.get_data()).get(MISTAKEN_KEY)
+    if raw is None or not isinstance(query.message, Message):
+        await query.answer(texts.STALE_BUTTON)
+        return
+    stopped = CallDraft.model_validate(raw)
+    if stopped.key[:KEY_PREFIX] != callback_data.key:
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await query.answer()
+    await state.set_data({})
+    draft = stopped.model_copy(update={"key": uuid.uuid4().hex}).unchecked()
+    await begin_questions(query.message, state, ctx, sender_of(query), draft)
 
 
 async def change(
@@ -174,4 +197,5 @@ def router() -> Router:
     )
     router.callback_query.register(change, NewCall.change, keyboards.Change.filter())
     router.callback_query.register(confirm, keyboards.Confirm.filter())
+    router.callback_query.register(undo, keyboards.Undo.filter())
     return router

@@ -26,6 +26,7 @@ from intake_core.call import RedFlag
 from intake_core.questionnaire import Facts, Questionnaire
 
 KEY_PREFIX = 8  # characters of the draft key on a button (callback data is 64 bytes at most)
+MISTAKEN_KEY = "mistaken"  # a call stopped by a tapped «Да», kept for «вернуться»
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +178,17 @@ async def advance(
     sender: Sender,
     questionnaire: Questionnaire,
     draft: CallDraft,
+    tapped: bool = False,
 ) -> None:
-    """Answer what the dialog knows, then stop at an exit, go to the summary, or ask."""
+    """Answer what the dialog knows, then stop at an exit, go to the summary, or ask.
+    An exit the patient's own answer (`tapped`) led to may be taken back."""
     answers = known_of(ctx, draft).fill(questionnaire, draft.answers)
     walk = questionnaire.walk(answers)
+    undo = tapped and len(answers) == len(draft.answers)
     draft = draft.model_copy(update={"answers": answers})
     if walk.exit is not None:
         flag = RedFlag(FLAG_PREFIX + walk.exit.id, walk.exit.reason)
-        await stop_emergency(message, state, ctx, sender, draft, [flag])
+        await stop_emergency(message, state, ctx, sender, draft, [flag], undo)
         return
     if walk.outcome is None:
         await ask_question(message, state, questionnaire, draft)
@@ -265,10 +269,15 @@ async def stop_emergency(
     sender: Sender,
     draft: CallDraft,
     flags: list[RedFlag],
+    undo: bool = False,
 ) -> None:
-    """Tell the patient first, then record the emergency; no visit is created."""
+    """Tell the patient first, then record the emergency; no visit is created. After a tapped
+    «Да» (`undo`) the call is kept aside: a mistaken tap can be taken back."""
     await state.clear()
     await message.answer(texts.emergency([f.reason for f in flags]), reply_markup=keyboards.menu())
+    if undo:
+        await state.set_data({MISTAKEN_KEY: draft.model_dump(mode="json")})
+        await message.answer(texts.MISTAKEN, reply_markup=keyboards.undo(draft.key[:KEY_PREFIX]))
     phone = (await ctx.profiles.get(sender.user_id)).phone
     try:
         await asyncio.to_thread(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
 from bots import keyboards, texts
@@ -26,6 +27,61 @@ async def begin_link(message: Message, state: FSMContext, then_call: bool) -> No
     await message.answer(texts.LINK_START, reply_markup=keyboards.link_methods())
 
 
+# a «Назад» button's step while linking → the state it was shown in
+STEPS = {
+    "link_method": Linking.method.state,
+    "link_policy": Linking.policy.state,
+    "link_birth_date": Linking.birth_date.state,
+    "link_full_name": Linking.full_name.state,
+}
+
+
+async def _ask(message: Message, state: FSMContext, step: State, draft: LinkDraft) -> None:
+    """Ask for one part of the person, with «Назад»."""
+    prompts = {
+        Linking.policy.state: (texts.ASK_POLICY, "link_policy"),
+        Linking.birth_date.state: (texts.ASK_BIRTH_DATE, "link_birth_date"),
+        Linking.full_name.state: (
+            texts.LINK_NOT_IN_REGISTRY if draft.birth_date else texts.ASK_FULL_NAME,
+            "link_full_name",
+        ),
+    }
+    prompt, name = prompts[step.state]
+    await save(state, draft)
+    await state.set_state(step)
+    await message.answer(prompt, reply_markup=keyboards.back_only(name))
+
+
+async def back(query: CallbackQuery, callback_data: keyboards.Back, state: FSMContext) -> None:
+    """One step back while linking; from the first step, out of the dialog."""
+    draft = await load(state, LinkDraft)
+    if (
+        draft is None
+        or not isinstance(query.message, Message)
+        or await state.get_state() != STEPS.get(callback_data.step)
+    ):
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await query.answer()
+    message, step = query.message, callback_data.step
+    if step == "link_method":
+        await state.clear()
+        await message.answer(texts.CANCELLED_DIALOG, reply_markup=keyboards.menu())
+    elif step in {"link_policy", "link_full_name"} and draft.birth_date is None:
+        fresh = LinkDraft(then_call=draft.then_call)
+        await save(state, fresh)
+        await state.set_state(Linking.method)
+        await message.answer(texts.LINK_START, reply_markup=keyboards.link_methods())
+    elif step == "link_full_name":  # not found in the registry: the birth date again
+        await _ask(
+            message, state, Linking.birth_date, draft.model_copy(update={"birth_date": None})
+        )
+    elif draft.policy_number:
+        await _ask(message, state, Linking.policy, draft.model_copy(update={"policy_number": None}))
+    else:
+        await _ask(message, state, Linking.full_name, draft.model_copy(update={"last_name": None}))
+
+
 async def link(message: Message, state: FSMContext, ctx: BotContext) -> None:
     if await require_phone(message, ctx):
         await begin_link(message, state, then_call=False)
@@ -36,12 +92,13 @@ async def method(
 ) -> None:
     await query.answer()
     assert isinstance(query.message, Message)
-    if callback_data.by_policy:
-        await state.set_state(Linking.policy)
-        await query.message.answer(texts.ASK_POLICY)
-    else:
-        await state.set_state(Linking.full_name)
-        await query.message.answer(texts.ASK_FULL_NAME)
+    draft = await load(state, LinkDraft) or LinkDraft()
+    await _ask(
+        query.message,
+        state,
+        Linking.policy if callback_data.by_policy else Linking.full_name,
+        draft,
+    )
 
 
 async def policy(message: Message, state: FSMContext) -> None:
@@ -51,17 +108,22 @@ async def policy(message: Message, state: FSMContext) -> None:
         if parsed is None or not parsed.is_enp:
             raise ValueError(texts.ASK_POLICY)
     except ValueError as exc:
-        await message.answer(str(exc))
+        await message.answer(str(exc), reply_markup=keyboards.back_only("link_policy"))
         return
-    await save(state, draft.model_copy(update={"policy_number": parsed.number}))
-    await state.set_state(Linking.birth_date)
-    await message.answer(texts.ASK_BIRTH_DATE)
+    await _ask(
+        message,
+        state,
+        Linking.birth_date,
+        draft.model_copy(update={"policy_number": parsed.number}),
+    )
 
 
 async def full_name(message: Message, state: FSMContext, ctx: BotContext) -> None:
     parts = [p.capitalize() for p in (message.text or "").split()]
     if len(parts) < 2 or not all(p.replace("-", "").isalpha() for p in parts):
-        await message.answer(texts.BAD_FULL_NAME)
+        await message.answer(
+            texts.BAD_FULL_NAME, reply_markup=keyboards.back_only("link_full_name")
+        )
         return
     draft = await load(state, LinkDraft) or LinkDraft()
     draft = draft.model_copy(
@@ -71,11 +133,10 @@ async def full_name(message: Message, state: FSMContext, ctx: BotContext) -> Non
             "middle_name": " ".join(parts[2:]) or None,
         }
     )
-    await save(state, draft)
     if draft.birth_date is None:
-        await state.set_state(Linking.birth_date)
-        await message.answer(texts.ASK_BIRTH_DATE)
+        await _ask(message, state, Linking.birth_date, draft)
         return
+    await save(state, draft)
     await _finish(message, state, ctx, sender_of(message), draft)
 
 
@@ -83,7 +144,7 @@ async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> No
     try:
         born = parse_birth_date(message.text or "", ctx.clock().date())
     except ValueError as exc:
-        await message.answer(str(exc))
+        await message.answer(str(exc), reply_markup=keyboards.back_only("link_birth_date"))
         return
     draft = await load(state, LinkDraft) or LinkDraft()
     draft = draft.model_copy(update={"birth_date": born})
@@ -103,11 +164,10 @@ async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> No
                 "policy_number": draft.policy_number or record.policy_number,
             }
         )
-    await save(state, draft)
     if draft.last_name is None:
-        await state.set_state(Linking.full_name)
-        await message.answer(texts.LINK_NOT_IN_REGISTRY)
+        await _ask(message, state, Linking.full_name, draft)
         return
+    await save(state, draft)
     await _finish(message, state, ctx, sender_of(message), draft)
 
 
@@ -137,6 +197,7 @@ def router() -> Router:
     router.message.register(link, Command("link"))
     router.message.register(link, text_is(texts.MENU_LINK))
     router.callback_query.register(method, Linking.method, keyboards.LinkMethod.filter())
+    router.callback_query.register(back, keyboards.Back.filter(F.step.startswith("link_")))
     router.message.register(policy, Linking.policy, TYPED)
     router.message.register(full_name, Linking.full_name, TYPED)
     router.message.register(birth_date, Linking.birth_date, TYPED)

@@ -47,7 +47,7 @@ async def reply(
         return
     answers = [*draft.answers, question.answers[callback_data.index].id]
     draft = draft.model_copy(update={"answers": answers})
-    await advance(query.message, state, ctx, sender_of(query), questionnaire, draft)
+    await advance(query.message, state, ctx, sender_of(query), questionnaire, draft, tapped=True)
 
 
 async def typed_reply(message: Message, state: FSMContext, ctx: BotContext) -> None:
@@ -66,7 +66,7 @@ async def typed_reply(message: Message, state: FSMContext, ctx: BotContext) -> N
         await ask_question(message, state, questionnaire, draft)
         return
     draft = draft.model_copy(update={"answers": [*draft.answers, question.answers[index].id]})
-    await advance(message, state, ctx, sender_of(message), questionnaire, draft)
+    await advance(message, state, ctx, sender_of(message), questionnaire, draft, tapped=True)
 
 
 def router() -> Router:

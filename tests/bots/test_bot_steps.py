@@ -7,12 +7,16 @@ what the complaint is about, the temperature) or asked twice would break these c
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from dispatcher.storage import tables
 from tests.bots.conftest import CLINIC_PHONE
 from tests.bots.dialogs import (
     ADDRESS_WITH_DETAILS,
     DANGER,
     PHONE,
     POLICY,
+    emergency_recorded,
     make_call,
     onboard,
 )
@@ -228,3 +232,45 @@ async def test_bot_complaint_buttons_are_plain_and_the_dialog_speaks_plainly(
     assert not [label for label in labels if "смерт" in label.casefold()]
     for message in chat.messages():
         assert "Кого вызываем" not in message and ".." not in message
+
+
+async def test_bot_takes_back_a_yes_tapped_by_mistake_and_keeps_the_emergency_recorded(
+    bot: BotHarness,
+) -> None:
+    chat = bot.chat(9210)
+    await onboard(chat)
+    await chat.send("/call")
+    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
+    await chat.send(ADDRESS_WITH_DETAILS)
+    await chat.send("температура 39, кашель")
+    await chat.press("Да", await chat.expect(DANGER))
+    await chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
+    intakes, _, _ = await emergency_recorded(bot)
+    assert [i.state for i in intakes] == ["emergency"]
+    await chat.press("вернуться", await chat.expect("по ошибке"))
+    await chat.press("Нет", await chat.expect(DANGER))  # the same call, nothing typed again
+    summary = await chat.expect("Проверьте вызов")
+    assert "Что беспокоит: температура 39, кашель" in summary.text
+    await chat.press("Отправить", summary)
+    await chat.expect("Заявка отправлена")
+    with bot.db.session() as session:
+        states = sorted(i.state for i in session.scalars(select(tables.Intake)))
+    assert states[0] == "emergency" and len(states) == 2  # the first «Да» stays on record
+
+
+async def test_bot_offers_back_on_every_step_of_linking(bot: BotHarness) -> None:
+    chat = bot.chat(9211)
+    await onboard(chat)
+    await chat.send("/link")
+    await chat.press("По полису", await chat.expect("Добавим пациента"))
+    await chat.press("Назад", await chat.expect("16 цифр"))
+    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
+    await chat.send("Новикова Ольга Сергеевна")
+    await chat.press("Назад", await chat.expect("Дата рождения"))
+    await chat.expect("Фамилия, имя и отчество")
+    await chat.send("Новикова Ольга Сергеевна")
+    await chat.send("01.02.2020")
+    await chat.expect("Пациент добавлен: Новикова О. С., 01.02.2020")
+    await chat.send("/link")
+    await chat.press("Назад", await chat.expect("Добавим пациента"))
+    await chat.expect("Хорошо, отменено")
