@@ -70,6 +70,9 @@ async def test_bot_linked_patient_with_a_saved_address_calls_in_six_steps(
     assert spent.actions <= LINKED_GOAL, spent
     assert spent.messages <= LINKED_GOAL, spent
     _asked_once(chat, seen)
+    # as /start promises: the complaint is shown once, in the summary, and echoed nowhere else
+    echoed = [m for m in chat.messages()[seen:] if "температура 39, кашель" in m]
+    assert len(echoed) == 1 and echoed[0].startswith("Проверьте вызов")
 
 
 async def test_bot_first_timer_calls_a_doctor_in_twelve_steps(bot: BotHarness) -> None:
