@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
-from bots.submission import BOT_ACTOR, TELEGRAM_CHAT
+from bots.max.ids import messenger_of
+from bots.submission import BOT_ACTORS, TELEGRAM_CHAT
 from bots.texts import STATUS_WORDS
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.services.withdrawal import withdraw
@@ -100,8 +101,9 @@ class CallBook:
         it. A call made by phone for the user's own number is theirs to cancel while it is its
         only request. This chat is not notified of the cancel again."""
         now = self.clock()
-        actor = Actor(BOT_ACTOR, None)
-        note = f"Отменён пациентом в Telegram: {reason}"
+        messenger = messenger_of(chat_id)
+        actor = Actor(BOT_ACTORS[messenger], None)
+        note = f"Отменён пациентом в {messenger.label}: {reason}"
         with self.db.session() as session:
             self.get_in(session, chat_id, phone, call_id)  # only the patient's own calls
             channel = (TELEGRAM_CHAT, str(chat_id))

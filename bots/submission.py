@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bots.coding import ReasonCoding
 from bots.draft import CallDraft
+from bots.max.ids import Messenger, messenger_of
 from bots.texts import CHIPS
 from dispatcher.queue import IntakeQueue
 from dispatcher.services import accounts
@@ -36,7 +37,9 @@ from intake_core.patient import age_in_months
 log = logging.getLogger(__name__)
 
 BOT_ACTOR = "Telegram-бот"
-TELEGRAM_CHAT = "telegram_chat"
+BOT_ACTORS = {Messenger.TELEGRAM: BOT_ACTOR, Messenger.MAX: "MAX-бот"}  # in a call's history
+SOURCES = {Messenger.TELEGRAM: Source.TELEGRAM, Messenger.MAX: Source.MAX}
+TELEGRAM_CHAT = "telegram_chat"  # the bot's chat in either messenger: the id tells which
 
 
 def ensure_client(db: Database, name: str) -> int:
@@ -123,7 +126,7 @@ class Submission:
         an emergency stopped early has no patient or address yet, and the body says so."""
         person, address = draft.patient, draft.address
         body: dict[str, Any] = {
-            "source": "telegram",
+            "source": SOURCES[messenger_of(chat_id)].value,
             "phone": phone,
             "complaints": draft.complaints_text(CHIPS),
             "caller": {"phone": phone},
@@ -201,7 +204,14 @@ class Submission:
             intake.state = IntakeState.EMERGENCY.value
             intake.attempts += 1
             intake.processed_at = now
-            record_emergency(session, formalized, mo, now, intake_id=intake.id, actor=BOT_ACTOR)
+            record_emergency(
+                session,
+                formalized,
+                mo,
+                now,
+                intake_id=intake.id,
+                actor=BOT_ACTORS[messenger_of(chat_id)],
+            )
             # the patient has been told already: the event consumer must not tell again
             session.add(SentNotification(chat_id=chat_id, key=f"intake:{intake.id}", sent_at=now))
 
@@ -211,7 +221,7 @@ def _early(draft: CallDraft, payload: dict[str, Any], mo_code: str) -> ValidInta
     blanks for the rest (it is recorded as an event and never becomes a visit)."""
     person, phone = draft.patient, payload["phone"] or None
     return ValidIntake(
-        source=Source.TELEGRAM,
+        source=Source(payload["source"]),
         kind=None,
         mo_code=mo_code,
         last_name=person.last_name if person else "",

@@ -19,6 +19,7 @@ class Source(enum.StrEnum):
     PORTAL = "portal"
     AMBULANCE = "ambulance"
     TELEGRAM = "telegram"
+    MAX = "max"  # the national messenger's bot
 
     @property
     def label(self) -> str:
@@ -29,6 +30,7 @@ class Source(enum.StrEnum):
             Source.PORTAL: "РПГУ (портал)",
             Source.AMBULANCE: "СМП",
             Source.TELEGRAM: "Telegram",
+            Source.MAX: "MAX",
         }[self]
 
 

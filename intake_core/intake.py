@@ -118,6 +118,7 @@ _SOURCE_ALIASES = {
     "smp": Source.AMBULANCE,
     "смп": Source.AMBULANCE,
     "telegram": Source.TELEGRAM,
+    "max": Source.MAX,
 }
 _KIND_ALIASES = {k.value: k for k in CallKind} | {k.label.casefold(): k for k in CallKind}
 _CALLER_ALIASES = {t.value.casefold(): t for t in CallerType} | {

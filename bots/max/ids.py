@@ -22,6 +22,10 @@ class Messenger(enum.StrEnum):
     TELEGRAM = "telegram"
     MAX = "max"
 
+    @property
+    def label(self) -> str:
+        return {Messenger.TELEGRAM: "Telegram", Messenger.MAX: "MAX"}[self]
+
 
 def to_dialog(max_id: int) -> int:
     """A MAX user id as the dialog's user and chat id."""

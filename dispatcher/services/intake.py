@@ -600,5 +600,6 @@ def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:
         Source.PORTAL: "portal_request",
         Source.AMBULANCE: "smp_card",
         Source.TELEGRAM: "telegram_chat",
+        Source.MAX: "telegram_chat",  # the bot's chat kind, whichever messenger (ids tell)
     }.get(valid.source, "intake")
     return default_kind, intake.id

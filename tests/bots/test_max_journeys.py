@@ -80,6 +80,7 @@ async def call_a_doctor(patient: Patient, worker: WorkerRunner) -> None:
         call = session.scalars(select(tables.CallRow)).one()
         channels = {(c.kind, c.value) for c in session.scalars(select(tables.CallChannel))}
     assert ("telegram_chat", str(patient.dialog_id)) in channels
+    assert call.source == patient.messenger  # the desk shows «MAX» or «Telegram»
     assert f"№ {call.number}" in accepted.text and "горло" not in accepted.text
 
 
@@ -89,6 +90,7 @@ async def emergency_text(patient: Patient, worker: WorkerRunner) -> None:
     await patient.chat.send("мама без сознания, не дышит")
     await patient.chat.expect("103 или 112")
     intakes, topics, calls = await emergency_recorded(patient.harness)  # type: ignore[arg-type]
+    assert [i.payload["source"] for i in intakes] == [patient.messenger]
     assert [i.state for i in intakes] == ["emergency"] and calls == 0
     assert topics == ["intake.emergency"]
 
@@ -109,7 +111,12 @@ async def my_calls_cancel(patient: Patient, worker: WorkerRunner) -> None:
     await patient.chat.expect(f"Вызов № {call.number} отменён.")
     with patient.harness.db.session() as session:
         row = session.get(tables.CallRow, call.id)
+        history = session.scalars(
+            select(tables.CallHistory).where(tables.CallHistory.call_id == call.id)
+        ).all()
     assert row is not None and row.status == CallStatus.CANCELLED.value
+    bot = {"telegram": "Telegram-бот", "max": "MAX-бот"}[patient.messenger]
+    assert history[-1].actor == bot
 
 
 Journey = Callable[[Patient, WorkerRunner], Awaitable[None]]
