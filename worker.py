@@ -1,13 +1,15 @@
 """The RQ worker: loads the NLP models once, then formalizes queued intakes.
 
 It runs the jobs in its own process (`--fork` forks a work horse per job: isolation at a
-tenth of the speed), outlives Redis and PostgreSQL outages, and beside the work loop keeps a
-liveness key, the scheduled retries and the recovery of jobs held by dead workers."""
+tenth of the speed), at a lower CPU priority than the web process (`--nice`), outlives Redis
+and PostgreSQL outages, and beside the work loop keeps a liveness key, the scheduled retries
+and the recovery of jobs held by dead workers."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 
 from rq import Queue
@@ -69,7 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fork", action="store_true", help="fork a work horse per job (isolation over speed)"
     )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=10,
+        help="lower CPU priority (0: as the web process); acknowledging intakes comes first",
+    )
     args = parser.parse_args(argv)
+    # on a shared machine the web process keeps its CPU under load: a 202 stays quick while
+    # the workers' backlog grows, and past its limit the API sheds with 503
+    os.nice(args.nice)
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     if settings.redis_url is None:

@@ -4,13 +4,14 @@ stores nothing, instead of queueing ever longer latencies; the OpenAPI declares 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dispatcher.api.admission import Admission
+from dispatcher.api.admission import Admission, Backlog
 from dispatcher.api.app import create_app
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
@@ -19,20 +20,20 @@ from tests.conftest import auth
 from tests.test_intake_flow import SAMPLE
 
 
-class Backlog:
+class Workers:
     """The workers' backlog as the admission reads it, set by the test."""
 
     def __init__(self) -> None:
-        self.waiting = 0
+        self.waiting = Backlog(0, None)
         self.reads = 0
 
-    async def __call__(self) -> int:
+    async def __call__(self) -> Backlog:
         self.reads += 1
         return self.waiting
 
 
 async def test_admission_refuses_past_the_intakes_in_flight() -> None:
-    admission = Admission(Backlog(), max_in_flight=2)
+    admission = Admission(Workers(), max_in_flight=2, max_lag=3600)
     assert admission.enter() and admission.enter()
     assert not admission.enter()  # a third at once: over capacity
     admission.leave()
@@ -42,27 +43,38 @@ async def test_admission_refuses_past_the_intakes_in_flight() -> None:
 
 
 @pytest.mark.parametrize(
-    ("waiting", "admitted"),
+    ("waiting", "waited", "admitted"),
     [
-        (0, True),  # нет очереди
-        (200, True),  # очередь на пределе — ещё принимаем
-        (201, False),  # очередь сверх предела — 503
-        (5000, False),  # работники стоят давно
+        # ждут работника, самый старый ждёт секунд, принимаем ли
+        (0, 0.0, True),  # нет очереди
+        (6, 30.0, True),  # несколько вызовов пережидают сбой Redis — принимаем
+        (150, 0.5, True),  # очередь короткая по времени — принимаем
+        (150, 1.5, False),  # очередь старше секунды — 503
+        (201, 0.2, False),  # очередь длиннее предела — 503
     ],
 )
-async def test_admission_refuses_while_the_workers_backlog_is_past_its_limit(
-    waiting: int, admitted: bool
+async def test_admission_refuses_while_the_workers_backlog_is_past_its_limits(
+    waiting: int, waited: float, admitted: bool
 ) -> None:
-    backlog = Backlog()
-    admission = Admission(backlog, max_backlog=200, refresh_every=0)
+    workers = Workers()
+    admission = Admission(
+        workers,
+        max_backlog=200,
+        max_backlog_age=1.0,
+        backlog_floor=20,
+        refresh_every=0,
+        max_lag=3600,  # the loop's lag is not what this test is about
+    )
     assert admission.enter()  # the backlog is read in the background, no request waits for it
     admission.leave()
-    backlog.waiting = waiting
+    oldest = datetime.now(UTC) - timedelta(seconds=waited)
+    workers.waiting = Backlog(waiting, oldest if waiting else None)
     await admission.close()  # the read in flight is done
     admission.enter()  # reads again
     await admission.close()
+    admission.in_flight = 0
     assert admission.enter() is admitted
-    assert backlog.reads >= 2
+    assert workers.reads >= 2
 
 
 @pytest.fixture

@@ -159,6 +159,7 @@ def create_app(
             token = login(session, body.login, body.password, SESSION_TTL)
         return {"token": token, "expires_in": int(SESSION_TTL.total_seconds())}
 
+    intake.shed_overload(app, services.admission)  # last: it runs before anything
     return app
 
 

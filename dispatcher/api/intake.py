@@ -2,20 +2,20 @@
 
 Both are async all the way (the token check, the insert, the worker's wake-up are awaited: no
 thread-pool hop); an intake is stored before its 202, and above capacity it is refused at once
-with 503 and Retry-After, before anything is read or written."""
+with 503 and Retry-After, before anything is read or written (`admission`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from dispatcher.api.admission import Admission, AdmissionMiddleware
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.errors import IDEMPOTENCY_HINT, IDEMPOTENCY_KEY
 from dispatcher.api.external import accepted_text
@@ -43,21 +43,6 @@ router = APIRouter(
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def admitted(services: ServicesDep) -> AsyncIterator[None]:
-    """A place among the intakes in flight, or 503 at once when the service is over capacity."""
-    admission = services.admission
-    if not admission.enter():
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            admission.message,
-            headers={"Retry-After": str(admission.retry_after)},
-        )
-    try:
-        yield
-    finally:
-        admission.leave()
-
-
 async def intake_client(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -81,7 +66,6 @@ async def intake_client(
     return principal
 
 
-Admitted = Annotated[None, Depends(admitted)]
 IntakeClient = Annotated[Principal, Depends(intake_client)]
 
 
@@ -92,7 +76,6 @@ IntakeClient = Annotated[Principal, Depends(intake_client)]
     responses=responses(400, 409, c409="Этот Idempotency-Key уже использован для другого вызова"),
 )
 async def create_intake(
-    _: Admitted,
     body: IntakeBody,
     request: Request,
     services: ServicesDep,
@@ -162,3 +145,8 @@ def _status(intake: IntakeView) -> dict[str, Any]:
     elif state is IntakeState.REJECTED:
         result["message"] = "Вызов не принят: " + "; ".join(e["message"] for e in intake.errors)
     return result
+
+
+def shed_overload(app: FastAPI, admission: Admission) -> None:
+    """The admission check in front of the intake POST (outermost: call it last)."""
+    app.add_middleware(AdmissionMiddleware, admission=admission, path=router.prefix)

@@ -41,7 +41,7 @@ class Services:
             intakes=intakes,
             nudge=AsyncNudge(queue),
             admission=Admission(
-                intakes.queued,
+                intakes.backlog,
                 max_in_flight=settings.intake_max_in_flight,
                 max_backlog=settings.intake_max_backlog,
             ),

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from dispatcher.api.admission import NO_BACKLOG, Backlog
 from dispatcher.services.accounts import Principal, authenticate, hash_token
 from dispatcher.services.intake import Submitted, intake_row, prior_submission, submit
 from dispatcher.storage import tables
@@ -80,7 +81,7 @@ _VIEW = select(
 ).outerjoin(tables.CallRow, tables.CallRow.id == tables.Intake.call_id)
 
 _QUEUED = (
-    select(func.count())
+    select(func.count(), func.min(tables.Intake.received_at))
     .select_from(tables.Intake)
     .where(tables.Intake.state == IntakeState.QUEUED.value)
 )
@@ -284,14 +285,17 @@ class IntakeStore:
             return await self._in_thread(read)
         return _view_of(await self._first(_SQL_VIEW, {"intake_id": intake_id}))
 
-    async def queued(self) -> int:
-        """How many intakes wait for a worker."""
+    async def backlog(self) -> Backlog:
+        """The intakes waiting for a worker: how many, since when."""
         if not self.postgres:
 
-            def read() -> int:
+            def read() -> Any:
                 with self.db.session() as session:
-                    return int(session.scalar(_QUEUED) or 0)
+                    return session.execute(_QUEUED).first()
 
-            return await self._in_thread(read)
-        row = await self._first(_SQL_QUEUED, {})
-        return int(row[0]) if row is not None else 0
+            row = await self._in_thread(read)
+        else:
+            row = await self._first(_SQL_QUEUED, {})
+        if row is None:
+            return NO_BACKLOG
+        return Backlog(int(row[0] or 0), row[1])
