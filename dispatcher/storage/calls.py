@@ -76,10 +76,16 @@ def lock_patient(session: Session, *keys: str) -> None:
         )
 
 
-def identity_of(row: tables.CallRow) -> Identity:
-    return Identity(
-        row.policy_number, row.last_name, row.first_name, row.middle_name, row.birth_date
-    )
+# a call's id and what tells its patient (`Identity`'s fields, in order): no whole row is loaded
+# to compare candidates
+_IDENTITY = (
+    tables.CallRow.id,
+    tables.CallRow.policy_number,
+    tables.CallRow.last_name,
+    tables.CallRow.first_name,
+    tables.CallRow.middle_name,
+    tables.CallRow.birth_date,
+)
 
 
 def _by_identity(identity: Identity) -> list[object]:
@@ -100,8 +106,8 @@ def open_same_person(
     same = _by_identity(identity)
     if not same or not mo_ids:
         return []
-    found = session.scalars(
-        select(tables.CallRow)
+    found = session.execute(
+        select(*_IDENTITY)
         .where(
             tables.CallRow.mo_id.in_(list(mo_ids)),
             tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
@@ -109,7 +115,7 @@ def open_same_person(
         )
         .order_by(tables.CallRow.id)
     )
-    return [(row.id, identity_of(row)) for row in found]
+    return [(row[0], Identity(*row[1:])) for row in found]
 
 
 def open_same_home(
@@ -118,8 +124,8 @@ def open_same_home(
     """Open calls at the same phone and address (a household), oldest first."""
     if not phone or not addr_key:
         return []
-    found = session.scalars(
-        select(tables.CallRow)
+    found = session.execute(
+        select(*_IDENTITY)
         .where(
             tables.CallRow.mo_id == mo_id,
             tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
@@ -128,7 +134,7 @@ def open_same_home(
         )
         .order_by(tables.CallRow.id)
     )
-    return [(row.id, identity_of(row)) for row in found]
+    return [(row[0], Identity(*row[1:])) for row in found]
 
 
 def numbers_of(session: Session, call_ids: Collection[int]) -> list[int]:
@@ -187,15 +193,15 @@ def served_recently(session: Session, mo_id: int, identity: Identity, since: dat
     same = _by_identity(identity)
     if not same:
         return False
-    found = session.scalars(
-        select(tables.CallRow).where(
+    found = session.execute(
+        select(*_IDENTITY).where(
             tables.CallRow.mo_id == mo_id,
             tables.CallRow.status == CallStatus.SERVED.value,
             tables.CallRow.served_at >= since,
             or_(*same),  # type: ignore[arg-type]
         )
     )
-    return any(identity.same_person(identity_of(row)) for row in found)
+    return any(identity.same_person(Identity(*row[1:])) for row in found)
 
 
 def add_channel(session: Session, call_id: int, kind: str, value: str, at: datetime) -> None:
