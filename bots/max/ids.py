@@ -56,21 +56,29 @@ class MessageIds:
     The integer is a hash of the mid, so the same message gets the same number in every process
     and after a restart; the way back is remembered for the messages this process saw (sent, or
     carried by an update), which are the ones the dialog edits: a button press brings its
-    message along.
+    message along. Their text is kept too: MAX edits a message as a whole, and the dialog's
+    «change only the buttons» carries no text.
     """
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
-        self._mids: OrderedDict[int, str] = OrderedDict()
+        self._seen: OrderedDict[int, tuple[str, str | None]] = OrderedDict()
 
-    def number(self, mid: str) -> int:
+    def number(self, mid: str, text: str | None = None) -> int:
         value = int.from_bytes(hashlib.blake2b(mid.encode(), digest_size=6).digest(), "big")
         number = value or 1
-        self._mids[number] = mid
-        self._mids.move_to_end(number)
-        while len(self._mids) > self.capacity:
-            self._mids.popitem(last=False)
+        known = self._seen.get(number)
+        self._seen[number] = (mid, text if text is not None else known[1] if known else None)
+        self._seen.move_to_end(number)
+        while len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
         return number
 
     def mid(self, number: int) -> str | None:
-        return self._mids.get(number)
+        seen = self._seen.get(number)
+        return seen[0] if seen else None
+
+    def text(self, number: int) -> str | None:
+        """The message's text as last sent or seen, when this process knows it."""
+        seen = self._seen.get(number)
+        return seen[1] if seen else None

@@ -92,7 +92,7 @@ class MaxSession(BaseSession):
             sent = protocol.SendMessageResult.model_validate(
                 await api.request("POST", "/messages", {"user_id": to_max(chat_id)}, body)
             )
-            number = self.message_ids.number(sent.message.body.mid)
+            number = self.message_ids.number(sent.message.body.mid, method.text)
             return self._message(bot, chat_id, number, method.text or "")
         if isinstance(method, EditMessageText):
             mid = self._mid(method, method.message_id)
@@ -101,11 +101,15 @@ class MaxSession(BaseSession):
                 "attachments": attachments_of(method.reply_markup),
             }
             await api.request("PUT", "/messages", {"message_id": mid}, body)
+            self.message_ids.number(mid, method.text)
             chat_id = int(method.chat_id or 0)
             return self._message(bot, chat_id, int(method.message_id or 0), method.text or "")
         if isinstance(method, EditMessageReplyMarkup):
             mid = self._mid(method, method.message_id)
             body = {"attachments": attachments_of(method.reply_markup)}
+            text = self.message_ids.text(int(method.message_id or 0))
+            if text is not None:  # MAX edits the whole message: the text goes along unchanged
+                body["text"] = text
             await api.request("PUT", "/messages", {"message_id": mid}, body)
             return True
         if isinstance(method, DeleteMessage):

@@ -170,7 +170,9 @@ class Translator:
         }
         if update.message is not None:
             query["message"] = {
-                "message_id": self.message_ids.number(update.message.body.mid),
+                "message_id": self.message_ids.number(
+                    update.message.body.mid, update.message.body.text
+                ),
                 "date": update.message.timestamp // 1000,
                 "chat": self._chat(user),
                 "from": self.bot_user,

@@ -10,6 +10,8 @@ from datetime import datetime
 
 import pytest
 import redis
+from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardMarkup as Markup
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -17,6 +19,7 @@ from bots import texts
 from bots.max import webhook as max_webhook
 from bots.max.api import MaxApi
 from bots.max.ids import MAX_BASE, to_dialog
+from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
@@ -234,3 +237,27 @@ def test_max_settings_share_the_dialogs_knobs_and_keep_their_own_wiring() -> Non
     assert dialog.bot_throttle_limit == 7
     assert (dialog.bot_group, dialog.bot_client_name) == ("max-bot", "max-bot")
     assert (dialog.bot_updates_stream, dialog.bot_token) == ("max-updates", "")
+
+
+async def test_max_session_changing_only_the_buttons_keeps_the_text(
+    fake_max: FakeMax,
+) -> None:
+    """MAX edits a message as a whole: an edit of the keyboard alone sends the text along."""
+    settings = MaxSettings(max_bot_token=TOKEN, max_api_url=fake_max.base)
+    bot, _api, _translator = build_max_bot(settings)
+    try:
+        chat = to_dialog(8207)
+        first = [[InlineKeyboardButton(text="Да", callback_data="yn:1")]]
+        sent = await bot.send_message(
+            chat, "Есть температура?", reply_markup=Markup(inline_keyboard=first)
+        )
+        second = [[InlineKeyboardButton(text="✔ Да", callback_data="yn:1")]]
+        await bot.edit_message_reply_markup(
+            chat_id=chat, message_id=sent.message_id, reply_markup=Markup(inline_keyboard=second)
+        )
+    finally:
+        await bot.session.close()
+    [edit] = [r for r in fake_max.requests if r.route == "PUT /messages"]
+    assert edit.text == "Есть температура?"
+    assert [b["text"] for b in edit.buttons()] == ["✔ Да"]
+    assert fake_max.messages[edit.query["message_id"]]["body"]["text"] == "Есть температура?"
