@@ -27,7 +27,7 @@ from dispatcher.queue import (
 )
 from dispatcher.redis_server import connect
 from dispatcher.services.events import OutboxRelay
-from dispatcher.services.intake import IntakeProcessor
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoDirectory

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from dispatcher.outages import Outage, is_database_outage
 from dispatcher.queue import IntakeQueue
 from dispatcher.services.events import OutboxRelay
-from dispatcher.services.intake import IntakeProcessor
+from dispatcher.services.intake_processor import IntakeProcessor
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from rq.scripts import release_lock
 from sqlalchemy import func, select
 
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_database_outage, is_redis_outage
-from dispatcher.services.intake import MAX_ATTEMPTS
+from dispatcher.services.intake_processor import MAX_ATTEMPTS
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 

@@ -24,7 +24,7 @@ from dispatcher.api.app import create_app
 from dispatcher.redis_server import EmbeddedRedis
 from dispatcher.services import accounts
 from dispatcher.services.events import OutboxRelay
-from dispatcher.services.intake import IntakeProcessor
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage import tables

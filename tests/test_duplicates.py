@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from dispatcher.services.intake import IntakeProcessor, submit
+from dispatcher.services.intake import submit
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.services.lifecycle import Actor
 from dispatcher.services.withdrawal import withdraw
 from dispatcher.storage import tables

@@ -13,7 +13,8 @@ from rq import Queue
 from sqlalchemy import select
 
 from dispatcher.analysis import NlpAnalyzer
-from dispatcher.services.intake import IntakeProcessor, submit
+from dispatcher.services.intake import submit
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from dispatcher.services.intake import IntakeProcessor, submit
+from dispatcher.services.intake import submit
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.conftest import auth

