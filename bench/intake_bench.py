@@ -4,7 +4,8 @@ Open-loop load at 50, 100, 200 and 400 intakes/s offered (`BENCH_RATES`), `BENCH
 each, against one web process and `BENCH_WORKERS` workers on PostgreSQL: the sustained rate,
 the share refused with 503 (over capacity), the 202 and round-trip latencies, and the CPU each
 process spends per intake, beside the CPU and time of one bare RQ enqueue + one committed
-insert measured in the same run. About 100 s with the defaults:
+insert measured in the same run. One to two minutes with the defaults (longer when the
+workers fall behind: each phase waits up to 30 s for its accepted intakes):
 `.venv/bin/python -m bench.intake_bench`."""
 
 from __future__ import annotations
