@@ -49,6 +49,7 @@ async def test_admission_refuses_past_the_intakes_in_flight() -> None:
         (0, 0.0, True),  # нет очереди
         (6, 30.0, True),  # несколько вызовов пережидают сбой Redis — принимаем
         (150, 0.5, True),  # очередь короткая по времени — принимаем
+        (50, 30.0, True),  # полсотни ждут долго — ещё не перегрузка
         (150, 1.5, False),  # очередь старше секунды — 503
         (201, 0.2, False),  # очередь длиннее предела — 503
     ],
@@ -61,7 +62,7 @@ async def test_admission_refuses_while_the_workers_backlog_is_past_its_limits(
         workers,
         max_backlog=200,
         max_backlog_age=1.0,
-        backlog_floor=20,
+        backlog_floor=100,
         refresh_every=0,
         max_lag=3600,  # the loop's lag is not what this test is about
     )
@@ -96,6 +97,11 @@ def test_intake_over_capacity_gets_503_with_retry_after_and_nothing_is_stored(
     assert "перегружен" in response.json()["detail"]
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(tables.Intake)) == 0
+
+
+def test_intake_without_a_token_gets_401_even_over_capacity(full_client: TestClient) -> None:
+    response = full_client.post("/api/v1/intake", json=SAMPLE, headers={"Idempotency-Key": "x"})
+    assert response.status_code == 401
 
 
 def test_openapi_declares_the_intake_503_with_retry_after(client: TestClient) -> None:

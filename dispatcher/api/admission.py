@@ -58,7 +58,7 @@ class Admission:
         max_in_flight: int = 32,
         max_backlog: int = 200,
         max_backlog_age: float = 1.0,
-        backlog_floor: int = 20,
+        backlog_floor: int = 100,
         max_lag: float = 0.1,
         refresh_every: float = 0.1,
         retry_after: int = 1,
@@ -167,7 +167,9 @@ class AdmissionMiddleware:
             scope["type"] != "http"
             or scope["method"] != "POST"
             or scope["path"].rstrip("/") != self.path
+            or not any(name == b"authorization" for name, _ in scope["headers"])
         ):
+            # no token: the application's 401 costs no more than a 503, and says what is wrong
             await self.app(scope, receive, send)
             return
         admission = self.admission

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import redis
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -25,7 +25,7 @@ from dispatcher.api.responses import responses
 from dispatcher.api.schemas import LoginBody
 from dispatcher.api.services import Services
 from dispatcher.desk import analytics_web, forms_routes
-from dispatcher.metrics import HTTP_LATENCY
+from dispatcher.metrics import HttpTiming
 from dispatcher.outages import Outage, is_outage
 from dispatcher.phone import desk as phone_desk
 from dispatcher.redis_server import connect
@@ -107,18 +107,7 @@ def create_app(
     max_webhook.install(app)  # MAX bot webhook, only when configured
     desk.setup(app)  # desk shell: login, desk, call card, admin, live updates
 
-    @app.middleware("http")
-    async def timing(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_LATENCY.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
-        return response
+    app.add_middleware(HttpTiming)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index() -> str:

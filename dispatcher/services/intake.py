@@ -28,8 +28,7 @@ from dispatcher.storage.calls import (
     next_call_number,
     numbers_of,
     open_same_home,
-    open_same_person,
-    served_recently,
+    same_person_calls,
 )
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext
@@ -236,11 +235,8 @@ def store_call(
     if valid.phone and addr_key:
         keys.append(f"{mo.id}:home:{valid.phone}:{addr_key}")
     lock_patient(session, *keys)
-    match = judge(
-        identity,
-        open_same_person(session, [mo.id], identity),
-        open_same_home(session, mo.id, valid.phone, addr_key),
-    )
+    same_person, served = same_person_calls(session, mo.id, identity, now - mo.repeat_window)
+    match = judge(identity, same_person, open_same_home(session, mo.id, valid.phone, addr_key))
     if match.verdict is Verdict.MERGE:
         duplicate = session.scalar(
             select(tables.CallRow).where(tables.CallRow.id == match.call_ids[0]).with_for_update()
@@ -256,9 +252,7 @@ def store_call(
         reasons.append(possible_duplicate_reason(home_numbers))
     channel_kind, channel_ref = channel
     kind = formalized.kind
-    if kind is CallKind.PRIMARY and served_recently(
-        session, mo.id, identity, now - mo.repeat_window
-    ):
+    if kind is CallKind.PRIMARY and served:
         kind = CallKind.REPEAT
     district = formalized.district
     address = formalized.address

@@ -99,23 +99,40 @@ def _by_identity(identity: Identity) -> list[object]:
     return same
 
 
-def open_same_person(
-    session: Session, mo_ids: Collection[int], identity: Identity
-) -> list[tuple[int, Identity]]:
-    """Open calls that may be this patient's (same policy or birth date), oldest first."""
+def same_person_calls(
+    session: Session, mo_id: int, identity: Identity, served_since: datetime
+) -> tuple[list[tuple[int, Identity]], bool]:
+    """One query for what the patient's other calls say: the open calls that may be theirs
+    (same policy or birth date), oldest first, and whether theirs was served since
+    `served_since` (the new one is «Повторный»)."""
     same = _by_identity(identity)
-    if not same or not mo_ids:
-        return []
+    if not same:
+        return [], False
+    open_values = [s.value for s in OPEN_STATUSES]
     found = session.execute(
-        select(*_IDENTITY)
+        select(*_IDENTITY, tables.CallRow.status)
         .where(
-            tables.CallRow.mo_id.in_(list(mo_ids)),
-            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
+            tables.CallRow.mo_id == mo_id,
             or_(*same),  # type: ignore[arg-type]
+            or_(
+                tables.CallRow.status.in_(open_values),
+                and_(
+                    tables.CallRow.status == CallStatus.SERVED.value,
+                    tables.CallRow.served_at >= served_since,
+                ),
+            ),
         )
         .order_by(tables.CallRow.id)
     )
-    return [(row[0], Identity(*row[1:])) for row in found]
+    open_calls: list[tuple[int, Identity]] = []
+    served = False
+    for row in found:
+        other = Identity(*row[1:6])
+        if row[6] in open_values:
+            open_calls.append((row[0], other))
+        else:
+            served = served or identity.same_person(other)
+    return open_calls, served
 
 
 def open_same_home(
@@ -186,22 +203,6 @@ def households(session: Session, rows: Sequence[tables.CallRow]) -> dict[int, li
         for call_id, _ in group:
             result[call_id] = [number for other, number in group if other != call_id]
     return result
-
-
-def served_recently(session: Session, mo_id: int, identity: Identity, since: datetime) -> bool:
-    """The same patient had a call served since `since` (the new one is «Повторный»)."""
-    same = _by_identity(identity)
-    if not same:
-        return False
-    found = session.execute(
-        select(*_IDENTITY).where(
-            tables.CallRow.mo_id == mo_id,
-            tables.CallRow.status == CallStatus.SERVED.value,
-            tables.CallRow.served_at >= since,
-            or_(*same),  # type: ignore[arg-type]
-        )
-    )
-    return any(identity.same_person(Identity(*row[1:])) for row in found)
 
 
 def add_channel(session: Session, call_id: int, kind: str, value: str, at: datetime) -> None:
