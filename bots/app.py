@@ -29,6 +29,7 @@ from bots import errors
 from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
+from bots.clinic_phone import ClinicPhones
 from bots.coding import ReasonCoding
 from bots.context import BotContext
 from bots.dialog_state import DialogStateMiddleware
@@ -113,6 +114,7 @@ def build_context(
 ) -> BotContext:
     clock = clock or (lambda: datetime.now(UTC))
     directory = MoDirectory()
+    clinic_phones = ClinicPhones(db, directory, bot_settings.bot_clinic_phone)
     queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
     client_id = ensure_client(db, bot_settings.bot_client_name)
     reads = Reads(db)
@@ -134,10 +136,11 @@ def build_context(
         addresses=AddressBook(db, analyzer, directory, clock, reads),
         submission=Submission(db, queue, analyzer, directory, client_id, clock, coding),
         calls=CallBook(db, clock),
-        notices=Notices(db, bot_settings.phone_for),
+        notices=Notices(db, clinic_phones.phone),
         profiles=Profiles(reads, bot_settings.bot_cache_ttl),
         reads=reads,
         clock=clock,
+        clinic_phones=clinic_phones,
         coding=coding,
     )
 

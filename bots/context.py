@@ -10,6 +10,7 @@ from datetime import datetime
 from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
+from bots.clinic_phone import ClinicPhones
 from bots.coding import ReasonCoding
 from bots.notices import Notices
 from bots.profiles import Profiles
@@ -35,6 +36,7 @@ class BotContext:
     profiles: Profiles
     reads: Reads
     clock: Callable[[], datetime]
+    clinic_phones: ClinicPhones
     coding: ReasonCoding | None = None  # None: the MO switched the bot's questionnaire off
 
     @property

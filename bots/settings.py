@@ -31,15 +31,9 @@ class BotSettings(BaseSettings):
     bot_questionnaire: bool = True  # the reason-code questionnaire after the complaints
     bot_concurrency: int = 64  # updates handled at once (and the FSM's Redis connections)
     # the polyclinic's phone the patient is told to call (voice messages, an operator's
-    # cancel): per MO code (BOT_MO_PHONES as JSON), else the one BOT_CLINIC_PHONE
-    bot_mo_phones: dict[str, str] = {}
+    # cancel) when the MO's reference data has none
     bot_clinic_phone: str = ""
     bot_seen_ttl: int = 24 * 3600  # a message seen once is ignored if delivered again this long
-
-    def phone_for(self, mo_code: str | None) -> str | None:
-        """The number of the polyclinic serving the call, or the bot's one, or None."""
-        found = self.bot_mo_phones.get(mo_code or "") or self.bot_clinic_phone
-        return found or None
 
     @property
     def webhook_enabled(self) -> bool:

@@ -3,6 +3,8 @@ kept); outside one, a pointer to the menu; a stale button acknowledged."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -29,7 +31,7 @@ async def anything(message: Message, state: FSMContext, ctx: BotContext) -> None
         return
     draft = await load(state, CallDraft)
     mo_code = draft.address.mo_code if draft and draft.address else None
-    phone = ctx.bot_settings.phone_for(mo_code)
+    phone = await asyncio.to_thread(ctx.clinic_phones.phone, mo_code)
     await message.answer(texts.not_text(_kind(message), phone))
 
 

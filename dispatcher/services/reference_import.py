@@ -102,6 +102,10 @@ def _load_mos(session: Session, path: Path, rows: list[tuple[int, dict[str, str]
         mo.served = row.get("served", "").casefold() in {"1", "да", "yes", "true"}
         mo.timezone = row.get("timezone") or "Europe/Moscow"
         mo.cutoff = row.get("cutoff") or "13:00"
+        try:  # optional: the registry's number the patients' messages name
+            mo.phone = normalize_phone(row.get("phone") or None)
+        except InvalidPhone as exc:
+            raise _fail(path, line, "phone", "телефон регистратуры: 10 цифр") from exc
         try:
             mo.assign_deadline_minutes = int(row.get("assign_deadline_minutes") or 30)
             mo.serve_deadline_hours = int(row.get("serve_deadline_hours") or 24)

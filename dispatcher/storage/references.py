@@ -35,6 +35,7 @@ class MoContext:
     catalog: DistrictCatalog
     district_ids: dict[str, int]
     department_ids: dict[str, int]
+    phone: str | None = None  # the registry's number patients are told to call
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
@@ -82,6 +83,7 @@ def load_mo(session: Session, mo: tables.MedicalOrganization) -> MoContext:
         catalog=DistrictCatalog(districts),
         district_ids={row.code: row.id for row in rows},
         department_ids={d.code: d.id for d in departments},
+        phone=mo.phone,
     )
 
 

@@ -64,6 +64,7 @@ class MedicalOrganization(Base):
     assign_deadline_minutes: Mapped[int] = mapped_column(Integer, default=30)
     serve_deadline_hours: Mapped[int] = mapped_column(Integer, default=24)
     repeat_window_days: Mapped[int] = mapped_column(Integer, default=7)
+    phone: Mapped[str | None] = mapped_column(String(32))  # the registry's number for patients
 
 
 class Department(Base):

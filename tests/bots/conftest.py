@@ -42,7 +42,9 @@ BOT_TABLES = (
 )
 
 
-CLINIC_PHONE = "+7 (495) 000-00-01"  # the polyclinic's number the bot tells patients
+CLINIC_PHONE = "+7 (495) 000-00-01"  # the bot's number for an MO whose data has none
+# the registries' numbers in demo/mos.csv, as the patients' messages write them
+MO_PHONES = {"DEMO-KHIMKI": "+7 495 000-10-01", "DEMO-KRASNOGORSK": "+7 495 000-10-02"}
 WORKING_DAY = date(2026, 3, 11)  # a Wednesday: the bot's clock does not follow today's date
 
 

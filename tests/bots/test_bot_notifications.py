@@ -15,7 +15,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import TelegramUser
 from intake_core.call import ServiceResult
-from tests.bots.conftest import CLINIC_PHONE
+from tests.bots.conftest import MO_PHONES
 from tests.bots.dialogs import PHONE, make_call, onboard
 from tests.bots.harness import BotHarness
 from tests.conftest import WorkerRunner
@@ -179,7 +179,7 @@ async def test_bot_notifies_a_cancel_by_the_operator_and_a_transfer_with_the_new
     await bot.relay_events()
     cancelled = await chat.expect(f"Вызов № {copy.number} отменён")
     assert "госпитализирован" not in cancelled.text  # the operator's reason may be medical
-    assert CLINIC_PHONE in cancelled.text  # where to ask why
+    assert MO_PHONES["DEMO-KRASNOGORSK"] in cancelled.text  # where to ask why: the new MO
     await chat.send("/my")
     listing = await chat.expect("Ваши вызовы:")
     assert f"№ {copy.number}" in listing.text and "отменён" in listing.text
