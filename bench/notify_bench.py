@@ -15,7 +15,7 @@ from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.migrations import upgrade
-from tests.notify.conftest import Pipeline, make_call, subscribe, wait_for
+from tests.notify.conftest import LOOPBACK_ALLOWED, Pipeline, make_call, subscribe, wait_for
 from tests.notify.receiver import Receiver
 from tests.notify.smsc import Smsc
 
@@ -40,6 +40,7 @@ def main() -> int:
             notify_backoff_base=0.0,
             notify_quiet_start="00:00",
             notify_quiet_end="00:00",
+            webhook_allowed_targets=LOOPBACK_ALLOWED,  # the receiver: plain http on loopback
         )
         smsc, receiver = Smsc(receipt_delay=0.01), Receiver()
         pipeline = Pipeline(settings, db, client, smsc)
