@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     # intake admission: past either limit the intake API answers 503 with Retry-After at once
     intake_max_in_flight: int = 32  # intakes being stored by one web process
     intake_max_backlog: int = 200  # intakes stored and waiting for a worker
+    intake_max_lag: float = 0.1  # seconds the web process's event loop runs late, smoothed
     sql_echo: bool = False
 
     # notifications, webhooks, СМП and portal APIs

@@ -44,6 +44,7 @@ class Services:
                 intakes.backlog,
                 max_in_flight=settings.intake_max_in_flight,
                 max_backlog=settings.intake_max_backlog,
+                max_lag=settings.intake_max_lag,
             ),
         )
 
