@@ -13,7 +13,8 @@ from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, responses
 from dispatcher.api.services import Services
-from dispatcher.notify import deliveries, preferences
+from dispatcher.notify import delivery_views, preferences
+from dispatcher.notify.dead_letters import dead_letters as given_up
 from dispatcher.notify.deliveries import Deliveries
 from dispatcher.notify.jobs import NotifyQueue
 from dispatcher.services.accounts import Principal
@@ -56,7 +57,7 @@ def call_notifications(
         row = session.get(tables.CallRow, call_id)
         if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
             raise NotFound("Вызов не найден")
-        items = deliveries.for_call(session, call_id)
+        items = delivery_views.for_call(session, call_id)
     return {"items": [i.as_json() for i in items]}
 
 
@@ -69,7 +70,7 @@ def dead_letters(
     """Неотправленные уведомления (после N попыток или прерванные) — для кнопки «повторить»."""
     actor = actor_for(services, principal)
     with services.db.session() as session:
-        items = deliveries.dead_letters(session, actor.mo_ids, limit)
+        items = given_up(session, actor.mo_ids, limit)
     return {"items": [i.as_json() for i in items], "count": len(items)}
 
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from dispatcher.api.deps import ServicesDep
 from dispatcher.api.ratelimit import RESPONSES, limited
-from dispatcher.notify.deliveries import Deliveries, DeliveryState
+from dispatcher.notify.deliveries import Deliveries
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.sms import ReportStatus
 from dispatcher.services.accounts import Principal
 from intake_core.errors import NotFound

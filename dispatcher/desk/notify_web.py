@@ -20,16 +20,11 @@ from dispatcher.api.services import Services
 from dispatcher.desk import smp_journal
 from dispatcher.desk.auth import OPERATORS, TEXTS, DeskUser, require_roles
 from dispatcher.desk.templating import DEFAULT_ZONE, render
-from dispatcher.notify import deliveries
-from dispatcher.notify.deliveries import (
-    GIVEN_UP,
-    RETRY_STATE,
-    Channel,
-    DeadLetterFilter,
-    DeliveryState,
-    DeliveryView,
-    RetryNeedsConfirmation,
-)
+from dispatcher.notify import dead_letters, delivery_views
+from dispatcher.notify.dead_letters import GIVEN_UP, DeadLetterFilter
+from dispatcher.notify.deliveries import RETRY_STATE, RetryNeedsConfirmation
+from dispatcher.notify.delivery_state import Channel, DeliveryState
+from dispatcher.notify.delivery_views import DeliveryView
 from dispatcher.storage.notify_tables import NotifyDelivery
 from intake_core.errors import IllegalTransition, NotFound
 from intake_core.status import CallStatus
@@ -136,7 +131,7 @@ def letters(session: Session, views: list[DeliveryView]) -> list[Letter]:
 
 def card_deliveries(session: Session, call_id: int) -> list[Letter]:
     """Every message about a call with its delivery state, for the call card."""
-    return letters(session, deliveries.for_call(session, call_id))
+    return letters(session, delivery_views.for_call(session, call_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +177,7 @@ def dead_letters_page(
     services = _services(request)
     filters = LetterFilters(channel, template, state, call)
     with services.db.session() as session:
-        found = deliveries.dead_letters(session, {user.mo_id}, 200, filters.where())
+        found = dead_letters.dead_letters(session, {user.mo_id}, 200, filters.where())
         items = letters(session, found)
         zone = _zone(services, session, user)
     return render(
@@ -204,7 +199,7 @@ def dead_letters_count(request: Request, user: OperatorDep) -> dict[str, int]:
     """How many messages of the user's MO wait for «Повторить» (the menu's badge)."""
     services = _services(request)
     with services.db.session() as session:
-        return {"count": deliveries.dead_letter_count(session, {user.mo_id})}
+        return {"count": dead_letters.dead_letter_count(session, {user.mo_id})}
 
 
 def _back(target: str) -> str:
@@ -233,7 +228,7 @@ def retry(
             row = session.get(NotifyDelivery, delivery_id)
             if row is None:  # gone between the two reads: nothing to confirm
                 return RedirectResponse(_back(back), status.HTTP_303_SEE_OTHER)
-            (letter,) = letters(session, deliveries.views(session, [row]))
+            (letter,) = letters(session, delivery_views.views(session, [row]))
         return render(
             request,
             "retry_confirm.html",

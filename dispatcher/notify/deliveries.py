@@ -2,63 +2,34 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from dispatcher.notify import preferences
-from dispatcher.notify.templates import (
-    DELIVERY_STATE_LABELS,
-    INTERRUPTED,
-    RETRY_UNCERTAIN,
-    UNSUBSCRIBED,
+from dispatcher.notify.delivery_state import (
+    FINAL,
+    Channel,
+    DeliveryState,
+    fate_unknown,
+    next_delivery_state,
+    sources,
 )
+from dispatcher.notify.templates import INTERRUPTED, RETRY_UNCERTAIN, UNSUBSCRIBED
 from dispatcher.settings import Settings
-from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.notify_tables import NotifyDelivery, NotifySmsPart, NotifySubscription
 from intake_core.errors import Conflict, IllegalTransition, NotFound
-from intake_core.phones import mask_phone
 
-
-class Channel(enum.StrEnum):
-    SMS = "sms"
-    WEBHOOK = "webhook"
-
-
-class DeliveryState(enum.StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    RETRY = "retry"
-    DEFERRED = "deferred"
-    DEAD = "dead"
-    SKIPPED = "skipped"
-    UNDELIVERED = "undelivered"
-
-    @property
-    def label(self) -> str:
-        return DELIVERY_STATE_LABELS[self.value]
-
-
-FINAL = frozenset(
-    {
-        DeliveryState.SENT,
-        DeliveryState.DELIVERED,
-        DeliveryState.DEAD,
-        DeliveryState.SKIPPED,
-        DeliveryState.UNDELIVERED,
-    }
-)
 RECEIPT_OK = "DELIVRD"
 RECEIPT_FINAL_BAD = frozenset({"UNDELIV", "REJECTD", "EXPIRED", "DELETED", "UNKNOWN"})
+# the states an operator's report moves: a sent message, or one it has reported on before
+RECEIPT_MOVES = sources(DeliveryState.DELIVERED) & sources(DeliveryState.UNDELIVERED)
 
 
 RETRY_STATE = "Повторить можно только неотправленное уведомление"
@@ -71,15 +42,6 @@ class RetryNeedsConfirmation(Conflict):
 
     def __init__(self) -> None:
         super().__init__(RETRY_UNCERTAIN)
-
-
-def fate_unknown(channel: str, state: str, last_error: str | None) -> bool:
-    """An SMS given up on mid-send: the SMS center may have it, so it may have been delivered."""
-    return (
-        channel == Channel.SMS.value
-        and state == DeliveryState.DEAD.value
-        and last_error == INTERRUPTED
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +255,9 @@ class Deliveries:
             part.updated_at = now
             session.flush()
             row = self._row(session, part.delivery_id)
+            if DeliveryState(row.state) not in RECEIPT_MOVES:
+                # a late report of an earlier attempt: the message has been sent again since
+                return row.state
             states = list(
                 session.scalars(
                     select(NotifySmsPart.state).where(NotifySmsPart.delivery_id == row.id)
@@ -366,165 +331,10 @@ class Deliveries:
     def _set(
         row: NotifyDelivery, state: DeliveryState, now: datetime, error: str | None = None
     ) -> None:
-        row.state = state.value
+        row.state = next_delivery_state(DeliveryState(row.state), state).value
         row.updated_at = now
         if error is not None:
             row.last_error = error[:500]
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryView:
-    """A delivery as the desk and the API show it: the phone masked, no message text."""
-
-    id: int
-    event_id: int
-    call_id: int | None
-    call_number: int | None
-    channel: str
-    recipient: str
-    template: str
-    state: str
-    state_label: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    delivered_at: datetime | None
-    parts: list[dict[str, str]]
-    updated_at: datetime | None = None
-
-    @property
-    def fate_unknown(self) -> bool:
-        """Interrupted mid-send: may have reached the patient; «Повторить» asks first."""
-        return fate_unknown(self.channel, self.state, self.last_error)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_id": self.event_id,
-            "call_id": self.call_id,
-            "call_number": self.call_number,
-            "channel": self.channel,
-            "recipient": self.recipient,
-            "template": self.template,
-            "state": self.state,
-            "state_label": self.state_label,
-            "attempts": self.attempts,
-            "last_error": self.last_error,
-            "created_at": self.created_at.isoformat(),
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-            "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
-            "parts": self.parts,
-            "fate_unknown": self.fate_unknown,
-        }
-
-
-def views(session: Session, rows: Sequence[NotifyDelivery]) -> list[DeliveryView]:
-    ids = [r.id for r in rows]
-    parts: dict[int, list[dict[str, str]]] = {}
-    for part in session.scalars(
-        select(NotifySmsPart)
-        .where(NotifySmsPart.delivery_id.in_(ids))
-        .order_by(NotifySmsPart.delivery_id, NotifySmsPart.part_no)
-    ):
-        parts.setdefault(part.delivery_id, []).append(
-            {"message_id": part.message_id, "state": part.state}
-        )
-    call_ids = {r.call_id for r in rows if r.call_id}
-    numbers = dict(
-        session.execute(
-            select(tables.CallRow.id, tables.CallRow.number).where(tables.CallRow.id.in_(call_ids))
-        ).all()
-    )
-    sub_ids = {r.subscription_id for r in rows if r.subscription_id}
-    clients = dict(
-        session.execute(
-            select(NotifySubscription.id, tables.ApiClient.name)
-            .join(tables.ApiClient, tables.ApiClient.id == NotifySubscription.client_id)
-            .where(NotifySubscription.id.in_(sub_ids))
-        ).all()
-    )
-    return [
-        DeliveryView(
-            id=r.id,
-            event_id=r.event_id,
-            call_id=r.call_id,
-            call_number=numbers.get(r.call_id) if r.call_id else None,
-            channel=r.channel,
-            recipient=(
-                mask_phone(r.recipient)
-                if r.channel == Channel.SMS.value
-                else clients.get(r.subscription_id or 0, r.recipient)
-            ),
-            template=r.template,
-            state=r.state,
-            state_label=DeliveryState(r.state).label,
-            attempts=r.attempts,
-            last_error=r.last_error,
-            created_at=r.created_at,
-            sent_at=r.sent_at,
-            delivered_at=r.delivered_at,
-            parts=parts.get(r.id, []),
-            updated_at=r.updated_at,
-        )
-        for r in rows
-    ]
-
-
-def for_call(session: Session, call_id: int) -> list[DeliveryView]:
-    """Every message about a call with its delivery state (the call card)."""
-    rows = session.scalars(
-        select(NotifyDelivery).where(NotifyDelivery.call_id == call_id).order_by(NotifyDelivery.id)
-    ).all()
-    return views(session, rows)
-
-
-GIVEN_UP = (DeliveryState.DEAD.value, DeliveryState.UNDELIVERED.value)
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterFilter:
-    """Narrows the dead-letter list: by channel, template, final state or call number."""
-
-    channel: Channel | None = None
-    template: str | None = None
-    state: DeliveryState | None = None
-    call_number: int | None = None
-
-
-def _given_up(mo_ids: Collection[int] | None, where: DeadLetterFilter) -> Any:
-    query = select(NotifyDelivery).where(NotifyDelivery.state.in_(GIVEN_UP))
-    if mo_ids is not None:
-        query = query.where(NotifyDelivery.mo_id.in_(mo_ids))
-    if where.channel is not None:
-        query = query.where(NotifyDelivery.channel == where.channel.value)
-    if where.template:
-        query = query.where(NotifyDelivery.template == where.template)
-    if where.state is not None:
-        query = query.where(NotifyDelivery.state == where.state.value)
-    if where.call_number is not None:
-        query = query.join(tables.CallRow, tables.CallRow.id == NotifyDelivery.call_id).where(
-            tables.CallRow.number == where.call_number
-        )
-    return query
-
-
-def dead_letters(
-    session: Session,
-    mo_ids: Collection[int] | None,
-    limit: int = 200,
-    where: DeadLetterFilter = DeadLetterFilter(),
-) -> list[DeliveryView]:
-    """The dead-letter list of the desk: messages given up on, newest first, for «повторить»."""
-    query = _given_up(mo_ids, where)
-    rows = session.scalars(query.order_by(NotifyDelivery.updated_at.desc()).limit(limit)).all()
-    return views(session, rows)
-
-
-def dead_letter_count(session: Session, mo_ids: Collection[int] | None) -> int:
-    """How many messages wait for a person's «повторить» (the desk menu shows it)."""
-    query = _given_up(mo_ids, DeadLetterFilter())
-    return int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def utcnow() -> datetime:

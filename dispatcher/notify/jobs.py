@@ -12,7 +12,8 @@ import redis
 from rq import Queue
 
 from dispatcher.notify import targets
-from dispatcher.notify.deliveries import Channel, Claim, Deliveries, utcnow
+from dispatcher.notify.deliveries import Claim, Deliveries, utcnow
+from dispatcher.notify.delivery_state import Channel
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.sms import SmsGateway
 from dispatcher.notify.webhooks import WebhookSender

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.storage import tables
 from dispatcher.storage.notify_tables import NotifyDelivery, NotifyMoSetting, NotifyPreference
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.phones import InvalidPhone, normalize_phone, phone_field_error
 
-HELD = "deferred"  # DeliveryState.DEFERRED: an SMS waiting for the end of quiet hours
+HELD = DeliveryState.DEFERRED.value  # an SMS waiting for the end of quiet hours
 
 
 def sms_wanted(session: Session, phone: str) -> bool:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.notify import preferences
-from dispatcher.notify.deliveries import Channel, Planned
+from dispatcher.notify.deliveries import Planned
+from dispatcher.notify.delivery_state import Channel
 from dispatcher.notify.templates import OPTED_OUT, MessageFacts, Template, render
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name

@@ -91,3 +91,6 @@ RETRY_UNCERTAIN = (
 )
 UNSUBSCRIBED = "Подписка удалена: уведомление не отправлялось"
 RATE_LIMITED = "Слишком много запросов: повторите через {seconds} с"
+DELIVERY_MOVE_REFUSED = (
+    "Уведомление в состоянии «{current}» нельзя перевести в состояние «{target}»"
+)

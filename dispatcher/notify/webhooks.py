@@ -15,7 +15,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.delivery_state import DeliveryState, sources
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.targets import TargetPolicy, TargetRefused
 from dispatcher.notify.templates import UNSUBSCRIBED
@@ -26,7 +26,9 @@ from intake_core.status import CallStatus
 SIGNATURE_HEADER = "X-Signature"
 TIMESTAMP_HEADER = "X-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY.value, DeliveryState.DEFERRED.value)
+WAITING = frozenset({DeliveryState.QUEUED, DeliveryState.RETRY, DeliveryState.DEFERRED})
+# what unsubscribing skips: the waiting messages the lifecycle lets become skipped
+UNSUBSCRIBE_SKIPS = sorted(s.value for s in WAITING & sources(DeliveryState.SKIPPED))
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -136,7 +138,7 @@ def unsubscribe(
         update(NotifyDelivery)
         .where(
             NotifyDelivery.subscription_id == row.id,
-            NotifyDelivery.state.in_(WAITING),
+            NotifyDelivery.state.in_(UNSUBSCRIBE_SKIPS),
         )
         .values(state=DeliveryState.SKIPPED.value, last_error=UNSUBSCRIBED, updated_at=now)
     )

@@ -9,7 +9,7 @@ import redis
 from sqlalchemy import select
 
 from dispatcher.notify import preferences
-from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.smpp.pdu import Status
 from dispatcher.notify.sms import SmppGateway
 from dispatcher.services.lifecycle import Actor, CallLifecycle

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from dispatcher.notify import preferences
-from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from tests.conftest import DEMO_MO

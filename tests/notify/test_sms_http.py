@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from dispatcher.notify.deliveries import DeliveryState, dead_letters, for_call
+from dispatcher.notify.dead_letters import dead_letters
+from dispatcher.notify.delivery_state import DeliveryState
+from dispatcher.notify.delivery_views import for_call
 from dispatcher.notify.sms import HttpSmsGateway, build_gateway
 from dispatcher.services import accounts
 from dispatcher.storage.database import Database

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from dispatcher.notify.deliveries import DeliveryState, dead_letters
+from dispatcher.notify.dead_letters import dead_letters
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.sms import JournalSmsGateway, build_gateway
 from dispatcher.storage.database import Database
 from tests.notify.conftest import Pipeline, make_call

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.templates import INTERRUPTED
 from dispatcher.services import accounts
 from dispatcher.storage.database import Database

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dispatcher.notify import targets
-from dispatcher.notify.deliveries import DeliveryState
+from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.errors import SendFailed
 from dispatcher.notify.targets import TargetPolicy, TargetRefused
 from dispatcher.notify.templates import UNSUBSCRIBED

@@ -17,12 +17,9 @@ from typing import IO
 import pytest
 import redis
 
-from dispatcher.notify.deliveries import (
-    FINAL,
-    DeliveryState,
-    RetryNeedsConfirmation,
-    dead_letters,
-)
+from dispatcher.notify.dead_letters import dead_letters
+from dispatcher.notify.deliveries import RetryNeedsConfirmation
+from dispatcher.notify.delivery_state import FINAL, DeliveryState
 from dispatcher.notify.templates import INTERRUPTED
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import PROJECT_ROOT, Settings
