@@ -1,4 +1,4 @@
-"""A delivery moves only as its lifecycle allows; any other move is refused with a Russian message."""
+"""A delivery moves only as its lifecycle allows; another move is refused in Russian."""
 
 from __future__ import annotations
 
