@@ -16,7 +16,7 @@ from intake_core.call import (
     VisitAddress,
 )
 from intake_core.districts import DistrictCatalog, DistrictMatch
-from intake_core.errors import FieldError, ValidationFailed
+from intake_core.errors import FieldError, IllegalTransition, ValidationFailed
 from intake_core.patient import AgeCategory, Sex, age_category, age_in_months
 from intake_core.phones import InvalidPhone, normalize_phone, phone_field_error
 from intake_core.planning import WorkCalendar
@@ -36,6 +36,48 @@ class IntakeState(enum.StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     EMERGENCY = "emergency"
+
+    @property
+    def label(self) -> str:
+        return _INTAKE_LABELS[self]
+
+
+_INTAKE_LABELS = {
+    IntakeState.QUEUED: "В очереди",
+    IntakeState.ACCEPTED: "Принята",
+    IntakeState.REJECTED: "Отклонена",
+    IntakeState.EMERGENCY: "Перенаправлена на 103/112",
+}
+
+# state -> the states an intake may move to from it: it is settled once
+INTAKE_TRANSITIONS: dict[IntakeState, frozenset[IntakeState]] = {
+    IntakeState.QUEUED: frozenset(
+        {IntakeState.ACCEPTED, IntakeState.REJECTED, IntakeState.EMERGENCY}
+    ),
+    IntakeState.ACCEPTED: frozenset(),
+    IntakeState.REJECTED: frozenset(),
+    IntakeState.EMERGENCY: frozenset(),
+}
+
+
+class IntakeMoveRefused(IllegalTransition):
+    """A change of an intake's state its lifecycle does not allow (it is settled already)."""
+
+    code = "illegal_intake_move"
+
+    def __init__(self, current: IntakeState, target: IntakeState) -> None:
+        super().__init__(
+            f"Заявку в состоянии «{current.label}» нельзя перевести в состояние «{target.label}»"
+        )
+        self.current = current
+        self.target = target
+
+
+def next_intake_state(current: IntakeState, target: IntakeState) -> IntakeState:
+    """`target` when the table allows the move from `current`, else IntakeMoveRefused."""
+    if target not in INTAKE_TRANSITIONS[current]:
+        raise IntakeMoveRefused(current, target)
+    return target
 
 
 @dataclass(frozen=True, slots=True)

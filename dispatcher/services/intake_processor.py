@@ -25,7 +25,14 @@ from intake_core.analysis import TextAnalyzer
 from intake_core.call import Complaints, Source, VisitAddress
 from intake_core.districts import DistrictStreet
 from intake_core.errors import ValidationFailed
-from intake_core.intake import Formalized, IntakeState, ValidIntake, formalize, validate
+from intake_core.intake import (
+    Formalized,
+    IntakeState,
+    ValidIntake,
+    formalize,
+    next_intake_state,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +139,7 @@ class IntakeProcessor:
     def _settle(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
         state = self._process(session, intake, now)
         intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
-        intake.state = state.value
+        intake.state = next_intake_state(IntakeState(intake.state), state).value
         if state is IntakeState.REJECTED:
             # the channel tells its patient why (the reasons are in the intake's errors)
             emit(
