@@ -16,8 +16,8 @@ from rq import Queue
 from rq.job import Job
 
 from dispatcher import jobs
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_redis_outage
 from dispatcher.queue import (
     Housekeeper,

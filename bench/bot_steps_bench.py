@@ -31,7 +31,7 @@ import redis
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run
 from bots.dto import AddressDraft
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database

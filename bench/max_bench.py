@@ -35,7 +35,7 @@ from bots.keyboards import PatientPick
 from bots.max.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database

@@ -7,8 +7,8 @@ import logging
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run, settle_heap
 from bots.context import BotContext
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.outages import Outage, is_database_outage
 from dispatcher.redis_server import connect
 from dispatcher.settings import Settings

@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from sqlalchemy import delete
 
 if TYPE_CHECKING:
-    from dispatcher.analysis import NlpAnalyzer
+    from dispatcher.nlp_analyzer import NlpAnalyzer
 
 from dispatcher import jobs
 from dispatcher.api.app import create_app
@@ -139,7 +139,7 @@ def redis_client(redis_url: str) -> Iterator[redis.Redis]:
 
 @pytest.fixture(scope="session")
 def analyzer() -> NlpAnalyzer:
-    from dispatcher.analysis import NlpAnalyzer
+    from dispatcher.nlp_analyzer import NlpAnalyzer
 
     return NlpAnalyzer()
 

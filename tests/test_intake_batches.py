@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from rq import Queue
 from sqlalchemy import select
 
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.settings import Settings

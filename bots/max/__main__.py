@@ -8,8 +8,8 @@ from bots.app import build_context, build_dispatcher, run, settle_heap
 from bots.context import BotContext
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.outages import Outage, is_database_outage
 from dispatcher.redis_server import connect
 from dispatcher.settings import Settings

@@ -57,7 +57,7 @@ def get_analyzer(request: Request) -> TextAnalyzer:
         with _analyzer_lock:
             analyzer = getattr(state, "desk_analyzer", None)
             if analyzer is None:
-                from dispatcher.analysis import NlpAnalyzer
+                from dispatcher.nlp_analyzer import NlpAnalyzer
 
                 analyzer = NlpAnalyzer()
                 state.desk_analyzer = analyzer

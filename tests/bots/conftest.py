@@ -22,8 +22,8 @@ from sqlalchemy import delete
 from bots import webhook
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.api.app import create_app
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import Settings
 from dispatcher.storage import bot_tables

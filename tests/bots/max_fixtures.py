@@ -17,8 +17,8 @@ import uvicorn
 from bots.max import webhook as max_webhook
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.api.app import create_app
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.fake_max import TOKEN, FakeMax

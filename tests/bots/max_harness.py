@@ -17,7 +17,7 @@ from bots.max.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bots import keyboards
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database

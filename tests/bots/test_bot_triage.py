@@ -10,7 +10,7 @@ import pytest
 
 from bots import texts
 from bots.handlers.typed import is_free_text, typed_answer
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from tests.bots.dialogs import (
     ADDRESS,
     DANGER,

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from bots import webhook
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.api.app import create_app
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.settings import Settings
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database

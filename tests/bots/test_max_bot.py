@@ -22,8 +22,8 @@ from bots.max.ids import MAX_BASE, to_dialog
 from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.analysis import NlpAnalyzer
 from dispatcher.api.app import create_app
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import ProcessedUpdate, TelegramUser
