@@ -186,22 +186,22 @@ class Deliveries:
                     return None  # another worker holds the lease
                 if row.channel == Channel.SMS.value:
                     # the SMS center may have it: never risk a second SMS, ask a person
-                    self._set(row, DeliveryState.DEAD, now, INTERRUPTED)
+                    self._move(row, DeliveryState.DEAD, now, INTERRUPTED)
                     return None
                 # a webhook goes again under the same idempotency key; the receiver dedupes
             subscription = None
             if row.channel == Channel.WEBHOOK.value:
                 subscription = session.get(NotifySubscription, row.subscription_id or 0)
                 if subscription is None or not subscription.active:
-                    self._set(row, DeliveryState.SKIPPED, now, UNSUBSCRIBED)
+                    self._move(row, DeliveryState.SKIPPED, now, UNSUBSCRIBED)
                     return None
             quiet_until = self._quiet_until(session, row, now)
             if quiet_until is not None:
-                self._set(row, DeliveryState.DEFERRED, now)
+                self._move(row, DeliveryState.DEFERRED, now)
                 row.due_at = quiet_until
                 return None
             row.attempts += 1
-            self._set(row, DeliveryState.SENDING, now)
+            self._move(row, DeliveryState.SENDING, now)
             row.due_at = now + self.lease
             webhook = (subscription.url, subscription.secret) if subscription else None
             return Claim(
@@ -218,7 +218,7 @@ class Deliveries:
     def succeed(self, delivery_id: int, now: datetime, message_ids: Sequence[str] = ()) -> None:
         with self.db.session() as session:
             row = self._row(session, delivery_id)
-            self._set(row, DeliveryState.SENT, now)
+            self._move(row, DeliveryState.SENT, now)
             row.sent_at = now
             for number, message_id in enumerate(message_ids, start=1):
                 session.add(
@@ -236,9 +236,9 @@ class Deliveries:
         with self.db.session() as session:
             row = self._row(session, delivery_id)
             if permanent or row.attempts >= self.backoff.max_attempts:
-                self._set(row, DeliveryState.DEAD, now, error)
+                self._move(row, DeliveryState.DEAD, now, error)
             else:
-                self._set(row, DeliveryState.RETRY, now, error)
+                self._move(row, DeliveryState.RETRY, now, error)
                 row.due_at = now + self.backoff.delay(row.attempts)
             return row.state
 
@@ -264,10 +264,10 @@ class Deliveries:
                 )
             )
             if all(s == RECEIPT_OK for s in states):
-                self._set(row, DeliveryState.DELIVERED, now)
+                self._move(row, DeliveryState.DELIVERED, now)
                 row.delivered_at = now
             elif stat in RECEIPT_FINAL_BAD:
-                self._set(row, DeliveryState.UNDELIVERED, now, f"Оператор: {stat}")
+                self._move(row, DeliveryState.UNDELIVERED, now, f"Оператор: {stat}")
             return row.state
 
     def retry(
@@ -292,7 +292,7 @@ class Deliveries:
             if fate_unknown(row.channel, row.state, row.last_error) and not confirmed:
                 raise RetryNeedsConfirmation()
             row.attempts = 0
-            self._set(row, DeliveryState.QUEUED, now)
+            self._move(row, DeliveryState.QUEUED, now)
             row.due_at = now
             return row.id
 
@@ -323,14 +323,15 @@ class Deliveries:
             ).all()
             for row in rows:
                 if row.state != DeliveryState.SENDING.value:
-                    self._set(row, DeliveryState.QUEUED, now)
+                    self._move(row, DeliveryState.QUEUED, now)
                     row.due_at = now
             return [row.id for row in rows]
 
     @staticmethod
-    def _set(
+    def _move(
         row: NotifyDelivery, state: DeliveryState, now: datetime, error: str | None = None
     ) -> None:
+        """Every write of a delivery's state: through the lifecycle's table, or refused."""
         row.state = next_delivery_state(DeliveryState(row.state), state).value
         row.updated_at = now
         if error is not None:

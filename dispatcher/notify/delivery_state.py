@@ -38,8 +38,6 @@ FINAL = frozenset(
         DeliveryState.UNDELIVERED,
     }
 )
-# a new delivery is recorded queued, or skipped when it must not go (opted out, no address)
-INITIAL = frozenset({DeliveryState.QUEUED, DeliveryState.SKIPPED})
 
 _WAITING_MOVES = frozenset(
     {
