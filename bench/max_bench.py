@@ -31,8 +31,8 @@ import redis
 from bench.bot_bench import ADDRESS, ADMIN_PG, RATE, REDIS_URL, SECONDS, STEPS, _database, _pct
 from bots.accounts import Accounts
 from bots.app import build_context, build_dispatcher, run, settle_heap
+from bots.ids import to_dialog
 from bots.keyboards import PatientPick
-from bots.max.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
 from dispatcher.analysis import NlpAnalyzer

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
-from bots.max.ids import messenger_of
+from bots.ids import messenger_of
 from bots.submission import BOT_ACTORS, TELEGRAM_CHAT
 from bots.texts import STATUS_WORDS
 from dispatcher.services.lifecycle import Actor, CallLifecycle

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bots.coding import ReasonCoding
 from bots.draft import CallDraft
-from bots.max.ids import Messenger, messenger_of
+from bots.ids import Messenger, messenger_of
 from bots.texts import CHIPS
 from dispatcher.queue import IntakeQueue
 from dispatcher.services import accounts

@@ -13,7 +13,7 @@ import redis
 
 from bots.app import build_context, build_dispatcher
 from bots.context import BotContext
-from bots.max.ids import to_dialog
+from bots.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bots import texts
+from bots.ids import MAX_BASE, to_dialog
 from bots.max import webhook as max_webhook
 from bots.max.api import MaxApi
-from bots.max.ids import MAX_BASE, to_dialog
 from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
