@@ -145,7 +145,7 @@ class MaxRunner:
             finally:
                 if self.tasks:
                     await asyncio.gather(*self.tasks, return_exceptions=True)
-                await self.ctx.reads.close()
+                await self.ctx.services.close()
                 await self.redis.aclose()
                 await self.dp.storage.close()
                 await self.bot.session.close()
