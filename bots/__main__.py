@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from bots import webhook
 from bots.app import BotRunner, build_bot, build_dispatcher
@@ -30,8 +30,8 @@ class Telegram:
         dp = build_dispatcher(ctx, redis_url)
         return BotRunner(build_bot(self.settings), dp, ctx, redis_url)
 
-    def router(self, inbox: UpdateInbox) -> APIRouter:
-        return webhook.router_for(self.settings, inbox)
+    def webhook(self, inbox: UpdateInbox) -> FastAPI:
+        return webhook.app_for(self.settings, inbox)
 
 
 def main() -> int:

@@ -7,12 +7,12 @@ import asyncio
 import logging
 from typing import Protocol
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from bots.app import build_context, run, settle_heap
 from bots.context import BotContext
 from bots.settings import BotSettings
-from bots.webhook import Receiver, app_for, receiver
+from bots.webhook import Receiver, receiver
 from dispatcher.analysis import NlpAnalyzer
 from dispatcher.logs import configure_logging
 from dispatcher.outages import Outage, is_database_outage
@@ -28,7 +28,7 @@ class Runner(Protocol):
 
 
 class Adapter(Protocol):
-    """What one messenger brings: its settings, its runner, its webhook route."""
+    """What one messenger brings: its settings, its runner, its webhook receiver."""
 
     logger: str
 
@@ -40,8 +40,8 @@ class Adapter(Protocol):
 
     def runner(self, ctx: BotContext, redis_url: str) -> Runner: ...
 
-    def router(self, inbox: UpdateInbox) -> APIRouter:
-        """The webhook route that stores this messenger's updates."""
+    def webhook(self, inbox: UpdateInbox) -> FastAPI:
+        """The webhook receiver that stores this messenger's updates."""
 
 
 def run_messenger(adapter: Adapter) -> int:
@@ -81,7 +81,7 @@ def run_messenger(adapter: Adapter) -> int:
     runner = adapter.runner(ctx, settings.redis_url)
     web = (
         receiver(
-            app_for(adapter.router(ctx.services.updates)),
+            adapter.webhook(ctx.services.updates),
             dialog.bot_webhook_host,
             dialog.bot_webhook_port,
         )

@@ -67,11 +67,19 @@ def router_for(bot_settings: BotSettings, inbox: UpdateInbox) -> APIRouter:
     return router
 
 
-def app_for(router: APIRouter) -> FastAPI:
-    """The webhook receiver: the route and nothing else (no docs, no schema)."""
+def receiver_app(*routers: APIRouter) -> FastAPI:
+    """A webhook receiver: its routes and nothing else (no docs, no schema)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(router)
+    for router in routers:
+        app.include_router(router)
     return app
+
+
+def app_for(bot_settings: BotSettings, inbox: UpdateInbox) -> FastAPI:
+    """The Telegram webhook receiver; without a configured webhook it has no route."""
+    if not bot_settings.webhook_enabled:
+        return receiver_app()
+    return receiver_app(router_for(bot_settings, inbox))
 
 
 class Receiver(uvicorn.Server):

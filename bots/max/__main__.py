@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from bots.app import build_dispatcher
 from bots.context import BotContext
@@ -33,8 +33,8 @@ class Max:
         dp = build_dispatcher(ctx, redis_url)
         return MaxRunner(bot, api, translator, dp, ctx, self.settings, redis_url)
 
-    def router(self, inbox: UpdateInbox) -> APIRouter:
-        return webhook.router_for(self.settings, inbox)
+    def webhook(self, inbox: UpdateInbox) -> FastAPI:
+        return webhook.app_for(self.settings, inbox)
 
 
 def main() -> int:

@@ -16,10 +16,10 @@ import json
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Body, Header, HTTPException, status
+from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, status
 
 from bots.max.settings import MaxSettings
-from bots.webhook import store_update
+from bots.webhook import receiver_app, store_update
 from dispatcher.services.messenger.updates import UpdateInbox
 
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
@@ -72,6 +72,13 @@ def router_for(settings: MaxSettings, inbox: UpdateInbox) -> APIRouter:
         return {"ok": True, "duplicate": not fresh}
 
     return router
+
+
+def app_for(settings: MaxSettings, inbox: UpdateInbox) -> FastAPI:
+    """The MAX webhook receiver; without a configured webhook it has no route."""
+    if not settings.webhook_enabled:
+        return receiver_app()
+    return receiver_app(router_for(settings, inbox))
 
 
 def install(app: object, settings: MaxSettings | None = None) -> None:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bots import webhook
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
-from dispatcher.api.app import create_app
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database
@@ -43,9 +43,7 @@ def hook_settings(redis_client: redis.Redis) -> Iterator[BotSettings]:
 def _app(
     settings: Settings, bot_db: Database, client: redis.Redis, hook: BotSettings
 ) -> TestClient:
-    app = create_app(settings, bot_db, client, run_relay=False)
-    webhook.install(app, hook)
-    return TestClient(app)
+    return TestClient(webhook.app_for(hook, UpdateInbox(bot_db, client)))
 
 
 def test_bot_webhook_refuses_a_request_without_the_secret_token(

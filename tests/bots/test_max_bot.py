@@ -23,7 +23,7 @@ from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
 from dispatcher.analysis import NlpAnalyzer
-from dispatcher.api.app import create_app
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import ProcessedUpdate, TelegramUser
@@ -85,9 +85,7 @@ async def test_max_bot_sets_its_commands_and_reply_buttons_become_max_buttons(
 
 
 def _app(settings: Settings, db: Database, client: redis.Redis, hook: MaxSettings) -> TestClient:
-    app = create_app(settings, db, client, run_relay=False)
-    max_webhook.install(app, hook)
-    return TestClient(app)
+    return TestClient(max_webhook.app_for(hook, UpdateInbox(db, client)))
 
 
 def _hook(redis_client: redis.Redis) -> MaxSettings:
