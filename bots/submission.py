@@ -6,7 +6,6 @@ at once are the dispatcher's `ChatIntake` service (see `dispatcher.services.mess
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,12 +23,9 @@ from intake_core.analysis import TextAnalyzer
 from intake_core.call import Complaints, RedFlag, Source
 from intake_core.patient import age_in_months
 
-log = logging.getLogger(__name__)
-
 BOT_ACTOR = "Telegram-бот"
 BOT_ACTORS = {Messenger.TELEGRAM: BOT_ACTOR, Messenger.MAX: "MAX-бот"}  # in a call's history
 SOURCES = {Messenger.TELEGRAM: Source.TELEGRAM, Messenger.MAX: Source.MAX}
-TELEGRAM_CHAT = CHAT_CHANNEL  # the bot's chat in either messenger: the id tells which
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +95,7 @@ class Submission:
             "phone": phone,
             "complaints": draft.complaints_text(CHIPS),
             "caller": {"phone": phone},
-            "channel_kind": TELEGRAM_CHAT,
+            "channel_kind": CHAT_CHANNEL,  # either messenger: the chat id tells which
             "channel_ref": str(chat_id),
         }
         if person is not None:
