@@ -27,11 +27,13 @@ from pathlib import Path
 import psycopg
 import redis
 
-from bots.accounts import Accounts
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run, settle_heap
 from bots.keyboards import PatientPick
 from bots.settings import BotSettings
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.queue import IntakeQueue
+from dispatcher.services.messenger import MessengerServices
+from dispatcher.services.messenger.accounts import Accounts
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
@@ -157,7 +159,12 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
         bot_polling_timeout=1,
         bot_throttle_limit=1000,
     )
-    ctx = build_context(settings, bot_settings, db, client, NlpAnalyzer())
+    analyzer = NlpAnalyzer()
+    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+    services = MessengerServices.build(
+        db, client, analyzer, queue, bot_settings.bot_client_name, bot_settings.bot_clinic_phone
+    )
+    ctx = build_context(settings, bot_settings, services, analyzer)
     runner = BotRunner(build_bot(bot_settings), build_dispatcher(ctx, REDIS_URL), ctx, REDIS_URL)
     settle_heap()  # as `python -m bots` does before it starts
     task = asyncio.create_task(runner.run(handle_signals=False))

@@ -32,6 +32,8 @@ from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run
 from bots.dto import AddressDraft
 from bots.settings import BotSettings
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.queue import IntakeQueue
+from dispatcher.services.messenger import MessengerServices
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
@@ -169,15 +171,20 @@ async def _run(url: str, client: redis.Redis) -> dict[str, Walked]:
         bot_polling_timeout=1,
         bot_throttle_limit=1000,
     )
-    ctx = build_context(settings, bot_settings, db, client, NlpAnalyzer())
+    analyzer = NlpAnalyzer()
+    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+    services = MessengerServices.build(
+        db, client, analyzer, queue, bot_settings.bot_client_name, bot_settings.bot_clinic_phone
+    )
+    ctx = build_context(settings, bot_settings, services, analyzer)
     runner = BotRunner(build_bot(bot_settings), build_dispatcher(ctx, REDIS_URL), ctx, REDIS_URL)
     task = asyncio.create_task(runner.run(handle_signals=False))
     await fake.wait_for(lambda r: r.method == "getUpdates", 0, within=30)
     # linked accounts: an adult and a child, their address saved by an earlier call
     for user_id, phone in ((910_001, "+79009100001"), (910_002, "+79009100002")):
-        ctx.accounts.save_contact(user_id, user_id, phone)
-        ctx.accounts.link(user_id, "Тестов", "Пётр", "Игоревич", date(1958, 11, 2), POLICY)
-        ctx.accounts.link(user_id, "Тестова", "Анна", "Петровна", date(2019, 5, 12), None)
+        ctx.services.accounts.save_contact(user_id, user_id, phone)
+        ctx.services.accounts.link(user_id, "Тестов", "Пётр", "Игоревич", date(1958, 11, 2), POLICY)
+        ctx.services.accounts.link(user_id, "Тестова", "Анна", "Петровна", date(2019, 5, 12), None)
         ctx.addresses.remember(user_id, SAVED)
     users = {PATHS[0].name: 910_001, PATHS[1].name: 910_002, PATHS[2].name: 910_003}
     walked: dict[str, Walked] = {}

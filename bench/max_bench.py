@@ -29,13 +29,15 @@ import psycopg
 import redis
 
 from bench.bot_bench import ADDRESS, ADMIN_PG, RATE, REDIS_URL, SECONDS, STEPS, _database, _pct
-from bots.accounts import Accounts
 from bots.app import build_context, build_dispatcher, run, settle_heap
+from bots.ids import to_dialog
 from bots.keyboards import PatientPick
-from bots.max.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.queue import IntakeQueue
+from dispatcher.services.messenger import MessengerServices
+from dispatcher.services.messenger.accounts import Accounts
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
@@ -145,7 +147,17 @@ async def _run(url: str, client: redis.Redis) -> dict[str, list[float]]:
         max_rate_limit=0,  # the bot's own capacity: MAX's 30 requests/s is a limit of the account
     )
     dialog_settings = max_settings.dialog().model_copy(update={"bot_throttle_limit": 1000})
-    ctx = build_context(settings, dialog_settings, db, client, NlpAnalyzer())
+    analyzer = NlpAnalyzer()
+    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+    services = MessengerServices.build(
+        db,
+        client,
+        analyzer,
+        queue,
+        dialog_settings.bot_client_name,
+        dialog_settings.bot_clinic_phone,
+    )
+    ctx = build_context(settings, dialog_settings, services, analyzer)
     bot, api, translator = build_max_bot(max_settings)
     runner = MaxRunner(
         bot, api, translator, build_dispatcher(ctx, REDIS_URL), ctx, max_settings, REDIS_URL

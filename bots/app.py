@@ -7,8 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 import redis
@@ -23,14 +22,10 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-from sqlalchemy import text
 
 from bots import errors
-from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
-from bots.clinic_phone import ClinicPhones
-from bots.coding import ReasonCoding
 from bots.context import BotContext
 from bots.dialog_state import DialogStateMiddleware
 from bots.handlers import (
@@ -47,17 +42,14 @@ from bots.handlers import (
 from bots.notices import Notices
 from bots.notifier import Notifier
 from bots.profiles import Profiles
-from bots.reads import Reads
 from bots.redelivery import SeenUpdates
 from bots.sender import HeldResponseTypes, RetryMiddleware
 from bots.settings import BotSettings
-from bots.submission import Submission, ensure_client
+from bots.submission import Submission
 from bots.throttling import Throttling
 from dispatcher.outages import Outage, until_up
-from dispatcher.queue import IntakeQueue
+from dispatcher.services.messenger import MessengerServices
 from dispatcher.settings import Settings
-from dispatcher.storage.database import Database
-from dispatcher.storage.references import MoDirectory
 from intake_core.analysis import TextAnalyzer
 from intake_core.questionnaire import load_questionnaire
 
@@ -107,24 +99,14 @@ def settle_heap() -> None:
 def build_context(
     settings: Settings,
     bot_settings: BotSettings,
-    db: Database,
-    client: redis.Redis,
+    services: MessengerServices,
     analyzer: TextAnalyzer,
-    clock: Callable[[], datetime] | None = None,
 ) -> BotContext:
-    clock = clock or (lambda: datetime.now(UTC))
-    directory = MoDirectory()
-    clinic_phones = ClinicPhones(db, directory, bot_settings.bot_clinic_phone)
-    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
-    client_id = ensure_client(db, bot_settings.bot_client_name)
-    reads = Reads(db)
+    clock = services.clock
     coding = (
-        ReasonCoding(
+        services.reason_coding(
             load_questionnaire(settings.dispatch_questionnaire_path),
-            db,
-            client,
             f"fsm:{bot_settings.bot_group}",
-            client_id,
         )
         if bot_settings.bot_questionnaire
         else None
@@ -132,15 +114,13 @@ def build_context(
     return BotContext(
         settings=settings,
         bot_settings=bot_settings,
-        accounts=Accounts(db, clock),
-        addresses=AddressBook(db, analyzer, directory, clock, reads),
-        submission=Submission(db, queue, analyzer, directory, client_id, clock, coding),
-        calls=CallBook(db, clock),
-        notices=Notices(db, clinic_phones.phone),
-        profiles=Profiles(reads, bot_settings.bot_cache_ttl),
-        reads=reads,
+        services=services,
+        addresses=AddressBook(services.clinics, services.accounts, analyzer),
+        submission=Submission(services.intake, services.clinics, analyzer, clock, coding),
+        calls=CallBook(services.calls),
+        notices=Notices(services.notices, services.clinics.phone),
+        profiles=Profiles(services.accounts, bot_settings.bot_cache_ttl),
         clock=clock,
-        clinic_phones=clinic_phones,
         coding=coding,
     )
 
@@ -191,7 +171,7 @@ def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
     dp = Dispatcher(storage=storage, events_isolation=SimpleEventIsolation())
     dp.update.outer_middleware(
         errors.OutageEnd(
-            database_up=lambda: asyncio.to_thread(database_up, ctx.reads.db),
+            database_up=lambda: asyncio.to_thread(ctx.services.database_up),
             redis_up=storage.redis.ping,
         )
     )
@@ -203,12 +183,6 @@ def build_dispatcher(ctx: BotContext, redis_url: str) -> Dispatcher:
     dp.update.outer_middleware(DialogStateMiddleware(storage))
     setup(dp, ctx)
     return dp
-
-
-def database_up(db: Database) -> None:
-    """A round trip to the database; raises while it is unreachable."""
-    with db.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 class BotRunner:
@@ -267,7 +241,7 @@ class BotRunner:
             try:
                 await notifier
             finally:
-                await self.ctx.reads.close()
+                await self.ctx.services.close()
                 await self.redis.aclose()
                 await self.dp.storage.close()
                 await self.bot.session.close()

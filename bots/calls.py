@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from bots.dto import CallSummary
-from bots.max.ids import messenger_of
-from bots.submission import BOT_ACTORS, TELEGRAM_CHAT
+from bots.ids import messenger_of
+from bots.submission import BOT_ACTORS
 from bots.texts import STATUS_WORDS
-from dispatcher.services.lifecycle import Actor, CallLifecycle
-from dispatcher.services.withdrawal import withdraw
-from dispatcher.storage import tables
-from dispatcher.storage.bot_tables import SentNotification
-from dispatcher.storage.calls import channels_of
-from dispatcher.storage.database import Database
-from intake_core.errors import NotFound
-from intake_core.status import Action, CallStatus
-
-LIST_LIMIT = 10
+from dispatcher.services.messenger.calls import PatientCall, PatientCalls
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,87 +19,36 @@ class Cancelled:
     cancelled: bool
 
 
-def notice_key(call_id: int, action: str, at: datetime) -> str:
-    """The dedupe key of one status change, the same for the handler and the event consumer."""
-    return f"call:{call_id}:{action}:{at.isoformat()}"
-
-
-def _summary(row: tables.CallRow) -> CallSummary:
-    status = CallStatus(row.status)
-    initials = "".join(f" {p[0]}." for p in (row.first_name, row.middle_name) if p)
+def summary_of(call: PatientCall) -> CallSummary:
+    initials = "".join(f" {p[0]}." for p in (call.first_name, call.middle_name) if p)
     return CallSummary(
-        id=row.id,
-        number=row.number,
-        status=status.value,
-        status_label=STATUS_WORDS[status.value],
-        planned_date=row.planned_date,
-        person=f"{row.last_name}{initials}",
-        open=status.is_open,
+        id=call.id,
+        number=call.number,
+        status=call.status.value,
+        status_label=STATUS_WORDS[call.status.value],
+        planned_date=call.planned_date,
+        person=f"{call.last_name}{initials}",
+        open=call.status.is_open,
     )
 
 
 class CallBook:
-    """Lists and cancels calls on behalf of one Telegram user."""
+    """Lists and cancels calls on behalf of one messenger user."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db = db
-        self.clock = clock
+    def __init__(self, calls: PatientCalls) -> None:
+        self.calls = calls
 
-    @staticmethod
-    def _mine(chat_id: int, phone: str | None) -> object:
-        """Calls made from this chat, or for the user's own phone by any channel."""
-        from_chat = select(tables.CallChannel.call_id).where(
-            tables.CallChannel.kind == TELEGRAM_CHAT,
-            tables.CallChannel.value == str(chat_id),
-        )
-        conditions: list[Any] = [tables.CallRow.id.in_(from_chat)]
-        if phone:
-            conditions.append(tables.CallRow.phone == phone)
-        return or_(*conditions)
-
-    @classmethod
-    def list_in(cls, session: Session, chat_id: int, phone: str | None) -> list[CallSummary]:
+    async def list(self, chat_id: int, phone: str | None) -> list[CallSummary]:
         """The user's latest calls, newest first."""
-        rows = session.scalars(
-            select(tables.CallRow)
-            .where(cls._mine(chat_id, phone))  # type: ignore[arg-type]
-            .order_by(tables.CallRow.created_at.desc())
-            .limit(LIST_LIMIT)
-        )
-        return [_summary(row) for row in rows]
+        return [summary_of(call) for call in await self.calls.list(chat_id, phone)]
 
-    @classmethod
-    def get_in(cls, session: Session, chat_id: int, phone: str | None, call_id: int) -> CallSummary:
+    async def get(self, chat_id: int, phone: str | None, call_id: int) -> CallSummary:
         """One of the user's calls; NotFound for anyone else's."""
-        row = session.scalar(
-            select(tables.CallRow).where(
-                tables.CallRow.id == call_id,
-                cls._mine(chat_id, phone),  # type: ignore[arg-type]
-            )
-        )
-        if row is None:
-            raise NotFound("Вызов не найден")
-        return _summary(row)
+        return summary_of(await self.calls.get(chat_id, phone, call_id))
 
     def cancel(self, chat_id: int, phone: str | None, call_id: int, reason: str) -> Cancelled:
-        """Take back this chat's request: the call is cancelled only when nobody else asked for
-        it. A call made by phone for the user's own number is theirs to cancel while it is its
-        only request. This chat is not notified of the cancel again."""
-        now = self.clock()
+        """Take back this chat's request (see `PatientCalls.cancel`)."""
         messenger = messenger_of(chat_id)
-        actor = Actor(BOT_ACTORS[messenger], None)
         note = f"Отменён пациентом в {messenger.label}: {reason}"
-        with self.db.session() as session:
-            self.get_in(session, chat_id, phone, call_id)  # only the patient's own calls
-            channel = (TELEGRAM_CHAT, str(chat_id))
-            attached = channels_of(session, call_id)
-            if channel in attached or len(attached) > 1:
-                # with several requests on the call, a request not from this chat is not ours
-                withdrawal = withdraw(session, actor, call_id, channel, note, now)
-                row, cancelled = withdrawal.row, withdrawal.cancelled
-            else:
-                row, cancelled = CallLifecycle(session, actor, now).cancel(call_id, note), True
-            if cancelled:
-                key = notice_key(call_id, Action.CANCEL.value, now)
-                session.add(SentNotification(chat_id=chat_id, key=key, sent_at=now))
-            return Cancelled(_summary(row), cancelled)
+        done = self.calls.cancel(chat_id, phone, call_id, BOT_ACTORS[messenger], note)
+        return Cancelled(summary_of(done.call), done.cancelled)

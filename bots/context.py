@@ -7,36 +7,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bots.accounts import Accounts
 from bots.addresses import AddressBook
 from bots.calls import CallBook
-from bots.clinic_phone import ClinicPhones
-from bots.coding import ReasonCoding
 from bots.notices import Notices
 from bots.profiles import Profiles
-from bots.reads import Reads
 from bots.settings import BotSettings
 from bots.submission import Submission
+from dispatcher.services.messenger import MessengerServices
+from dispatcher.services.messenger.coding import ReasonCoding
 from dispatcher.settings import Settings
 from intake_core.questionnaire import Questionnaire
 
 
 @dataclass(slots=True)
 class BotContext:
-    """Wiring only: the services are plain, synchronous code run in a thread; `reads` runs the
-    per-update reads on the loop and `profiles` caches who each user is."""
+    """Wiring only: the dispatcher's `services` are plain, synchronous code run in a thread
+    (their per-update reads run on the loop); `profiles` caches who each user is."""
 
     settings: Settings
     bot_settings: BotSettings
-    accounts: Accounts
+    services: MessengerServices
     addresses: AddressBook
     submission: Submission
     calls: CallBook
     notices: Notices
     profiles: Profiles
-    reads: Reads
     clock: Callable[[], datetime]
-    clinic_phones: ClinicPhones
     coding: ReasonCoding | None = None  # None: the MO switched the bot's questionnaire off
 
     @property
@@ -44,4 +40,4 @@ class BotContext:
         return self.coding.questionnaire if self.coding else None
 
     async def deactivate(self, chat_id: int) -> None:
-        await asyncio.to_thread(self.accounts.deactivate, chat_id)
+        await asyncio.to_thread(self.services.accounts.deactivate, chat_id)

@@ -8,6 +8,7 @@ from datetime import date
 from aiogram.types import CallbackQuery, Contact, Message
 from pydantic import BaseModel
 
+from dispatcher.services.messenger.accounts import LinkedPerson
 from intake_core.call import VisitAddress
 
 
@@ -50,6 +51,17 @@ class Person(BaseModel):
     middle_name: str | None = None
     birth_date: date
     policy_number: str | None = None
+
+    @classmethod
+    def of(cls, linked: LinkedPerson) -> Person:
+        return cls(
+            id=linked.id,
+            last_name=linked.last_name,
+            first_name=linked.first_name,
+            middle_name=linked.middle_name,
+            birth_date=linked.birth_date,
+            policy_number=linked.policy_number,
+        )
 
     @property
     def full(self) -> str:

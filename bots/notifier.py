@@ -17,7 +17,7 @@ from aiogram import Bot
 from redis.exceptions import RedisError, ResponseError
 
 from bots.errors import scrubbed
-from bots.max.ids import Messenger, messenger_of
+from bots.ids import Messenger, messenger_of
 from bots.notices import Notices
 from bots.sender import Delivery, deliver
 from dispatcher.outages import Outage, is_database_outage, is_redis_outage

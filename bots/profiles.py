@@ -15,14 +15,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from bots.accounts import person_of
-from bots.addresses import MAX_SAVED
 from bots.dto import AddressDraft, Person, SavedAddressItem
-from bots.reads import Reads
-from dispatcher.storage.bot_tables import LinkedPatient, SavedAddress, TelegramUser
+from dispatcher.services.messenger.accounts import Accounts, AccountView
 
 MAX_CACHED = 50_000
 
@@ -46,32 +40,21 @@ class Profiles:
     """Per-process, time-limited cache of profiles, loaded in one session on a miss."""
 
     def __init__(
-        self, reads: Reads, ttl: float, monotonic: Callable[[], float] = time.monotonic
+        self, accounts: Accounts, ttl: float, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
-        self.reads = reads
+        self.accounts = accounts
         self.ttl = ttl
         self.monotonic = monotonic
         self._entries: OrderedDict[int, tuple[float, Profile]] = OrderedDict()
 
     @staticmethod
-    def _load(session: Session, user_id: int) -> Profile:
-        """One query, one round trip: the user row joined to their people and addresses."""
-        rows = session.execute(
-            select(TelegramUser.phone, LinkedPatient, SavedAddress)
-            .select_from(TelegramUser)
-            .outerjoin(LinkedPatient, LinkedPatient.user_id == TelegramUser.id)
-            .outerjoin(SavedAddress, SavedAddress.user_id == TelegramUser.id)
-            .where(TelegramUser.id == user_id)
-        ).all()
-        people = {p.id: p for _, p, _ in rows if p is not None}
-        places = {a.id: a for _, _, a in rows if a is not None}
-        recent = sorted(places.values(), key=lambda a: (a.used_at, a.id), reverse=True)
+    def _of(view: AccountView) -> Profile:
         return Profile(
-            phone=rows[0].phone if rows else None,
-            people=tuple(person_of(people[i]) for i in sorted(people)),
+            phone=view.phone,
+            people=tuple(Person.of(p) for p in view.people),
             addresses=tuple(
                 SavedAddressItem(a.id, a.label, AddressDraft.model_validate(a.components))
-                for a in recent[:MAX_SAVED]
+                for a in view.places
             ),
         )
 
@@ -81,7 +64,7 @@ class Profiles:
         if entry is not None and now - entry[0] < self.ttl:
             self._entries.move_to_end(user_id)
             return entry[1]
-        profile = await self.reads.run(lambda session: self._load(session, user_id))
+        profile = self._of(await self.accounts.view(user_id))
         self._entries[user_id] = (now, profile)
         self._entries.move_to_end(user_id)
         while len(self._entries) > MAX_CACHED:

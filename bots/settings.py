@@ -19,6 +19,8 @@ class BotSettings(BaseSettings):
     bot_webhook_url: str | None = None  # the public https URL Telegram posts updates to
     bot_webhook_secret: str = ""  # echoed by Telegram in X-Telegram-Bot-Api-Secret-Token
     bot_webhook_path: str = "/telegram/webhook"
+    bot_webhook_host: str = "0.0.0.0"  # where `python -m bots` listens in webhook mode
+    bot_webhook_port: int = 8081
     bot_updates_stream: str = "bot-updates"  # webhook updates, stored, for the bot process
     bot_group: str = "telegram-bot"  # consumer group on the event and update streams
     bot_client_name: str = "telegram-bot"  # the bot's ApiClient row (intake idempotency)

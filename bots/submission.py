@@ -1,59 +1,31 @@
 """The bot as a client system of the intake spine: triage, emergencies, and submitting calls.
 
-The bot calls `dispatcher.services.intake.submit` and the RQ `IntakeQueue` directly, as its
-own `ApiClient`, rather than POSTing to the HTTP API with a token: it already shares the
-database and Redis with the dispatcher (its own tables, the event stream), so an HTTP hop
-would add a token to guard, a server to be up, and a second failure mode for nothing; the
-intake row is the same, so idempotency per (client, Idempotency-Key) holds exactly as for
-HTTP clients — the dialog's key makes a double-tapped «Подтвердить» one intake, one call.
+The dialog becomes the intake body here; storing it, waking a worker and settling an emergency
+at once are the dispatcher's `ChatIntake` service (see `dispatcher.services.messenger.intake`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
-
-from bots.coding import ReasonCoding
 from bots.draft import CallDraft
-from bots.max.ids import Messenger, messenger_of
+from bots.ids import Messenger, messenger_of
 from bots.texts import CHIPS
 from dispatcher.queue import IntakeQueue
-from dispatcher.services import accounts
-from dispatcher.services.intake import record_emergency, request_from_payload, submit
-from dispatcher.storage import tables
-from dispatcher.storage.bot_tables import SentNotification
-from dispatcher.storage.database import Database
-from dispatcher.storage.references import MoContext, MoDirectory
+from dispatcher.services.messenger.calls import CHAT_CHANNEL
+from dispatcher.services.messenger.clinics import Clinic, Clinics
+from dispatcher.services.messenger.coding import ReasonCoding
+from dispatcher.services.messenger.intake import ChatIntake
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import Complaints, RedFlag, Source
-from intake_core.intake import IntakeState, ValidIntake, formalize, validate
 from intake_core.patient import age_in_months
-
-log = logging.getLogger(__name__)
 
 BOT_ACTOR = "Telegram-бот"
 BOT_ACTORS = {Messenger.TELEGRAM: BOT_ACTOR, Messenger.MAX: "MAX-бот"}  # in a call's history
 SOURCES = {Messenger.TELEGRAM: Source.TELEGRAM, Messenger.MAX: Source.MAX}
-TELEGRAM_CHAT = "telegram_chat"  # the bot's chat in either messenger: the id tells which
-
-
-def ensure_client(db: Database, name: str) -> int:
-    """The bot's ApiClient row (created once): intakes are idempotent per client and key."""
-    with db.session() as session:
-        found = session.scalar(
-            select(tables.ApiClient.id).where(tables.ApiClient.name == name).limit(1)
-        )
-        if found is not None:
-            return int(found)
-        accounts.create_token(session, name, ["intake"], [])
-        created = session.scalar(select(tables.ApiClient.id).where(tables.ApiClient.name == name))
-        assert created is not None
-        return int(created)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,30 +45,21 @@ class Submission:
 
     def __init__(
         self,
-        db: Database,
-        queue: IntakeQueue,
+        intake: ChatIntake,
+        clinics: Clinics,
         analyzer: TextAnalyzer,
-        directory: MoDirectory,
-        client_id: int,
         clock: Callable[[], datetime],
         coding: ReasonCoding | None = None,
     ) -> None:
-        self.db = db
+        self.intake = intake
+        self.clinics = clinics
         self.coding = coding
-        self.queue = queue
         self.analyzer = analyzer
-        self.directory = directory
-        self.client_id = client_id
         self.clock = clock
 
-    def _mo(self, code: str | None) -> MoContext:
-        with self.db.session() as session:
-            codes = [code] if code else self.directory.served_codes(session)
-            for candidate in codes:
-                mo = self.directory.by_code(session, candidate)
-                if mo is not None:
-                    return mo
-        raise LookupError("no served medical organization")
+    @property
+    def queue(self) -> IntakeQueue:
+        return self.intake.queue
 
     def assess(self, text: str, birth_date: date | None) -> Complaints:
         """What the NLP finds in a text — red flags (negations respected), the temperature —
@@ -104,12 +67,14 @@ class Submission:
         age = age_in_months(birth_date, self.clock().date()) / 12 if birth_date else None
         return self.analyzer.complaints(text, age)
 
-    def plan(self, served: list[MoContext], mo_code: str | None) -> Plan:
+    def plan(self, served: list[Clinic], mo_code: str | None) -> Plan:
         """The visit date by the MO's 13:00 rule (the first served MO when none was matched)."""
         if mo_code is None and served:
-            mo = served[0]  # served MOs come in the directory's order, as `_mo` takes them
+            mo = served[0]  # served MOs come in the directory's order, as `by_code` takes them
         else:
-            mo = next((m for m in served if m.code == mo_code), None) or self._mo(mo_code)
+            mo = next((m for m in served if m.code == mo_code), None) or self.clinics.by_code(
+                mo_code
+            )
         local = mo.local(self.clock())
         calendar = mo.calendar
         return Plan(
@@ -130,7 +95,7 @@ class Submission:
             "phone": phone,
             "complaints": draft.complaints_text(CHIPS),
             "caller": {"phone": phone},
-            "channel_kind": TELEGRAM_CHAT,
+            "channel_kind": CHAT_CHANNEL,  # either messenger: the chat id tells which
             "channel_ref": str(chat_id),
         }
         if person is not None:
@@ -153,20 +118,14 @@ class Submission:
     def submit(self, draft: CallDraft, phone: str, chat_id: int) -> bool:
         """Store and enqueue the intake once per draft key; False when it was already sent."""
         assert draft.patient is not None and draft.address is not None
-        submitted = submit(
-            self.db,
-            self.client_id,
-            "",
-            draft.key,
-            self.payload(draft, phone, chat_id),
-            self.clock(),
-        )
-        if submitted.created:
-            if self.coding is not None and draft.coded_at is not None:
-                self.coding.remember(submitted.intake_id, draft.answers, draft.coded_at)
-            self.queue.enqueue(submitted.intake_id)
-            log.info("telegram intake %s queued", submitted.intake_id)
-        return submitted.created
+        coding, coded_at = self.coding, draft.coded_at
+
+        def remember(intake_id: str) -> None:
+            if coding is not None and coded_at is not None:
+                coding.remember(intake_id, draft.answers, coded_at)
+
+        payload = self.payload(draft, phone, chat_id)
+        return self.intake.submit(draft.key, payload, self.clock(), remember).created
 
     def record_emergency(
         self, draft: CallDraft, phone: str, chat_id: int, flags: list[RedFlag]
@@ -175,72 +134,6 @@ class Submission:
 
         A red flag typed before the patient and the address were chosen (at the menu, while
         linking) is recorded with what the chat said: its text, the phone and the chat."""
-        now = self.clock()
         payload = self.payload(draft, phone, chat_id)
-        submitted = submit(self.db, self.client_id, "", draft.key, payload, now)
-        mo = self._mo(draft.address.mo_code if draft.address else None)
-        with self.db.session() as session:
-            intake = session.scalar(
-                select(tables.Intake)
-                .where(tables.Intake.id == submitted.intake_id)
-                .with_for_update()
-            )
-            if intake is None or intake.state != IntakeState.QUEUED.value:
-                return
-            local = mo.local(now)
-            valid = (
-                validate(request_from_payload(payload), local.date())
-                if draft.patient is not None and draft.address is not None
-                else _early(draft, payload, mo.code)
-            )
-            formalized = formalize(valid, self.analyzer, mo.catalog, mo.calendar, local)
-            known = {f.code for f in formalized.red_flags}
-            every = (*formalized.red_flags, *(f for f in flags if f.code not in known))
-            formalized = replace(
-                formalized,
-                complaints=replace(formalized.complaints, red_flags=every, emergency=True),
-            )
-            intake.red_flags = [{"code": f.code, "reason": f.reason} for f in every]
-            intake.state = IntakeState.EMERGENCY.value
-            intake.attempts += 1
-            intake.processed_at = now
-            record_emergency(
-                session,
-                formalized,
-                mo,
-                now,
-                intake_id=intake.id,
-                actor=BOT_ACTORS[messenger_of(chat_id)],
-            )
-            # the patient has been told already: the event consumer must not tell again
-            session.add(SentNotification(chat_id=chat_id, key=f"intake:{intake.id}", sent_at=now))
-
-
-def _early(draft: CallDraft, payload: dict[str, Any], mo_code: str) -> ValidIntake:
-    """An emergency stopped before the dialog had a patient and an address: what is known,
-    blanks for the rest (it is recorded as an event and never becomes a visit)."""
-    person, phone = draft.patient, payload["phone"] or None
-    return ValidIntake(
-        source=Source(payload["source"]),
-        kind=None,
-        mo_code=mo_code,
-        last_name=person.last_name if person else "",
-        first_name=person.first_name if person else "",
-        middle_name=person.middle_name if person else None,
-        birth_date=person.birth_date if person else None,
-        sex=None,
-        policy=None,
-        phone=phone,
-        address=draft.address.one_line if draft.address else "",
-        entrance=None,
-        floor=None,
-        intercom=None,
-        private_sector=None,
-        complaints=payload["complaints"],
-        caller_type=None,
-        caller_name=None,
-        caller_phone=phone,
-        notes=None,
-        channel_kind=payload["channel_kind"],
-        channel_ref=payload["channel_ref"],
-    )
+        actor = BOT_ACTORS[messenger_of(chat_id)]
+        self.intake.record_emergency(draft.key, payload, chat_id, flags, actor, self.clock())

@@ -1,9 +1,10 @@
-"""Webhook mode: a FastAPI route stores each update, then the bot process feeds it to aiogram.
+"""Webhook mode: a small web app stores each update, then the bot's feed hands it to aiogram.
 
 The route checks Telegram's secret token, drops a redelivered `update_id`, and stores the
 update (database row + Redis stream entry) before answering 200, so an acknowledged update is
-never lost. The API process stays light: handling runs in `python -m bots` (BOT_MODE=webhook),
-which reads the stream through a consumer group shared by every bot instance.
+never lost. `python -m bots` with BOT_MODE=webhook serves the route itself (on
+BOT_WEBHOOK_HOST:BOT_WEBHOOK_PORT) and reads the stream through a consumer group shared by
+every bot instance, so whichever instance received an update, one of them handles it.
 """
 
 from __future__ import annotations
@@ -15,45 +16,35 @@ import json
 import logging
 import os
 import socket
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import redis
 import redis.asyncio as aioredis
+import uvicorn
 from aiogram import Bot, Dispatcher
 from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, Request, status
-from sqlalchemy.exc import IntegrityError
 
 from bots.errors import scrubbed
 from bots.notifier import ensure_group
 from bots.settings import BotSettings
 from dispatcher.outages import Outage, is_redis_outage
-from dispatcher.storage.bot_tables import ProcessedUpdate
-from dispatcher.storage.database import Database
+from dispatcher.services.messenger.updates import UpdateInbox
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def store_update(db: Database, client: redis.Redis, stream: str, update: dict[str, Any]) -> bool:
+def store_update(inbox: UpdateInbox, stream: str, update: dict[str, Any]) -> bool:
     """Keep the update once; False for a redelivery. The stream entry is added before commit."""
     update_id = update.get("update_id")
     if not isinstance(update_id, int):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "update_id missing")
-    try:
-        with db.session() as session:
-            session.add(
-                ProcessedUpdate(update_id=update_id, payload=update, received_at=datetime.now(UTC))
-            )
-            session.flush()
-            client.xadd(stream, {"data": json.dumps(update, ensure_ascii=False)})
-    except IntegrityError:
-        return False
-    return True
+    return inbox.store(stream, update_id, update)
 
 
-def router_for(bot_settings: BotSettings, db: Database, client: redis.Redis) -> APIRouter:
+def router_for(bot_settings: BotSettings, inbox: UpdateInbox) -> APIRouter:
     router = APIRouter(tags=["telegram"])
     secret = bot_settings.bot_webhook_secret.encode()
 
@@ -67,7 +58,7 @@ def router_for(bot_settings: BotSettings, db: Database, client: redis.Redis) -> 
         if token is None or not hmac.compare_digest(token.encode(), secret):
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad secret token")
         try:
-            fresh = store_update(db, client, bot_settings.bot_updates_stream, update)
+            fresh = store_update(inbox, bot_settings.bot_updates_stream, update)
         except redis.RedisError as exc:
             # not stored: Telegram retries later, nothing is lost
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "queue unavailable") from exc
@@ -76,13 +67,32 @@ def router_for(bot_settings: BotSettings, db: Database, client: redis.Redis) -> 
     return router
 
 
-def install(app: FastAPI, bot_settings: BotSettings | None = None) -> None:
-    """Add the webhook route to the API, only when the bot webhook is configured."""
-    bot_settings = bot_settings or BotSettings()
+def receiver_app(*routers: APIRouter) -> FastAPI:
+    """A webhook receiver: its routes and nothing else (no docs, no schema)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def app_for(bot_settings: BotSettings, inbox: UpdateInbox) -> FastAPI:
+    """The Telegram webhook receiver; without a configured webhook it has no route."""
     if not bot_settings.webhook_enabled:
-        return
-    services = app.state.services
-    app.include_router(router_for(bot_settings, services.db, services.redis))
+        return receiver_app()
+    return receiver_app(router_for(bot_settings, inbox))
+
+
+class Receiver(uvicorn.Server):
+    """uvicorn serving the webhook inside the bot process; the bot's runner owns SIGTERM and
+    SIGINT (it finishes the updates at hand), and stops the receiver after it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def receiver(app: FastAPI, host: str, port: int) -> Receiver:
+    return Receiver(uvicorn.Config(app, host=host, port=port, log_level="warning"))
 
 
 def _no_group(exc: BaseException) -> bool:
@@ -158,3 +168,8 @@ class UpdateFeed:
                 log.error("webhook update %s failed: %s", update.get("update_id"), scrubbed(exc))
         finally:
             self.slots.release()
+
+
+def install(app: FastAPI, bot_settings: BotSettings | None = None) -> None:
+    """Nothing: `python -m bots` serves its webhook itself. Kept only while the API factory
+    still calls it; delete with that call."""

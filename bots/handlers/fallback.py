@@ -31,7 +31,7 @@ async def anything(message: Message, state: FSMContext, ctx: BotContext) -> None
         return
     draft = await load(state, CallDraft)
     mo_code = draft.address.mo_code if draft and draft.address else None
-    phone = await asyncio.to_thread(ctx.clinic_phones.phone, mo_code)
+    phone = await asyncio.to_thread(ctx.services.clinics.phone, mo_code)
     await message.answer(texts.not_text(_kind(message), phone))
 
 

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bots import keyboards, texts
 from bots.context import BotContext
 from bots.draft import LinkDraft, Linking, load, save
-from bots.dto import Sender, sender_of
+from bots.dto import Person, Sender, sender_of
 from bots.handlers.flow import begin_call, require_phone
 from bots.handlers.typed import TYPED, text_is
 from intake_core.intake import parse_birth_date
@@ -149,7 +149,7 @@ async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> No
     draft = await load(state, LinkDraft) or LinkDraft()
     draft = draft.model_copy(update={"birth_date": born})
     record = await asyncio.to_thread(
-        ctx.accounts.find_in_registry,
+        ctx.services.accounts.find_in_registry,
         born,
         draft.policy_number,
         draft.last_name,
@@ -175,8 +175,8 @@ async def _finish(
     message: Message, state: FSMContext, ctx: BotContext, sender: Sender, draft: LinkDraft
 ) -> None:
     assert draft.last_name and draft.first_name and draft.birth_date
-    person = await asyncio.to_thread(
-        ctx.accounts.link,
+    linked = await asyncio.to_thread(
+        ctx.services.accounts.link,
         sender.user_id,
         draft.last_name,
         draft.first_name,
@@ -184,6 +184,7 @@ async def _finish(
         draft.birth_date,
         draft.policy_number,
     )
+    person = Person.of(linked)
     ctx.profiles.forget(sender.user_id)
     await message.answer(texts.linked(person.short), reply_markup=keyboards.menu())
     await state.clear()

@@ -10,7 +10,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bots import keyboards, texts
-from bots.calls import CallBook
 from bots.context import BotContext
 from bots.draft import CancelDraft, Cancelling, load, save
 from bots.dto import Sender, sender_of
@@ -24,7 +23,7 @@ async def my_calls(message: Message, state: FSMContext, ctx: BotContext) -> None
         return
     await state.clear()
     chat_id = sender_of(message).chat_id
-    calls = await ctx.reads.run(lambda session: CallBook.list_in(session, chat_id, phone))
+    calls = await ctx.calls.list(chat_id, phone)
     if not calls:
         await message.answer(texts.NO_CALLS)
         return
@@ -41,9 +40,7 @@ async def pick(
     assert isinstance(query.message, Message)
     sender = sender_of(query)
     phone = (await ctx.profiles.get(sender.user_id)).phone
-    call = await ctx.reads.run(
-        lambda session: CallBook.get_in(session, sender.chat_id, phone, callback_data.call_id)
-    )
+    call = await ctx.calls.get(sender.chat_id, phone, callback_data.call_id)
     await state.clear()
     await state.set_state(Cancelling.reason)
     await save(state, CancelDraft(call_id=call.id, number=call.number))

@@ -37,7 +37,7 @@ async def contact(message: Message, state: FSMContext, ctx: BotContext) -> None:
         return
     try:
         await asyncio.to_thread(
-            ctx.accounts.save_contact, sender.user_id, sender.chat_id, shared.phone
+            ctx.services.accounts.save_contact, sender.user_id, sender.chat_id, shared.phone
         )
     except (InvalidPhone, ValueError):
         await message.answer(texts.BAD_PHONE, reply_markup=keyboards.contact())

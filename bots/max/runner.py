@@ -17,8 +17,8 @@ from aiogram.types import BotCommand
 from bots.app import COMMANDS
 from bots.context import BotContext
 from bots.errors import scrubbed
+from bots.ids import MessageIds, Messenger
 from bots.max.api import MaxApi, MaxApiError
-from bots.max.ids import MessageIds, Messenger
 from bots.max.protocol import UpdateList
 from bots.max.session import MaxSession
 from bots.max.settings import MaxSettings
@@ -145,7 +145,7 @@ class MaxRunner:
             finally:
                 if self.tasks:
                     await asyncio.gather(*self.tasks, return_exceptions=True)
-                await self.ctx.reads.close()
+                await self.ctx.services.close()
                 await self.redis.aclose()
                 await self.dp.storage.close()
                 await self.bot.session.close()

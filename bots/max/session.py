@@ -39,9 +39,9 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message, User
 
+from bots.ids import MessageIds, to_max
 from bots.max import protocol
 from bots.max.api import MaxApi, MaxApiError
-from bots.max.ids import MessageIds, to_max
 from bots.max.translate import attachments_of
 
 

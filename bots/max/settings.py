@@ -27,6 +27,8 @@ class MaxSettings(BaseSettings):
     max_webhook_url: str | None = None
     max_webhook_secret: str = ""  # echoed by MAX in X-Max-Bot-Api-Secret
     max_webhook_path: str = "/max/webhook"
+    max_webhook_host: str = "0.0.0.0"  # where `python -m bots.max` listens in webhook mode
+    max_webhook_port: int = 8082
     max_updates_stream: str = "max-updates"  # webhook updates, stored, for the bot process
     max_group: str = "max-bot"  # consumer group on the event and update streams, FSM prefix
     max_client_name: str = "max-bot"  # the bot's ApiClient row (intake idempotency)
@@ -56,6 +58,8 @@ class MaxSettings(BaseSettings):
                 "bot_webhook_url": self.max_webhook_url,
                 "bot_webhook_secret": self.max_webhook_secret,
                 "bot_webhook_path": self.max_webhook_path,
+                "bot_webhook_host": self.max_webhook_host,
+                "bot_webhook_port": self.max_webhook_port,
                 "bot_updates_stream": self.max_updates_stream,
                 "bot_group": self.max_group,
                 "bot_client_name": self.max_client_name,

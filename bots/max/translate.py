@@ -20,8 +20,8 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bots.ids import MessageIds, to_dialog
 from bots.max import protocol
-from bots.max.ids import MessageIds, to_dialog
 
 log = logging.getLogger(__name__)
 

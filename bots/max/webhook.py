@@ -1,10 +1,11 @@
-"""`/max/webhook` on the web service: MAX pushes updates here when the bot runs as a webhook.
+"""`/max/webhook`, served by `python -m bots.max` with `MAX_MODE=webhook` (on
+MAX_WEBHOOK_HOST:MAX_WEBHOOK_PORT): MAX pushes updates here.
 
 The route checks the `X-Max-Bot-Api-Secret` header, stores the update (database row + Redis
 stream entry, as the Telegram route does) before answering 200, and answers a redelivery 200
 without storing it again. MAX updates carry no update id: the key of a duplicate is the
-message id, the callback id, or the user and moment of a start. `python -m bots.max` with
-`MAX_MODE=webhook` reads the stream.
+message id, the callback id, or the user and moment of a start. The bot's update feed reads the
+stream.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import redis
 from fastapi import APIRouter, Body, FastAPI, Header, HTTPException, status
 
 from bots.max.settings import MaxSettings
-from bots.webhook import store_update
-from dispatcher.storage.database import Database
+from bots.webhook import receiver_app, store_update
+from dispatcher.services.messenger.updates import UpdateInbox
 
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
 _STORED_BASE = 1 << 62  # stored MAX update keys sit above every Telegram update_id
@@ -47,7 +48,7 @@ def stored_id(update: dict[str, Any]) -> int:
     return _STORED_BASE | (int.from_bytes(digest, "big") & (_STORED_BASE - 1))
 
 
-def router_for(settings: MaxSettings, db: Database, client: redis.Redis) -> APIRouter:
+def router_for(settings: MaxSettings, inbox: UpdateInbox) -> APIRouter:
     router = APIRouter(tags=["max"])
     secret = settings.max_webhook_secret.encode()
 
@@ -63,7 +64,7 @@ def router_for(settings: MaxSettings, db: Database, client: redis.Redis) -> APIR
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "update_type missing")
         try:
             fresh = store_update(
-                db, client, settings.max_updates_stream, {**update, "update_id": stored_id(update)}
+                inbox, settings.max_updates_stream, {**update, "update_id": stored_id(update)}
             )
         except redis.RedisError as exc:
             # not stored: MAX retries later, nothing is lost
@@ -73,10 +74,13 @@ def router_for(settings: MaxSettings, db: Database, client: redis.Redis) -> APIR
     return router
 
 
-def install(app: FastAPI, settings: MaxSettings | None = None) -> None:
-    """Add `/max/webhook` to the API, only when the MAX webhook is configured."""
-    settings = settings or MaxSettings()
+def app_for(settings: MaxSettings, inbox: UpdateInbox) -> FastAPI:
+    """The MAX webhook receiver; without a configured webhook it has no route."""
     if not settings.webhook_enabled:
-        return
-    services = app.state.services
-    app.include_router(router_for(settings, services.db, services.redis))
+        return receiver_app()
+    return receiver_app(router_for(settings, inbox))
+
+
+def install(app: object, settings: MaxSettings | None = None) -> None:
+    """Nothing: `python -m bots.max` serves its webhook itself. Kept only while the API factory
+    still calls it; delete with that call."""

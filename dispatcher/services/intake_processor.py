@@ -4,7 +4,9 @@ twice; a failing batch is run again one intake at a time."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from dispatcher.storage.calls import reserve_call_numbers
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import Complaints, Source, VisitAddress
+from intake_core.call import Complaints, RedFlag, Source, VisitAddress
 from intake_core.districts import DistrictStreet
 from intake_core.errors import ValidationFailed
 from intake_core.intake import (
@@ -37,6 +39,22 @@ from intake_core.intake import (
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """Red flags a channel found with the patient before it submitted the intake (a messenger's
+    triage): the intake is an emergency whatever its text says, recorded with what is known
+    even when the dialog stopped before a patient and an address were given."""
+
+    red_flags: tuple[RedFlag, ...]
+    actor: str
+
+    def apply(self, formalized: Formalized) -> Formalized:
+        known = {f.code for f in formalized.red_flags}
+        every = (*formalized.red_flags, *(f for f in self.red_flags if f.code not in known))
+        complaints = replace(formalized.complaints, red_flags=every, emergency=True)
+        return replace(formalized, complaints=complaints)
 
 
 class _OnceAnalyzer:
@@ -75,18 +93,31 @@ class IntakeProcessor:
 
     def process(self, intake_id: str, now: datetime | None = None) -> IntakeState:
         with self.db.session() as session:
-            intake = session.scalar(
-                select(tables.Intake).where(tables.Intake.id == intake_id).with_for_update()
-            )
-            if intake is None:
-                log.warning("intake %s not found", intake_id)
-                return IntakeState.REJECTED
-            if intake.state != IntakeState.QUEUED.value:
-                return IntakeState(intake.state)
-            self._block = 1
-            state = self._settle(session, intake, now or datetime.now(UTC))
-            intake.processed_at = datetime.now(UTC)
+            state, _ = self.settle(session, intake_id, now or datetime.now(UTC))
             return state
+
+    def settle(
+        self,
+        session: Session,
+        intake_id: str,
+        now: datetime,
+        declared: Declared | None = None,
+        processed_at: datetime | None = None,
+    ) -> tuple[IntakeState, bool]:
+        """Formalize one intake in the caller's transaction: its state, and whether this call
+        settled it (False when it was settled before, or is not found)."""
+        intake = session.scalar(
+            select(tables.Intake).where(tables.Intake.id == intake_id).with_for_update()
+        )
+        if intake is None:
+            log.warning("intake %s not found", intake_id)
+            return IntakeState.REJECTED, False
+        if intake.state != IntakeState.QUEUED.value:
+            return IntakeState(intake.state), False
+        self._block = 1
+        state = self._settle(session, intake, now, declared)
+        intake.processed_at = processed_at or datetime.now(UTC)
+        return state, True
 
     def process_pending(self, limit: int = 16) -> dict[str, IntakeState]:
         """Formalize up to `limit` queued intakes, oldest first, in one transaction; intakes
@@ -136,8 +167,14 @@ class IntakeProcessor:
             log.error("intake %s failed %d times: no more attempts", intake_id, attempts)
         return None
 
-    def _settle(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
-        state = self._process(session, intake, now)
+    def _settle(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        now: datetime,
+        declared: Declared | None = None,
+    ) -> IntakeState:
+        state = self._process(session, intake, now, declared)
         intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
         intake.state = next_intake_state(IntakeState(intake.state), state).value
         if state is IntakeState.REJECTED:
@@ -162,15 +199,24 @@ class IntakeProcessor:
                 self._numbers = reserve_call_numbers(session, self._block)
         return self._numbers.pop(0)
 
-    def _process(self, session: Session, intake: tables.Intake, now: datetime) -> IntakeState:
+    def _process(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        now: datetime,
+        declared: Declared | None = None,
+    ) -> IntakeState:
+        request = request_from_payload(intake.payload)
+        valid: ValidIntake | None = None
         try:
-            valid = validate(request_from_payload(intake.payload), now.date())
+            valid = validate(request, now.date())
         except ValidationFailed as exc:
-            intake.errors = [
-                {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
-            ]
-            return IntakeState.REJECTED
-        contexts = self._candidate_mos(session, intake, valid)
+            if declared is None:
+                intake.errors = [
+                    {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+                ]
+                return IntakeState.REJECTED
+        contexts = self._candidate_mos(session, intake, valid.mo_code if valid else request.mo_code)
         if not contexts:
             intake.errors = [
                 {
@@ -180,31 +226,45 @@ class IntakeProcessor:
                 }
             ]
             return IntakeState.REJECTED
-        formalized, mo = self._formalize(valid, contexts, now)
+        if valid is None:  # only a declared emergency gets here: recorded with what is known
+            valid = _known(intake.payload, contexts[0].code)
+        formalized, mo = self._formalize(valid, contexts, now, declared)
         if formalized.emergency:
-            intake.red_flags = [f.as_json() for f in formalized.red_flags]
-            record_emergency(session, formalized, mo, now, intake_id=intake.id)
+            intake.red_flags = (
+                [f.as_json() for f in formalized.red_flags]
+                if declared is None
+                # as the messengers have always kept them: the patient was told it is urgent
+                else [{"code": f.code, "reason": f.reason} for f in formalized.red_flags]
+            )
+            actor = declared.actor if declared else None
+            record_emergency(session, formalized, mo, now, intake_id=intake.id, actor=actor)
             return IntakeState.EMERGENCY
         return self._store(session, intake, formalized, mo, now)
 
     def _candidate_mos(
-        self, session: Session, intake: tables.Intake, valid: ValidIntake
+        self, session: Session, intake: tables.Intake, mo_code: str | None
     ) -> list[MoContext]:
         allowed = [c for c in intake.mo_codes.split(",") if c]
-        if valid.mo_code:
-            codes = [valid.mo_code] if not allowed or valid.mo_code in allowed else []
+        if mo_code:
+            codes = [mo_code] if not allowed or mo_code in allowed else []
         else:
             codes = allowed or self.directory.served_codes(session)
         contexts = [self.directory.by_code(session, code) for code in codes]
         return [c for c in contexts if c is not None]
 
     def _formalize(
-        self, valid: ValidIntake, contexts: list[MoContext], now: datetime
+        self,
+        valid: ValidIntake,
+        contexts: list[MoContext],
+        now: datetime,
+        declared: Declared | None = None,
     ) -> tuple[Formalized, MoContext]:
         first: tuple[Formalized, MoContext] | None = None
         analyzer = _OnceAnalyzer(self.analyzer)
         for mo in contexts:
             result = formalize(valid, analyzer, mo.catalog, mo.calendar, mo.local(now))
+            if declared is not None:
+                result = declared.apply(result)
             if result.district is not None or result.emergency:
                 return result, mo
             first = first or (result, mo)
@@ -245,3 +305,35 @@ def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:
         Source.MAX: "telegram_chat",  # the bot's chat kind, whichever messenger (ids tell)
     }.get(valid.source, "intake")
     return default_kind, intake.id
+
+
+def _known(payload: dict[str, Any], mo_code: str) -> ValidIntake:
+    """A declared emergency stopped before the dialog had a patient and an address: what is
+    known, blanks for the rest (it is recorded as an event and never becomes a visit)."""
+    patient = payload.get("patient") or {}
+    phone = payload.get("phone") or None
+    born = patient.get("birth_date")
+    return ValidIntake(
+        source=Source(payload["source"]),
+        kind=None,
+        mo_code=mo_code,
+        last_name=patient.get("last_name") or "",
+        first_name=patient.get("first_name") or "",
+        middle_name=patient.get("middle_name"),
+        birth_date=date.fromisoformat(born) if born else None,
+        sex=None,
+        policy=None,
+        phone=phone,
+        address=payload.get("address") or "",
+        entrance=None,
+        floor=None,
+        intercom=None,
+        private_sector=None,
+        complaints=payload.get("complaints", ""),
+        caller_type=None,
+        caller_name=None,
+        caller_phone=phone,
+        notes=None,
+        channel_kind=payload.get("channel_kind"),
+        channel_ref=payload.get("channel_ref"),
+    )

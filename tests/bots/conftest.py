@@ -21,10 +21,13 @@ from sqlalchemy import delete
 
 from bots import webhook
 from bots.app import BotRunner, build_bot, build_context, build_dispatcher
+from bots.context import BotContext
 from bots.settings import BotSettings
-from dispatcher.api.app import create_app
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.queue import IntakeQueue
 from dispatcher.services.events import OutboxRelay
+from dispatcher.services.messenger import MessengerServices
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage import bot_tables
 from dispatcher.storage.database import Database
@@ -51,6 +54,22 @@ WORKING_DAY = date(2026, 3, 11)  # a Wednesday: the bot's clock does not follow 
 def moscow_on(day: date, hour: int) -> datetime:
     """`day` at `hour` in Moscow, as an aware UTC moment (the bot's clock in tests)."""
     return datetime(day.year, day.month, day.day, hour, tzinfo=MOSCOW).astimezone(UTC)
+
+
+def bot_context(
+    settings: Settings,
+    live: BotSettings,
+    db: Database,
+    client: redis.Redis,
+    analyzer: NlpAnalyzer,
+    clock: Callable[[], datetime],
+) -> BotContext:
+    """The bot's context as `python -m bots` builds it, on the test database and clock."""
+    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
+    services = MessengerServices.build(
+        db, client, analyzer, queue, live.bot_client_name, live.bot_clinic_phone, clock
+    )
+    return build_context(settings, live, services, analyzer)
 
 
 @pytest.fixture
@@ -120,7 +139,7 @@ async def running_bot(
     def clock() -> datetime:
         return base + (datetime.now(UTC) - started)
 
-    ctx = build_context(settings, live, bot_db, redis_client, analyzer, clock)
+    ctx = bot_context(settings, live, bot_db, redis_client, analyzer, clock)
     runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
     task = asyncio.create_task(runner.run(handle_signals=False))
     ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
@@ -154,7 +173,7 @@ async def bot(
 
 @dataclass(frozen=True, slots=True)
 class WebhookApi:
-    """The dispatcher's API serving the bot's webhook route on a loopback port."""
+    """The bot's own webhook receiver on a loopback port."""
 
     url: str
     bot_settings: BotSettings
@@ -168,7 +187,7 @@ def webhook_api(
     redis_client: redis.Redis,
     fake_telegram: FakeTelegram,
 ) -> Iterator[WebhookApi]:
-    """A real uvicorn with `create_app` and the webhook route, as the API process runs it."""
+    """A real uvicorn with the bot's webhook app, as `python -m bots` serves it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -180,8 +199,7 @@ def webhook_api(
             "bot_webhook_secret": WEBHOOK_SECRET,
         }
     )
-    app = create_app(settings, bot_db, redis_client, run_relay=False)
-    webhook.install(app, hook)
+    app = webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="bot-webhook-api", daemon=True)
@@ -207,7 +225,8 @@ async def webhook_bot(
     fake_telegram: FakeTelegram,
     clock_start: datetime,
 ) -> AsyncIterator[BotHarness]:
-    """`python -m bots` with BOT_MODE=webhook: Telegram pushes to the API, the bot reads them."""
+    """`python -m bots` with BOT_MODE=webhook: Telegram pushes to its receiver, the bot reads
+    them."""
     async with running_bot(
         settings,
         webhook_api.bot_settings,

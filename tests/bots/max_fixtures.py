@@ -1,5 +1,5 @@
 """Fixtures of the MAX bot's tests, loaded with `pytest_plugins` by the modules that use them:
-the fake MAX server, the MAX settings, the running bot, the API serving `/max/webhook`."""
+the fake MAX server, the MAX settings, the running bot, its receiver serving `/max/webhook`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import uvicorn
 from bots.max import webhook as max_webhook
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.api.app import create_app
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.fake_max import TOKEN, FakeMax
@@ -80,7 +80,7 @@ async def max_bot(
 def max_webhook_api(
     settings: Settings, max_settings: MaxSettings, bot_db: Database, redis_client: redis.Redis
 ) -> Iterator[MaxWebhookApi]:
-    """A real uvicorn with `create_app` and the MAX webhook route, as the API process runs it."""
+    """A real uvicorn with the MAX bot's webhook app, as `python -m bots.max` serves it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -91,8 +91,7 @@ def max_webhook_api(
             "max_webhook_secret": MAX_WEBHOOK_SECRET,
         }
     )
-    app = create_app(settings, bot_db, redis_client, run_relay=False)
-    max_webhook.install(app, hook)
+    app = max_webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import redis
 
-from bots.app import build_context, build_dispatcher
+from bots.app import build_dispatcher
 from bots.context import BotContext
-from bots.max.ids import to_dialog
+from bots.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
@@ -21,6 +21,7 @@ from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.events import OutboxRelay
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
+from tests.bots.conftest import bot_context
 from tests.bots.fake_max import FakeMax, Recorded
 
 MAX_WEBHOOK_SECRET = "max-webhook-secret-of-the-test-bot"
@@ -126,7 +127,7 @@ async def running_max_bot(
     def clock() -> datetime:
         return base + (datetime.now(UTC) - started)
 
-    ctx = build_context(settings, live.dialog(shared), bot_db, redis_client, analyzer, clock)
+    ctx = bot_context(settings, live.dialog(shared), bot_db, redis_client, analyzer, clock)
     bot, api, translator = build_max_bot(live)
     runner = MaxRunner(bot, api, translator, build_dispatcher(ctx, redis_url), ctx, live, redis_url)
     task = asyncio.create_task(runner.run(handle_signals=False))

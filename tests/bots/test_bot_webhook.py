@@ -3,18 +3,22 @@ sets its webhook and answers what Telegram pushes, including what was stored whi
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
+import aiohttp
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
 from bots import webhook
+from bots.process import serve
 from bots.settings import BotSettings
-from dispatcher.api.app import create_app
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database
@@ -43,9 +47,7 @@ def hook_settings(redis_client: redis.Redis) -> Iterator[BotSettings]:
 def _app(
     settings: Settings, bot_db: Database, client: redis.Redis, hook: BotSettings
 ) -> TestClient:
-    app = create_app(settings, bot_db, client, run_relay=False)
-    webhook.install(app, hook)
-    return TestClient(app)
+    return TestClient(webhook.app_for(hook, UpdateInbox(bot_db, client)))
 
 
 def test_bot_webhook_refuses_a_request_without_the_secret_token(
@@ -129,3 +131,37 @@ async def test_bot_handles_updates_stored_while_it_was_down(
         settings, hook, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
     ) as started:
         await started.chat(9103).expect("Команды:")
+
+
+async def test_bot_process_serves_its_webhook_receiver_while_the_runner_runs(
+    bot_db: Database, redis_client: redis.Redis, hook_settings: BotSettings
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    web = webhook.receiver(
+        webhook.app_for(hook_settings, UpdateInbox(bot_db, redis_client)), "127.0.0.1", port
+    )
+    answers: list[int] = []
+
+    class Runner:
+        """Stands for the bot: posts one update to the receiver, then stops."""
+
+        async def run(self, handle_signals: bool = True) -> None:
+            for _ in range(1000):  # the receiver starts beside the runner
+                if web.started:
+                    break
+                await asyncio.sleep(0.01)
+            url = f"http://127.0.0.1:{port}{hook_settings.bot_webhook_path}"
+            headers = {webhook.SECRET_HEADER: SECRET}
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(url, json=UPDATE, headers=headers) as response,
+            ):
+                answers.append(response.status)
+
+    await asyncio.wait_for(serve(Runner(), web), 15)
+    assert answers == [200]
+    assert redis_client.xlen(hook_settings.bot_updates_stream) == 1
+    with socket.socket() as sock:  # stopped with the runner: the port is free again
+        sock.bind(("127.0.0.1", port))

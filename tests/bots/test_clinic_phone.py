@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bots.clinic_phone import ClinicPhones
+from dispatcher.services.messenger.clinic_phone import ClinicPhones
 from dispatcher.services.reference_import import import_directory
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database

@@ -16,14 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bots import texts
+from bots.ids import MAX_BASE, to_dialog
 from bots.max import webhook as max_webhook
 from bots.max.api import MaxApi
-from bots.max.ids import MAX_BASE, to_dialog
 from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.api.app import create_app
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import ProcessedUpdate, TelegramUser
@@ -85,9 +85,7 @@ async def test_max_bot_sets_its_commands_and_reply_buttons_become_max_buttons(
 
 
 def _app(settings: Settings, db: Database, client: redis.Redis, hook: MaxSettings) -> TestClient:
-    app = create_app(settings, db, client, run_relay=False)
-    max_webhook.install(app, hook)
-    return TestClient(app)
+    return TestClient(max_webhook.app_for(hook, UpdateInbox(db, client)))
 
 
 def _hook(redis_client: redis.Redis) -> MaxSettings:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bots import texts
-from bots.max.ids import to_dialog
+from bots.ids import to_dialog
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import TelegramUser
 from intake_core.status import CallStatus

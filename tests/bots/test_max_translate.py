@@ -13,7 +13,7 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
-from bots.max.ids import MAX_BASE, MessageIds, Messenger, messenger_of, to_dialog, to_max
+from bots.ids import MAX_BASE, MessageIds, Messenger, messenger_of, to_dialog, to_max
 from bots.max.translate import Translator, attachments_of, phone_of_vcard
 
 SENDER = {"user_id": 501, "first_name": "Анна", "is_bot": False}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -66,6 +67,12 @@ def start_bot(
         print(bot.log()[-4000:])  # shown when the test failed
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 async def answered(chat: ChatDriver, text: str, fragment: str, within: float = 15.0) -> float:
     started = time.monotonic()
     await chat.send(text)
@@ -121,6 +128,8 @@ async def test_webhook_bot_handles_stored_updates_after_redis_comes_back(
         BOT_MODE="webhook",
         BOT_WEBHOOK_URL="https://bot.example/telegram/webhook",
         BOT_WEBHOOK_SECRET="s3cret-token-for-the-webhook",
+        BOT_WEBHOOK_HOST="127.0.0.1",
+        BOT_WEBHOOK_PORT=str(free_port()),  # the bot's own receiver, unused by this test
     )
     await fake.wait_for(lambda r: r.method == "setWebhook", 0, within=STARTUP)
     stream = bot.env["BOT_UPDATES_STREAM"]
