@@ -12,7 +12,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from dispatcher.analysis import NlpAnalyzer
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.queue import IntakeQueue
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import Declared, IntakeProcessor
