@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatcher.desk.auth import DeskUser, user_of
-from dispatcher.desk.templating import STATIC_URL, render
+from dispatcher.web.templating import STATIC_URL, render
 
 log = logging.getLogger(__name__)
 
