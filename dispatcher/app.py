@@ -31,6 +31,7 @@ from dispatcher.desk import (
     analytics_web,
     assign,
     doctor,
+    error_pages,
     forms,
     notify_web,
     pages,
@@ -77,7 +78,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     service_card_web.router,
     analytics_web.router,  # analytics for the head of the MO
     phone.router,  # telephony desk pages: card → form, call-backs, 112
-    # the desk shell: login, desk, call card, live updates, admin, СМП journal, dead letters
+    # the desk shell: favicon, login, desk, call card, live updates, admin, СМП journal, dead
+    # letters
+    error_pages.router,
     desk_auth.router,
     pages.router,
     realtime.router,
