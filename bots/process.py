@@ -13,8 +13,8 @@ from bots.app import build_context, run, settle_heap
 from bots.context import BotContext
 from bots.settings import BotSettings
 from bots.webhook import Receiver, receiver
-from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.logs import configure_logging
+from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.outages import Outage, is_database_outage
 from dispatcher.queue import IntakeQueue
 from dispatcher.redis_server import connect

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.logs import configure_logging
 from dispatcher.settings import Settings
 

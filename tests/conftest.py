@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from dispatcher.nlp_analyzer import NlpAnalyzer
 
 from dispatcher import jobs
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.redis_server import EmbeddedRedis
 from dispatcher.services import accounts
 from dispatcher.services.events import OutboxRelay

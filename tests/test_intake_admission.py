@@ -11,11 +11,12 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dispatcher.api.admission import Admission, Backlog
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
+from dispatcher.services.intake_store import Backlog
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
+from dispatcher.web.admission import Admission
 from tests.conftest import auth
 from tests.test_intake_flow import SAMPLE
 

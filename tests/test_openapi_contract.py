@@ -26,8 +26,8 @@ from schemathesis.generation.hypothesis.builder import (
 )
 from schemathesis.schemas import BaseSchema
 
-from dispatcher.api.app import create_app
 from dispatcher.api.responses import MAX_ID
+from dispatcher.app import create_app
 from dispatcher.services import accounts
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database

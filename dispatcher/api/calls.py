@@ -10,15 +10,15 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.deps import ReadScope, ServicesDep, WriteScope, actor_for
 from dispatcher.api.responses import RowId, responses
 from dispatcher.api.schemas import AssignBody, ReasonBody, ServeBody, TransferBody, call_json
-from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.calls import overdue_filter, to_domain, to_domain_many
 from dispatcher.storage.references import MoContext
+from dispatcher.web.deps import ReadScope, ServicesDep, WriteScope, actor_for
+from dispatcher.web.services import Services
 from intake_core.errors import NotFound
 from intake_core.status import CallStatus
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.api.schemas import IntakeBody
-from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal
 from dispatcher.services.intake import Submitted, submit
 from dispatcher.services.merge import merged_message
 from dispatcher.services.withdrawal import withdrawn_message
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
+from dispatcher.web.services import Services
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
 from intake_core.status import CallStatus
 

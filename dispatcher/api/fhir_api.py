@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from dispatcher import fhir
-from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, as_plain_json
 from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
 from dispatcher.storage.calls import to_domain
+from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.call import Call
 from intake_core.errors import NotFound
 

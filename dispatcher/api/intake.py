@@ -15,8 +15,6 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request,
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from dispatcher.api.admission import Admission, AdmissionMiddleware
-from dispatcher.api.deps import ServicesDep
 from dispatcher.api.errors import IDEMPOTENCY_HINT, IDEMPOTENCY_KEY
 from dispatcher.api.external import accepted_text
 from dispatcher.api.responses import responses
@@ -24,6 +22,8 @@ from dispatcher.api.schemas import NON_BLANK, IntakeAccepted, IntakeBody
 from dispatcher.metrics import INTAKES_RECEIVED
 from dispatcher.services.accounts import Principal
 from dispatcher.services.intake_store import IntakeView
+from dispatcher.web.admission import Admission, AdmissionMiddleware
+from dispatcher.web.deps import ServicesDep
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
 

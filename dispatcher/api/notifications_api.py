@@ -9,16 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, responses
-from dispatcher.api.services import Services
 from dispatcher.notify import delivery_views, preferences
 from dispatcher.notify.dead_letters import dead_letters as given_up
-from dispatcher.notify.deliveries import Deliveries
-from dispatcher.notify.jobs import NotifyQueue
 from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
+from dispatcher.web.dead_letters import retry_dead_letter
+from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.errors import NotFound
 
 router = APIRouter(tags=["notifications"], responses=RESPONSES)
@@ -35,16 +33,6 @@ class PreferenceBody(BaseModel):
 class QuietHoursBody(BaseModel):
     start: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["22:00"])
     end: str = Field(..., pattern=r"^\d{2}:\d{2}$", examples=["08:00"])
-
-
-def retry_dead_letter(
-    services: Services, delivery_id: int, mo_ids: Any, confirmed: bool = False
-) -> None:
-    """«Повторить»: a dead letter back to the queue (the desk's button calls this); an SMS
-    that may have been delivered needs `confirmed` (else `RetryNeedsConfirmation`)."""
-    machine = Deliveries.configured(services.db, services.settings)
-    machine.retry(delivery_id, datetime.now(UTC), mo_ids, confirmed)
-    NotifyQueue(services.redis, services.settings.notify_queue).enqueue(delivery_id)
 
 
 @router.get("/api/v1/calls/{call_id}/notifications")

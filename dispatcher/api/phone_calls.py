@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from dispatcher.api.deps import ServicesDep, actor_for, require
 from dispatcher.api.responses import MAX_ID, responses
 from dispatcher.api.schemas import IsoDateTime
 from dispatcher.services.accounts import Principal
 from dispatcher.storage.phone_calls import Outcome, PhoneCall, PhoneCallFilter, list_phone_calls
+from dispatcher.web.deps import ServicesDep, actor_for, require
 from intake_core.errors import FieldError, ValidationFailed
 from intake_core.phones import InvalidPhone, normalize_phone
 

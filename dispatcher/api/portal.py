@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from dispatcher.api.deps import ServicesDep, actor_for
 from dispatcher.api.external import call_status, hand_over, own_intake
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.schemas import (
@@ -21,6 +20,7 @@ from dispatcher.api.schemas import (
 from dispatcher.api.smp import CallStatusOut
 from dispatcher.services.accounts import Principal
 from dispatcher.services.withdrawal import withdraw
+from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"], responses=RESPONSES)

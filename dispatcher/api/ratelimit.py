@@ -9,10 +9,10 @@ from collections.abc import Callable
 import redis
 from fastapi import HTTPException, Request, status
 
-from dispatcher.api.deps import PrincipalDep
 from dispatcher.api.responses import responses
 from dispatcher.notify.templates import RATE_LIMITED
 from dispatcher.services.accounts import Principal
+from dispatcher.web.deps import PrincipalDep
 
 log = logging.getLogger(__name__)
 

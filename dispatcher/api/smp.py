@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from dispatcher.api.deps import ServicesDep
 from dispatcher.api.external import call_status, hand_over, own_intake
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.schemas import (
@@ -27,6 +26,7 @@ from dispatcher.services.accounts import Principal
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.notify_tables import SmpHandover
+from dispatcher.web.deps import ServicesDep
 from intake_core.call import CallKind, ServiceResult
 from intake_core.errors import NotFound
 from intake_core.status import CallStatus

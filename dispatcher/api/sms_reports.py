@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from dispatcher.api.deps import ServicesDep
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.notify.deliveries import Deliveries
 from dispatcher.notify.delivery_state import DeliveryState
 from dispatcher.notify.sms import ReportStatus
 from dispatcher.services.accounts import Principal
+from dispatcher.web.deps import ServicesDep
 from intake_core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/sms", tags=["sms"], responses=RESPONSES)

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from dispatcher.api.deps import ServicesDep
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import MAX_ID, RowId
 from dispatcher.notify import targets, webhooks
 from dispatcher.services.accounts import Principal
+from dispatcher.web.deps import ServicesDep
 from intake_core.status import CallStatus
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=RESPONSES)

@@ -4,7 +4,7 @@ The shell's API for every desk page (forms and dialogs included):
 
 - Render a page in the base layout::
 
-      from dispatcher.desk.templating import render
+      from dispatcher.web.templating import render
       return render(request, "my_page.html", user=user, **context)
 
   Templates extend the layout with ``{% extends "base.html" %}`` (or ``{% extends layout %}``)
@@ -33,7 +33,9 @@ The shell's API for every desk page (forms and dialogs included):
 - Personal-data access log: ``dispatcher.desk.access_log.record(session, user, kind, id)``
   on every opening of a call or patient card.
 
-`setup(app)` wires all of it into the app factory; `shutdown(app)` stops the live hub.
+`setup(app)` installs the session store, the error pages and the live hub; the app factory
+(`dispatcher.app`) registers the desk's routers and static files. `shutdown(app)` stops the
+live hub.
 """
 
 from __future__ import annotations
@@ -41,15 +43,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
-from dispatcher.desk import admin, auth, error_pages, forms_web, notify_web, pages, realtime
+from dispatcher.desk import auth, error_pages, forms_web, realtime
 from dispatcher.desk.sessions import SessionStore
-from dispatcher.desk.templating import STATIC_DIR, STATIC_URL
 
 
 def setup(app: FastAPI) -> None:
-    """Routes, static files, error pages and the session store of the desk shell."""
+    """Error pages, the session store and the live hub of the desk shell."""
     settings = app.state.services.settings
     app.state.desk_sessions = SessionStore(
         settings.secret_key,
@@ -64,12 +64,6 @@ def setup(app: FastAPI) -> None:
     app.state.desk_hub = realtime.LiveHub(
         app.state.services.redis, settings.phone_cards_channel, settings.desk_control_channel
     )
-    app.include_router(auth.router)
-    app.include_router(pages.router)
-    app.include_router(realtime.router)
-    app.include_router(admin.router)
-    app.include_router(notify_web.router)  # dead letters, СМП journal
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="desk-static")
 
 
 async def shutdown(app: FastAPI) -> None:

@@ -15,14 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
-from dispatcher.api.services import Services
 from dispatcher.desk import realtime
 from dispatcher.desk.auth import AdminDep, DeskUser, session_store
 from dispatcher.desk.board import short_name
-from dispatcher.desk.templating import render
 from dispatcher.services import accounts
 from dispatcher.services.reference_import import FILES, import_directory
 from dispatcher.storage import tables
+from dispatcher.web.services import Services
+from dispatcher.web.templating import render
 from intake_core.errors import DomainError, NotFound, ValidationFailed
 
 router = APIRouter(prefix="/desk/admin", include_in_schema=False)

@@ -16,10 +16,10 @@ from dispatcher.analytics.facts import load_facts, load_names, mo_frame
 from dispatcher.analytics.recent import RecentReports
 from dispatcher.analytics.records import Period
 from dispatcher.analytics.report import Cell, Report, build_report, tables
-from dispatcher.api.services import Services
 from dispatcher.desk.auth import DeskUser, require_roles
 from dispatcher.desk.periods import PeriodRejected, check_days, parse_dates
-from dispatcher.desk.templating import render
+from dispatcher.web.services import Services
+from dispatcher.web.templating import render
 
 router = APIRouter(prefix="/desk/analytics", include_in_schema=False)
 

@@ -18,9 +18,9 @@ from starlette.datastructures import FormData
 from starlette.requests import HTTPConnection
 
 from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
-from dispatcher.desk.templating import render
 from dispatcher.services.accounts import ROLES, verify_password
 from dispatcher.storage import tables
+from dispatcher.web.templating import render
 
 log = logging.getLogger(__name__)
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import inspect
 import logging
 
-from fastapi import FastAPI, Request, status
+from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dispatcher.desk.auth import DeskUser, user_of
-from dispatcher.desk.templating import STATIC_URL, render
+from dispatcher.web.templating import STATIC_URL, render
 
 log = logging.getLogger(__name__)
 
 FAVICON = f"{STATIC_URL}/favicon.svg"
+
+router = APIRouter()
 
 # status → (title, what to do), as a person reads them
 PAGES = {
@@ -85,7 +87,8 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(StarletteHTTPException, http_error)
 
-    # browsers ask for /favicon.ico on every page without a <link rel="icon"> (JSON, /docs)
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
-        return RedirectResponse(FAVICON, status.HTTP_301_MOVED_PERMANENTLY)
+
+# browsers ask for /favicon.ico on every page without a <link rel="icon"> (JSON, /docs)
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    return RedirectResponse(FAVICON, status.HTTP_301_MOVED_PERMANENTLY)

@@ -34,10 +34,10 @@ from dispatcher.desk.intake_form import (
 )
 from dispatcher.desk.patient_search import search_patients
 from dispatcher.desk.questionnaire_web import RulesDep, form_walk, record_reason
-from dispatcher.desk.templating import symptom_label
 from dispatcher.services.intake import EmergencyRedirect, intake_now
 from dispatcher.services.red_flag import only_possible
 from dispatcher.storage.phone_calls import link_intake_call
+from dispatcher.web.templating import symptom_label
 from intake_core.call import Source
 from intake_core.errors import ValidationFailed
 from intake_core.patient import age_category, describe_age
@@ -56,7 +56,7 @@ def _age_text(raw: str, today: Any) -> str:
     return f"{describe_age(born, today)}, {category.value if category else ''}".strip(", ")
 
 
-def _render_form(
+def render_form(
     request: Request,
     services: Any,
     user: Any,
@@ -131,7 +131,7 @@ def new_call(
         )
     source = Source.CALL_CENTER if user.role == "agent" else Source.REGISTRY
     form = NewCallForm(form_id=uuid.uuid4().hex, source=source.value)
-    return _render_form(
+    return render_form(
         request, services, user, form, now, notice=notice, notice_call_id=call, uncoded=uncoded
     )
 
@@ -148,14 +148,14 @@ def save_new_call(
 ) -> Response:
     form_id = form.form_id or uuid.uuid4().hex
     if errors := form.length_errors():
-        return _render_form(request, services, user, form, now, errors=errors, status_code=422)
+        return render_form(request, services, user, form, now, errors=errors, status_code=422)
     try:
         with services.db.session() as session:
             mo = mo_context(services, session, user)
         today = mo.local(now).date()
         walk = form_walk(rules, form.reason_answers, _form_facts(analyzer, form, today))
         if walk is not None and walk.exit is not None:  # the script ended in 103/112
-            return _render_form(
+            return render_form(
                 request, services, user, form, now, emergency=[walk.exit.reason], status_code=422
             )
         refused: EmergencyRedirect | None = None
@@ -185,14 +185,14 @@ def save_new_call(
                 if form.linkedid:  # opened from the caller's card: keep the telephony Linkedid
                     link_intake_call(session, form.linkedid, call_id, now)
     except ValidationFailed as exc:
-        return _render_form(
+        return render_form(
             request, services, user, form, now, errors=field_errors(exc.errors), status_code=422
         )
     if refused is not None:
         found = refused.formalized.red_flags
         flags = [f.reason for f in found] or ["экстренные показания"]
         services.relay.relay_pending()
-        return _render_form(
+        return render_form(
             request,
             services,
             user,

@@ -12,14 +12,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.deps import ServicesDep
 from dispatcher.desk import access_log
 from dispatcher.desk.auth import DeskUser, DeskUserDep, DoctorDep, OperatorDep
-from dispatcher.desk.templating import STATIC_URL, TEMPLATES, render
 from dispatcher.services.lifecycle import Actor
 from dispatcher.storage import tables
 from dispatcher.storage.calls import to_domain
 from dispatcher.storage.references import MoContext
+from dispatcher.web.deps import ServicesDep
+from dispatcher.web.templating import STATIC_URL, TEMPLATES, render
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import Call
 from intake_core.errors import NotFound
@@ -76,7 +76,7 @@ NowDep = Annotated[datetime, Depends(desk_now)]
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
-    """A form page in the shell's layout (`render` of dispatcher.desk.templating)."""
+    """A form page in the shell's layout (`render` of dispatcher.web.templating)."""
     return render(request, template, status_code=status_code, **context)
 
 

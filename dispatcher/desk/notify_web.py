@@ -15,24 +15,22 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.notifications_api import retry_dead_letter
-from dispatcher.api.services import Services
-from dispatcher.desk import smp_journal
 from dispatcher.desk.auth import OPERATORS, TEXTS, DeskUser, require_roles
-from dispatcher.desk.templating import DEFAULT_ZONE, render
 from dispatcher.notify import dead_letters, delivery_views
 from dispatcher.notify.dead_letters import GIVEN_UP, DeadLetterFilter
 from dispatcher.notify.deliveries import RETRY_STATE, RetryNeedsConfirmation
 from dispatcher.notify.delivery_state import Channel, DeliveryState
 from dispatcher.notify.delivery_views import DeliveryView
 from dispatcher.storage.notify_tables import NotifyDelivery
+from dispatcher.web.dead_letters import retry_dead_letter
+from dispatcher.web.services import Services
+from dispatcher.web.templating import DEFAULT_ZONE, render
 from intake_core.errors import IllegalTransition, NotFound
 from intake_core.status import CallStatus
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
-router.include_router(smp_journal.router)
 
 OperatorDep = Annotated[DeskUser, Depends(require_roles(*OPERATORS, message=TEXTS["operators"]))]
 

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.services import Services
 from dispatcher.desk import access_log, notify_web
 from dispatcher.desk.auth import OPERATORS, DeskUser, DeskUserDep, RoleForbidden
 from dispatcher.desk.board import (
@@ -24,11 +23,12 @@ from dispatcher.desk.board import (
     rows,
 )
 from dispatcher.desk.call_channels import channel_lines
-from dispatcher.desk.templating import render
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.calls import to_domain
 from dispatcher.storage.references import MoContext
+from dispatcher.web.services import Services
+from dispatcher.web.templating import render
 from intake_core.call import Call
 from intake_core.errors import DomainError
 from intake_core.patient import describe_age

@@ -14,18 +14,18 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.services import Services
 from dispatcher.desk.auth import OPERATORS, DeskUser, require_roles
 from dispatcher.desk.periods import PeriodRejected, check_days, parse_dates
-from dispatcher.desk.templating import render
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.notify_tables import SmpHandover
 from dispatcher.storage.references import MoContext
+from dispatcher.web.services import Services
+from dispatcher.web.templating import render
 from intake_core.call import CallKind, Source
 from intake_core.status import CallStatus
 
-router = APIRouter(prefix="/journal/smp", include_in_schema=False)
+router = APIRouter(prefix="/desk/journal/smp", include_in_schema=False)
 
 READERS = (*sorted(OPERATORS), "head")
 TEXTS = {

@@ -23,7 +23,6 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from dispatcher.api.admission import NO_BACKLOG, Backlog
 from dispatcher.services.accounts import Principal, authenticate, hash_token
 from dispatcher.services.intake import Submitted, intake_row, prior_submission, submit
 from dispatcher.storage import tables
@@ -31,6 +30,20 @@ from dispatcher.storage.database import Database
 from intake_core.intake import IntakeState
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Intakes stored and waiting for a worker."""
+
+    count: int
+    oldest: datetime | None
+
+    def age(self, now: datetime) -> float:
+        return 0.0 if self.oldest is None else (now - self.oldest).total_seconds()
+
+
+NO_BACKLOG = Backlog(0, None)
 
 
 @dataclass(frozen=True, slots=True)

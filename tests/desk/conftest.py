@@ -17,7 +17,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.services import accounts
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database

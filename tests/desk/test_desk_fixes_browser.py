@@ -16,7 +16,7 @@ import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.desk.forms_web import desk_now
 from dispatcher.settings import Settings
 from dispatcher.storage import tables

@@ -16,7 +16,7 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.redis_server import connect
 from dispatcher.settings import Settings
 from dispatcher.storage import tables

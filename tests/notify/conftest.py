@@ -16,7 +16,7 @@ import uvicorn
 from rq import SimpleWorker
 from sqlalchemy import delete, select
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.notify import jobs, targets, webhooks
 from dispatcher.notify.events import EventConsumer
 from dispatcher.notify.sms import SmppGateway

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from redis.asyncio import Redis as AsyncRedis
 from sqlalchemy import delete, select
 
-from dispatcher.api.app import create_app
+from dispatcher.app import create_app
 from dispatcher.phone.sink import DeskCallSink
 from dispatcher.services import accounts
 from dispatcher.settings import PROJECT_ROOT, Settings

@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.api.deps import ServicesDep
 from dispatcher.desk.auth import DeskUser, OperatorDep
-from dispatcher.desk.forms import _render_form
+from dispatcher.desk.forms import render_form
 from dispatcher.desk.intake_form import NewCallForm
-from dispatcher.desk.templating import render
 from dispatcher.storage import phone_calls as store
 from dispatcher.storage import tables
+from dispatcher.web.deps import ServicesDep
+from dispatcher.web.templating import render
 from intake_core.call import Source, VisitAddress
 from intake_core.errors import Conflict, NotFound
 from telephony.commands import CallBack, Command, TransferTo112, encode
@@ -103,7 +103,7 @@ def new_call_from_card(
     """«Новый вызов» from the caller's card: the form prefilled, the Linkedid kept."""
     with services.db.session() as session:
         form = _prefill(session, user, _own_call(session, user, linkedid), patient)
-    return _render_form(request, services, user, form)
+    return render_form(request, services, user, form)
 
 
 @router.post("/phone/{linkedid}/transfer-112")

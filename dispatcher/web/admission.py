@@ -17,12 +17,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dispatcher.outages import is_outage
+from dispatcher.services.intake_store import Backlog
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +31,6 @@ OVERLOADED = (
     "Сервис перегружен: слишком много вызовов одновременно. "
     "Вызов не принят — повторите запрос через {seconds} с."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Backlog:
-    """Intakes stored and waiting for a worker."""
-
-    count: int
-    oldest: datetime | None
-
-    def age(self, now: datetime) -> float:
-        return 0.0 if self.oldest is None else (now - self.oldest).total_seconds()
-
-
-NO_BACKLOG = Backlog(0, None)
 
 
 class Admission:

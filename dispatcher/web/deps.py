@@ -10,10 +10,10 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
-from dispatcher.api.services import Services
 from dispatcher.services.accounts import Principal, authenticate
 from dispatcher.services.lifecycle import Actor
 from dispatcher.storage import tables
+from dispatcher.web.services import Services
 
 _bearer = HTTPBearer(auto_error=False)
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from dispatcher.api.admission import Admission
 from dispatcher.queue import AsyncNudge, IntakeQueue
 from dispatcher.services.events import OutboxRelay
 from dispatcher.services.intake_store import IntakeStore
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoDirectory
+from dispatcher.web.admission import Admission
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import exc as sa_exc
 
 from dispatcher.outages import is_database_outage, is_redis_outage
+from dispatcher.web.templating import render
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,6 @@ def _wants_page(request: Request) -> bool:
 
 def _page(request: Request, message: str) -> HTMLResponse:
     try:
-        from dispatcher.desk.templating import render
-
         return render(
             request,
             "error.html",

@@ -1,4 +1,7 @@
-"""Desk pages: one Jinja2 environment and `render()` with the base layout's context."""
+"""Pages for people: one Jinja2 environment and `render()` with the base layout's context.
+
+The templates and static files are the desk's (`dispatcher/desk/templates`, `…/static`); the
+outage page of every address under `/desk` renders through here too."""
 
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC_DIR = Path(__file__).parent / "static"
+_DESK = Path(__file__).parent.parent / "desk"
+TEMPLATES = _DESK / "templates"
+STATIC_DIR = _DESK / "static"
 STATIC_URL = "/desk/static"
 DEFAULT_ZONE = ZoneInfo("Europe/Moscow")
 
