@@ -23,9 +23,9 @@ from rq.scripts import release_lock
 from sqlalchemy import func, select
 
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_database_outage, is_redis_outage
-from dispatcher.services.intake_processor import MAX_ATTEMPTS
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
+from intake_core.intake import MAX_ATTEMPTS, IntakeState
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class IntakeQueue:
                     select(func.count())
                     .select_from(tables.Intake)
                     .where(
-                        tables.Intake.state == "queued",
+                        tables.Intake.state == IntakeState.QUEUED,
                         tables.Intake.received_at < cutoff,
                         tables.Intake.attempts < MAX_ATTEMPTS,
                     )

@@ -29,6 +29,7 @@ EMERGENCY_ADVICE = (
 )
 MIN_ADDRESS_CONFIDENCE = 0.6
 MAX_AGE_YEARS = 125
+MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
 
 
 class IntakeState(enum.StrEnum):

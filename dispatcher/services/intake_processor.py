@@ -28,6 +28,7 @@ from intake_core.call import Complaints, RedFlag, Source, VisitAddress
 from intake_core.districts import DistrictStreet
 from intake_core.errors import ValidationFailed
 from intake_core.intake import (
+    MAX_ATTEMPTS,
     Formalized,
     IntakeState,
     ValidIntake,
@@ -37,8 +38,6 @@ from intake_core.intake import (
 )
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
 
 
 @dataclass(frozen=True, slots=True)
