@@ -22,8 +22,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.common import pct, postgres_reachable, scratch_database, web_server
 from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
 from dispatcher.services import accounts
+from dispatcher.services.call_store import store_call
 from dispatcher.services.events import OutboxRelay
-from dispatcher.services.intake import store_call
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.services.reference_import import import_directory
 from dispatcher.settings import PROJECT_ROOT

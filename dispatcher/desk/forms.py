@@ -34,8 +34,8 @@ from dispatcher.desk.intake_form import (
 )
 from dispatcher.desk.patient_search import search_patients
 from dispatcher.desk.questionnaire_web import RulesDep, form_walk, record_reason
-from dispatcher.services.intake import EmergencyRedirect, intake_now
-from dispatcher.services.red_flag import only_possible
+from dispatcher.services.direct_intake import intake_now
+from dispatcher.services.red_flag import EmergencyRedirect, only_possible
 from dispatcher.storage.phone_calls import link_intake_call
 from dispatcher.web.templating import symptom_label
 from intake_core.call import Source

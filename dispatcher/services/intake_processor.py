@@ -12,13 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.outages import is_database_outage
+from dispatcher.services.call_store import store_call
 from dispatcher.services.events import emit
-from dispatcher.services.intake import (
-    SYSTEM_ACTOR,
-    record_emergency,
-    request_from_payload,
-    store_call,
-)
+from dispatcher.services.intake import request_from_payload
+from dispatcher.services.red_flag import record_emergency
 from dispatcher.storage import tables
 from dispatcher.storage.calls import reserve_call_numbers
 from dispatcher.storage.database import Database
@@ -38,6 +35,8 @@ from intake_core.intake import (
 )
 
 log = logging.getLogger(__name__)
+
+SYSTEM_ACTOR = "Система приёма вызовов"
 
 
 @dataclass(frozen=True, slots=True)

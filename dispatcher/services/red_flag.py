@@ -23,7 +23,11 @@ from dispatcher.services.events import emit
 from dispatcher.services.lifecycle import Actor, load_for_update
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_history
+from dispatcher.storage.references import MoContext
 from intake_core.call import RedFlag
+from intake_core.errors import DomainError
+from intake_core.intake import EMERGENCY_ADVICE, Formalized
+from intake_core.phones import mask_phone
 from intake_core.questionnaire import Exit
 from intake_core.status import CallStatus
 
@@ -114,3 +118,44 @@ def record_not_emergency(
         row.id,
         ",".join(flag.code for flag in flags),
     )
+
+
+def record_emergency(
+    session: Session,
+    formalized: Formalized,
+    mo: MoContext,
+    now: datetime,
+    intake_id: str | None = None,
+    actor: str | None = None,
+) -> None:
+    """An emergency is never stored as a home visit, but always recorded as an event."""
+    valid = formalized.intake
+    emit(
+        session,
+        "intake.emergency",
+        {
+            "type": "intake.emergency",
+            "intake_id": intake_id,
+            "mo_code": mo.code,
+            "source": valid.source.value,
+            "red_flags": [f.code for f in formalized.red_flags],
+            "advice": EMERGENCY_ADVICE,
+            "actor": actor,
+            "at": now.isoformat(),
+        },
+    )
+    log.warning(
+        "intake %s: emergency redirected to 103/112 (phone %s)",
+        intake_id or "desk",
+        mask_phone(valid.phone),
+    )
+
+
+class EmergencyRedirect(DomainError):
+    """Triage found red flags: not a home visit; the caller must dial 103/112."""
+
+    code = "emergency"
+
+    def __init__(self, formalized: Formalized) -> None:
+        super().__init__(EMERGENCY_ADVICE)
+        self.formalized = formalized

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from datetime import UTC, date, datetime
 
-from dispatcher.services.intake import store_call
+from dispatcher.services.call_store import store_call
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
