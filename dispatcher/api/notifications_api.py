@@ -16,8 +16,8 @@ from dispatcher.api.services import Services
 from dispatcher.notify import deliveries, preferences
 from dispatcher.notify.deliveries import Deliveries
 from dispatcher.notify.jobs import NotifyQueue
+from dispatcher.services.access import visible_call_row
 from dispatcher.services.accounts import Principal
-from dispatcher.storage import tables
 from intake_core.errors import NotFound
 
 router = APIRouter(tags=["notifications"], responses=RESPONSES)
@@ -53,9 +53,7 @@ def call_notifications(
     """Сообщения о вызове (SMS, вебхуки) и их доставка: на карточку вызова."""
     actor = actor_for(services, principal)
     with services.db.session() as session:
-        row = session.get(tables.CallRow, call_id)
-        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
-            raise NotFound("Вызов не найден")
+        visible_call_row(session, actor.mo_ids, call_id)
         items = deliveries.for_call(session, call_id)
     return {"items": [i.as_json() for i in items]}
 

@@ -16,6 +16,7 @@ from dispatcher.desk.auth import DeskUser, OperatorDep
 from dispatcher.desk.forms import _render_form
 from dispatcher.desk.intake_form import NewCallForm
 from dispatcher.desk.templating import render
+from dispatcher.services.access import visible_patient
 from dispatcher.storage import phone_calls as store
 from dispatcher.storage import tables
 from intake_core.call import Source, VisitAddress
@@ -67,9 +68,7 @@ def _prefill(
     )
     if patient_id is None:
         return form
-    patient = session.get(tables.PatientRecord, patient_id)
-    if patient is None or patient.mo_id != user.mo_id:
-        raise NotFound("Пациент не найден")
+    patient = visible_patient(session, frozenset({user.mo_id}), patient_id, reader=user)
     last = session.scalar(
         select(tables.CallRow)
         .where(tables.CallRow.patient_id == patient.id, tables.CallRow.mo_id == user.mo_id)
