@@ -13,7 +13,7 @@ from bots.dto import Person
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import LinkedPatient, TelegramUser
 from dispatcher.storage.database import Database
-from intake_core.phones import mask_phone, normalize_phone
+from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Accounts:
         """Store the user's own phone (E.164); raises InvalidPhone for an unusable number."""
         phone = normalize_phone(raw_phone)
         if phone is None:
-            raise ValueError("no number")
+            raise InvalidPhone()
         now = self.clock()
         with self.db.session() as session:
             user = session.get(TelegramUser, user_id)
