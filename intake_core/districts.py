@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from intake_core.errors import InvalidValue
 from intake_core.patient import AgeCategory
 
 _RANGE = re.compile(r"^(?P<parity>[ЧНчн])?\s*\(?\s*(?P<lo>\d+)\s*-\s*(?P<hi>\d+)\s*\)?$")
@@ -14,8 +15,10 @@ _HOUSE_NUMBER = re.compile(r"^(\d+)")
 _ALL_HOUSES = {"", "все", "*", "весь"}
 
 
-class HouseRuleError(ValueError):
-    """A house rule in the catalog that cannot be read."""
+class HouseRuleError(InvalidValue):
+    """A house rule in the catalog that cannot be read; the message is Russian."""
+
+    code = "invalid_house_rule"
 
 
 @dataclass(frozen=True, slots=True)

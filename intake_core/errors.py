@@ -24,6 +24,13 @@ class FieldError:
     code: str = "invalid"
 
 
+class InvalidValue(DomainError, ValueError):
+    """One value that cannot be read (a phone, a policy, a schedule text); also a ValueError, so
+    a pydantic validator that meets it reports the field with this Russian message."""
+
+    code = "invalid_value"
+
+
 class ValidationFailed(DomainError):
     """Input that cannot be accepted; carries one message per bad field."""
 

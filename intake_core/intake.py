@@ -16,11 +16,11 @@ from intake_core.call import (
     VisitAddress,
 )
 from intake_core.districts import DistrictCatalog, DistrictMatch
-from intake_core.errors import FieldError, IllegalTransition, ValidationFailed
+from intake_core.errors import FieldError, IllegalTransition, InvalidValue, ValidationFailed
 from intake_core.patient import AgeCategory, Sex, age_category, age_in_months
 from intake_core.phones import InvalidPhone, normalize_phone, phone_field_error
 from intake_core.planning import WorkCalendar
-from intake_core.policy import Policy, parse_policy, policy_field_error
+from intake_core.policy import InvalidPolicy, Policy, parse_policy, policy_field_error
 from intake_core.status import CallStatus
 
 EMERGENCY_ADVICE = (
@@ -193,8 +193,14 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
+class InvalidBirthDate(InvalidValue):
+    """A birth date that cannot be read or cannot be true; the reason is Russian."""
+
+    code = "invalid_date"
+
+
 def parse_birth_date(raw: str, today: date) -> date:
-    """ISO «2015-03-02» or Russian «02.03.2015»; raise ValueError with a Russian reason."""
+    """ISO «2015-03-02» or Russian «02.03.2015»; raise InvalidBirthDate with a Russian reason."""
     text = raw.strip()
     parsed: date | None = None
     for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
@@ -204,11 +210,11 @@ def parse_birth_date(raw: str, today: date) -> date:
         except ValueError:
             continue
     if parsed is None:
-        raise ValueError("Неверная дата рождения: укажите в виде ДД.ММ.ГГГГ или ГГГГ-ММ-ДД")
+        raise InvalidBirthDate("Неверная дата рождения: укажите в виде ДД.ММ.ГГГГ или ГГГГ-ММ-ДД")
     if parsed > today:
-        raise ValueError("Дата рождения не может быть в будущем")
+        raise InvalidBirthDate("Дата рождения не может быть в будущем")
     if today.year - parsed.year > MAX_AGE_YEARS:
-        raise ValueError("Проверьте дату рождения: возраст больше 125 лет")
+        raise InvalidBirthDate("Проверьте дату рождения: возраст больше 125 лет")
     return parsed
 
 
@@ -233,8 +239,8 @@ def validate(request: IntakeRequest, today: date) -> ValidIntake:
     if request.patient.birth_date:
         try:
             birth_date = parse_birth_date(request.patient.birth_date, today)
-        except ValueError as exc:
-            errors.append(FieldError("patient.birth_date", str(exc), "invalid_date"))
+        except InvalidBirthDate as exc:
+            errors.append(FieldError("patient.birth_date", exc.message, exc.code))
     sex: Sex | None = None
     if request.patient.sex:
         sex = _SEX_ALIASES.get(request.patient.sex.strip().casefold())
@@ -243,8 +249,8 @@ def validate(request: IntakeRequest, today: date) -> ValidIntake:
     policy: Policy | None = None
     try:
         policy = parse_policy(request.patient.policy_series, request.patient.policy_number)
-    except ValueError as exc:
-        errors.append(policy_field_error(str(exc)))
+    except InvalidPolicy as exc:
+        errors.append(policy_field_error(exc.message))
     phone: str | None = None
     if request.phone and request.phone.strip():
         try:

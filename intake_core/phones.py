@@ -6,15 +6,24 @@ import re
 
 import phonenumbers
 
-from intake_core.errors import FieldError
+from intake_core.errors import FieldError, InvalidValue
 
 # What a PBX sends when there is no number to call back.
 _NO_NUMBER = {"", "anonymous", "<unknown>", "unknown", "unavailable", "restricted", "private"}
 _DIGITS = re.compile(r"\d")
 
 
-class InvalidPhone(ValueError):
-    """The text is not a phone number we could call back."""
+PHONE_MESSAGE = "Неверный номер телефона: укажите 10 цифр, например +7 916 123-45-67"
+
+
+class InvalidPhone(InvalidValue):
+    """The text is not a phone number we could call back (the number itself is never kept:
+    it is personal data)."""
+
+    code = "invalid_phone"
+
+    def __init__(self, message: str = PHONE_MESSAGE) -> None:
+        super().__init__(message)
 
 
 def normalize_phone(raw: str | None) -> str | None:
@@ -39,18 +48,14 @@ def normalize_phone(raw: str | None) -> str | None:
     try:
         number = phonenumbers.parse(candidate, "RU")
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone(raw) from exc
+        raise InvalidPhone() from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone(raw)
+        raise InvalidPhone()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def phone_field_error(field: str) -> FieldError:
-    return FieldError(
-        field,
-        "Неверный номер телефона: укажите 10 цифр, например +7 916 123-45-67",
-        "invalid_phone",
-    )
+    return FieldError(field, PHONE_MESSAGE, InvalidPhone.code)
 
 
 def mask_phone(phone: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from intake_core.errors import FieldError
+from intake_core.errors import FieldError, InvalidValue
 
 _SPACES = re.compile(r"[\s-]+")
 
@@ -35,28 +35,34 @@ def enp_check_digit_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+class InvalidPolicy(InvalidValue):
+    """A policy number (or series) that is not a valid OMS policy; the reason is Russian."""
+
+    code = "invalid_policy"
+
+
 def parse_policy(series: str | None, number: str | None) -> Policy | None:
-    """Validate a policy; None when none was given; raise ValueError with a Russian reason."""
+    """Validate a policy; None when none was given; raise InvalidPolicy with a Russian reason."""
     number = _SPACES.sub("", number or "")
     series = _SPACES.sub("", series or "") or None
     if not number and not series:
         return None
     if not number:
-        raise ValueError("Укажите номер полиса")
+        raise InvalidPolicy("Укажите номер полиса")
     if series is None and len(number) == 16:
         if not number.isdigit():
-            raise ValueError("Номер полиса ОМС (ЕНП) состоит из 16 цифр")
+            raise InvalidPolicy("Номер полиса ОМС (ЕНП) состоит из 16 цифр")
         if not enp_check_digit_ok(number):
-            raise ValueError("Неверный номер полиса ОМС: не сходится контрольная цифра")
+            raise InvalidPolicy("Неверный номер полиса ОМС: не сходится контрольная цифра")
         return Policy(number)
     if series is None:
-        raise ValueError(
+        raise InvalidPolicy(
             "Номер полиса ОМС (ЕНП) состоит из 16 цифр; для полиса старого образца укажите серию"
         )
     if not number.isdigit() or not 6 <= len(number) <= 12:
-        raise ValueError("Номер полиса старого образца: от 6 до 12 цифр")
+        raise InvalidPolicy("Номер полиса старого образца: от 6 до 12 цифр")
     if len(series) > 12:
-        raise ValueError("Серия полиса слишком длинная")
+        raise InvalidPolicy("Серия полиса слишком длинная")
     return Policy(number, series.upper())
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
+from intake_core.errors import InvalidValue
+
 PROFILES_FILE = Path(__file__).parent / "data" / "profiles.yaml"
 
 
@@ -38,13 +40,21 @@ class ProfileLetters:
         return next((letter for stem, letter in self.stems if stem in text), self.fallback)
 
 
+class ProfilesRejected(InvalidValue):
+    """The profile letters file contradicts itself; the message names the file, in Russian."""
+
+    code = "invalid_profiles"
+
+
 def load_profiles(path: Path = PROFILES_FILE) -> ProfileLetters:
     spec = _ProfilesSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     if spec.fallback not in spec.letters:
-        raise ValueError(f"{path}: fallback letter {spec.fallback!r} is not among the letters")
+        raise ProfilesRejected(
+            f"{path}: буква по умолчанию «{spec.fallback}» не описана среди букв профилей"
+        )
     for letter in spec.letters:
         if len(letter) != 1:
-            raise ValueError(f"{path}: a profile letter is one character, not {letter!r}")
+            raise ProfilesRejected(f"{path}: буква профиля — один символ, а не «{letter}»")
     return ProfileLetters(
         names={letter: s.name for letter, s in spec.letters.items()},
         stems=tuple(

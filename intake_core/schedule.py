@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from intake_core.errors import InvalidValue
+
 # How long one home visit takes on average, travel included: capacity of a window is
 # its length divided by this. The seed's «(4%)» figures match a few visits over 13 hours.
 DEFAULT_VISIT_MINUTES = 30
@@ -26,8 +28,10 @@ _PART = re.compile(
 _DAY_SPAN = re.compile(r"^(?P<first>[а-яё]+)\s*(?:[-–]\s*(?P<last>[а-яё]+))?$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InvalidValue):
     """A schedule text that cannot be read; the message is Russian and shown as is."""
+
+    code = "invalid_schedule"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from dispatcher.outages import is_redis_outage, until_up
 from intake_core.errors import DomainError
-from intake_core.phones import InvalidPhone
 from telephony.commands import CallBack, Command, CommandReader, TransferTo112, describe
 from telephony.events import OriginateResult
 from telephony.leader import LeaderLock
@@ -108,6 +107,6 @@ class Listener:
             return await manager.originate_callback(
                 command.agent_interface, command.phone, command.request_id
             )
-        except (DomainError, InvalidPhone, TimeoutError) as exc:
+        except (DomainError, TimeoutError) as exc:
             log.warning("call back %s failed: %s", command.request_id, exc or type(exc).__name__)
             return OriginateResult(command.request_id, False, None, None, None)

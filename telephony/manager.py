@@ -99,7 +99,7 @@ class AmiManager:
         """
         e164 = normalize_phone(phone)
         if e164 is None or not e164.startswith("+7"):
-            raise InvalidPhone(phone)
+            raise InvalidPhone()
         exten = "8" + e164[2:]
         settings = self._settings
         reply = await self._request(

@@ -16,8 +16,8 @@ from bots.draft import LinkDraft, Linking, load, save
 from bots.dto import Person, Sender, sender_of
 from bots.handlers.flow import begin_call, require_phone
 from bots.handlers.typed import TYPED, text_is
-from intake_core.intake import parse_birth_date
-from intake_core.policy import parse_policy
+from intake_core.intake import InvalidBirthDate, parse_birth_date
+from intake_core.policy import InvalidPolicy, parse_policy
 
 
 async def begin_link(message: Message, state: FSMContext, then_call: bool) -> None:
@@ -106,9 +106,9 @@ async def policy(message: Message, state: FSMContext) -> None:
     try:
         parsed = parse_policy(None, message.text)
         if parsed is None or not parsed.is_enp:
-            raise ValueError(texts.ASK_POLICY)
-    except ValueError as exc:
-        await message.answer(str(exc), reply_markup=keyboards.back_only("link_policy"))
+            raise InvalidPolicy(texts.ASK_POLICY)
+    except InvalidPolicy as exc:
+        await message.answer(exc.message, reply_markup=keyboards.back_only("link_policy"))
         return
     await _ask(
         message,
@@ -143,8 +143,8 @@ async def full_name(message: Message, state: FSMContext, ctx: BotContext) -> Non
 async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> None:
     try:
         born = parse_birth_date(message.text or "", ctx.clock().date())
-    except ValueError as exc:
-        await message.answer(str(exc), reply_markup=keyboards.back_only("link_birth_date"))
+    except InvalidBirthDate as exc:
+        await message.answer(exc.message, reply_markup=keyboards.back_only("link_birth_date"))
         return
     draft = await load(state, LinkDraft) or LinkDraft()
     draft = draft.model_copy(update={"birth_date": born})

@@ -39,7 +39,7 @@ async def contact(message: Message, state: FSMContext, ctx: BotContext) -> None:
         await asyncio.to_thread(
             ctx.services.accounts.save_contact, sender.user_id, sender.chat_id, shared.phone
         )
-    except (InvalidPhone, ValueError):
+    except InvalidPhone:
         await message.answer(texts.BAD_PHONE, reply_markup=keyboards.contact())
         return
     finally:

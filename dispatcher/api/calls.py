@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from dispatcher.api.responses import RowId, responses
 from dispatcher.api.schemas import AssignBody, ReasonBody, ServeBody, TransferBody, call_json
+from dispatcher.services.access import visible_call
 from dispatcher.services.accounts import Principal
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
-from dispatcher.storage.calls import overdue_filter, to_domain, to_domain_many
+from dispatcher.storage.calls import overdue_filter, to_domain_many
 from dispatcher.storage.references import MoContext
 from dispatcher.web.deps import ReadScope, ServicesDep, WriteScope, actor_for
 from dispatcher.web.services import Services
-from intake_core.errors import NotFound
 from intake_core.status import CallStatus
 
 router = APIRouter(prefix="/api/v1/calls", tags=["calls"], responses=responses(401, 403, 422, 503))
@@ -40,10 +40,7 @@ def _visible_mos(session: Session, services: Services, actor: Actor) -> list[MoC
 def _read(services: Services, actor: Actor, call_id: int) -> dict[str, Any]:
     now = datetime.now(UTC)
     with services.db.session() as session:
-        row = session.get(tables.CallRow, call_id)
-        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
-            raise NotFound("Вызов не найден")
-        call = to_domain(session, row)
+        call = visible_call(session, actor.mo_ids, call_id)
         mo = services.directory.by_code(session, call.mo_code)
         assert mo is not None
         return call_json(call, mo.deadlines, now)

@@ -10,12 +10,10 @@ from fastapi.responses import JSONResponse
 from dispatcher import fhir
 from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, as_plain_json
+from dispatcher.services.access import visible_call
 from dispatcher.services.accounts import Principal
-from dispatcher.storage import tables
-from dispatcher.storage.calls import to_domain
 from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.call import Call
-from intake_core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/fhir", tags=["fhir"], responses=as_plain_json(RESPONSES))
 ReadLimited = Annotated[Principal, Depends(limited("calls:read"))]
@@ -31,10 +29,7 @@ class FhirResponse(JSONResponse):
 def _call(services: Any, principal: Principal, call_id: int) -> Call:
     actor = actor_for(services, principal)
     with services.db.session() as session:
-        row = session.get(tables.CallRow, call_id)
-        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
-            raise NotFound("Вызов не найден")
-        return to_domain(session, row)
+        return visible_call(session, actor.mo_ids, call_id)
 
 
 @router.get("/ServiceRequest/{call_id}", response_class=FhirResponse)

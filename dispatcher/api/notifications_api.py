@@ -13,8 +13,8 @@ from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, responses
 from dispatcher.notify import delivery_views, preferences
 from dispatcher.notify.dead_letters import dead_letters as given_up
+from dispatcher.services.access import visible_call_row
 from dispatcher.services.accounts import Principal
-from dispatcher.storage import tables
 from dispatcher.web.dead_letters import retry_dead_letter
 from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.errors import NotFound
@@ -42,9 +42,7 @@ def call_notifications(
     """Сообщения о вызове (SMS, вебхуки) и их доставка: на карточку вызова."""
     actor = actor_for(services, principal)
     with services.db.session() as session:
-        row = session.get(tables.CallRow, call_id)
-        if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
-            raise NotFound("Вызов не найден")
+        visible_call_row(session, actor.mo_ids, call_id)
         items = delivery_views.for_call(session, call_id)
     return {"items": [i.as_json() for i in items]}
 

@@ -30,8 +30,9 @@ The shell's API for every desk page (forms and dialogs included):
 
 - Static files: ``dispatcher/desk/static/`` is served at ``/desk/static/`` (``static_url``).
 
-- Personal-data access log: ``dispatcher.desk.access_log.record(session, user, kind, id)``
-  on every opening of a call or patient card.
+- Personal-data access log: read calls and patients through ``dispatcher.services.access``
+  (``visible_call`` / ``visible_patient`` with ``reader=user``; the desk's ``load_call``): every
+  opening and every refusal is logged.
 
 `setup(app)` installs the session store, the error pages and the live hub; the app factory
 (`dispatcher.app`) registers the desk's routers and static files. `shutdown(app)` stops the
@@ -59,7 +60,7 @@ def setup(app: FastAPI) -> None:
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
     app.add_exception_handler(auth.RoleForbidden, auth.role_forbidden_handler)
-    app.add_exception_handler(forms_web.CallNotFound, forms_web.call_not_found_handler)
+    app.add_exception_handler(forms_web.PageNotFound, forms_web.page_not_found_handler)
     error_pages.install(app)  # 404/405 in a browser: a Russian page, not the API's JSON
     app.state.desk_hub = realtime.LiveHub(
         app.state.services.redis, settings.phone_cards_channel, settings.desk_control_channel

@@ -105,7 +105,7 @@ def cell(value: Cell) -> str:
 
 
 def _rejected(exc: PeriodRejected) -> Response:
-    return JSONResponse({"message": str(exc)}, status.HTTP_400_BAD_REQUEST)
+    return JSONResponse({"message": exc.message}, status.HTTP_400_BAD_REQUEST)
 
 
 def _file_name(report: Report, stem: str, suffix: str) -> str:
@@ -123,7 +123,7 @@ def page(request: Request, user: AnalystDep) -> Response:
             "analytics.html",
             status_code=status.HTTP_400_BAD_REQUEST,
             user=user,
-            error=str(exc),
+            error=exc.message,
             first=request.query_params.get("first", ""),
             last=request.query_params.get("last", ""),
         )

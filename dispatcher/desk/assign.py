@@ -9,7 +9,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from dispatcher.desk import access_log
 from dispatcher.desk.dispatch_suggest import Proposal, check_override, propose, record_dispatch
 from dispatcher.desk.doctor_board import DoctorOption, check_available, doctor_options
 from dispatcher.desk.forms_web import (
@@ -74,7 +73,6 @@ def _render(
             mo, call = open_call(session, services, user, call_id, Action.ASSIGN)
             now, days, options = _options(session, services, mo, call)
             dispatch = _proposal(request, session, call, options, days)
-            access_log.record(session, user, "call", call_id)
     except IllegalTransition as exc:
         return refused(request, user, call_id, error or exc.message)
     born = call.patient.birth_date

@@ -21,6 +21,7 @@ from dispatcher.desk.sessions import COOKIE_NAME, SessionStore
 from dispatcher.services.accounts import ROLES, verify_password
 from dispatcher.storage import tables
 from dispatcher.web.templating import render
+from intake_core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +69,38 @@ class DeskUser:
         return self.role in ADMINS
 
 
-class LoginRequired(Exception):
+class AuthError(DomainError):
+    """Who may use the desk: the base of its sign-in, CSRF and role refusals."""
+
+    code = "auth_error"
+
+
+class LoginRequired(AuthError):
     """No live session: pages redirect to the login form, fetches get 401."""
 
+    code = "login_required"
 
-class CsrfRejected(Exception):
+    def __init__(self, message: str = TEXTS["login_required"]) -> None:
+        super().__init__(message)
+
+
+class CsrfRejected(AuthError):
     """A state-changing request without this session's CSRF token."""
 
+    code = "csrf_rejected"
 
-class RoleForbidden(Exception):
+    def __init__(self, message: str = TEXTS["csrf"]) -> None:
+        super().__init__(message)
+
+
+class RoleForbidden(AuthError):
     """The user's role may not do this; `message` says who may, in Russian."""
+
+    code = "role_forbidden"
 
     def __init__(self, user: DeskUser, message: str) -> None:
         super().__init__(message)
         self.user = user
-        self.message = message
 
 
 def session_store(request: Request) -> SessionStore:
@@ -176,17 +194,19 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-async def login_required_handler(request: Request, _: Exception) -> Response:
+async def login_required_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LoginRequired)
     if _wants_html(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/desk/login?next={quote(target)}", status.HTTP_303_SEE_OTHER)
-    return JSONResponse({"message": TEXTS["login_required"]}, status.HTTP_401_UNAUTHORIZED)
+    return JSONResponse({"message": exc.message}, status.HTTP_401_UNAUTHORIZED)
 
 
-async def csrf_rejected_handler(request: Request, _: Exception) -> Response:
+async def csrf_rejected_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CsrfRejected)
     if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"message": TEXTS["csrf"]}, status.HTTP_403_FORBIDDEN)
-    return render(request, "error.html", status_code=403, message=TEXTS["csrf"])
+        return JSONResponse({"message": exc.message}, status.HTTP_403_FORBIDDEN)
+    return render(request, "error.html", status_code=403, message=exc.message)
 
 
 async def role_forbidden_handler(request: Request, exc: Exception) -> Response:

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from dispatcher.desk.auth import RoleForbidden
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
-    CallNotFound,
     DoctorDep,
     ServicesDep,
     actor_of,
     load_call,
     mo_context,
     page,
+    refuse_call,
 )
 from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.desk.route_rows import build_route_sheet
@@ -70,7 +70,7 @@ def _own_call(session: Session, user: DoctorDep, call_id: int) -> tuple[Call, ta
     doctor = _doctor(session, user)
     call = load_call(session, user, call_id)
     if call.assignment is None or call.assignment.doctor_id != doctor.id:
-        raise CallNotFound(user, call_id)
+        raise refuse_call(session, user, call_id)
     return call, doctor
 
 

@@ -61,7 +61,7 @@ def _schedule(text: str) -> tuple[Schedule, str | None]:
     try:
         return parse_schedule(text), None
     except ScheduleError as exc:
-        return Schedule({}), exc.args[0]
+        return Schedule({}), exc.message
 
 
 def doctor_options(

@@ -9,14 +9,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.desk import access_log
 from dispatcher.desk.auth import DeskUser, DeskUserDep, DoctorDep, OperatorDep
+from dispatcher.services.access import CALL_NOT_FOUND, visible_call
+from dispatcher.services.access_log import record_refusal
 from dispatcher.services.lifecycle import Actor
-from dispatcher.storage import tables
-from dispatcher.storage.calls import to_domain
 from dispatcher.storage.references import MoContext
 from dispatcher.web.deps import ServicesDep
 from dispatcher.web.templating import STATIC_URL, TEMPLATES, render
@@ -40,12 +38,19 @@ __all__ = [
 ]
 
 
-class CallNotFound(NotFound):
-    """A form asked for a call that is absent or of another MO: a 404 page, the refusal logged."""
+class PageNotFound(NotFound):
+    """A desk page's call or patient is absent or of another MO: the desk's 404 page."""
+
+    def __init__(self, user: DeskUser, message: str) -> None:
+        super().__init__(message)
+        self.user = user
+
+
+class CallNotFound(PageNotFound):
+    """A desk page asked for a call it may not see (`refuse_call` logs the refusal)."""
 
     def __init__(self, user: DeskUser, call_id: int) -> None:
-        super().__init__("Вызов не найден")
-        self.user = user
+        super().__init__(user, CALL_NOT_FOUND)
         self.call_id = call_id
 
 
@@ -92,12 +97,24 @@ def mo_context(services: Any, session: Session, user: DeskUser) -> MoContext:
     return mo
 
 
+def own_mo(user: DeskUser) -> frozenset[int]:
+    """What a desk user may see: their own MO."""
+    return frozenset({user.mo_id})
+
+
 def load_call(session: Session, user: DeskUser, call_id: int) -> Call:
-    """A call of the user's own MO; any other answers «не найден» (CallNotFound)."""
-    row = session.scalar(select(tables.CallRow).where(tables.CallRow.id == call_id))
-    if row is None or row.mo_id != user.mo_id:
-        raise CallNotFound(user, call_id)
-    return to_domain(session, row)
+    """A call of the user's own MO, the opening logged; any other answers «не найден»
+    (CallNotFound, the refusal logged)."""
+    try:
+        return visible_call(session, own_mo(user), call_id, reader=user)
+    except NotFound:
+        raise CallNotFound(user, call_id) from None
+
+
+def refuse_call(session: Session, user: DeskUser, call_id: int) -> CallNotFound:
+    """A call of the user's MO that is still not theirs (another doctor's): a logged refusal."""
+    record_refusal(session, user, "call", call_id)
+    return CallNotFound(user, call_id)
 
 
 def open_call(
@@ -128,11 +145,9 @@ def refused(request: Request, user: DeskUser, call_id: int, message: str) -> Res
     )
 
 
-async def call_not_found_handler(request: Request, exc: Exception) -> Response:
-    """The 404 page for a form's call; the refusal goes to the access log (ids only)."""
-    assert isinstance(exc, CallNotFound)
-    with request.app.state.services.db.session() as session:
-        access_log.record(session, exc.user, "call", exc.call_id, "denied")
+async def page_not_found_handler(request: Request, exc: Exception) -> Response:
+    """The desk's 404 page for a call or patient (the refusal is already in the access log)."""
+    assert isinstance(exc, PageNotFound)
     return render(
         request, "error.html", status_code=404, user=exc.user, title=exc.message, message=""
     )

@@ -18,6 +18,7 @@ from intake_core.intake import (
     CallerInput,
     Formalized,
     IntakeRequest,
+    InvalidBirthDate,
     PatientInput,
     parse_birth_date,
 )
@@ -154,7 +155,7 @@ def typed_birth_date(raw: str, today: date) -> date | None:
     """The form's birth date as typed, or None while it is empty or not a date yet."""
     try:
         return parse_birth_date(raw, today) if raw.strip() else None
-    except ValueError:
+    except InvalidBirthDate:
         return None
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from dispatcher.desk import access_log, notify_web
+from dispatcher.desk import notify_web
 from dispatcher.desk.auth import OPERATORS, DeskUser, DeskUserDep, RoleForbidden
 from dispatcher.desk.board import (
     BUCKETS,
@@ -23,20 +23,20 @@ from dispatcher.desk.board import (
     rows,
 )
 from dispatcher.desk.call_channels import channel_lines
+from dispatcher.desk.forms_web import PageNotFound, load_call, own_mo
+from dispatcher.services.access import visible_patient
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
-from dispatcher.storage.calls import to_domain
 from dispatcher.storage.references import MoContext
 from dispatcher.web.services import Services
 from dispatcher.web.templating import render
 from intake_core.call import Call
-from intake_core.errors import DomainError
+from intake_core.errors import DomainError, NotFound
 from intake_core.patient import describe_age
 from intake_core.status import TRANSITIONS, Action, CallStatus
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 
-NOT_FOUND = {"call": "Вызов не найден", "patient": "Пациент не найден"}
 DONE = {
     "accept": "Вызов принят в работу",
     "cancel": "Вызов отменён",
@@ -102,12 +102,6 @@ def _filters(
 
 
 FiltersDep = Annotated[DeskFilters, Depends(_filters)]
-
-
-def _not_found(request: Request, user: DeskUser, kind: str) -> Response:
-    return render(
-        request, "error.html", status_code=404, user=user, title=NOT_FOUND[kind], message=""
-    )
 
 
 @router.get("")
@@ -191,15 +185,6 @@ def row_fragment(
     return render(request, "_rows.html", user=user, zone=mo.zone, rows=[found], now=now)
 
 
-def _own_call(session: Session, user: DeskUser, call_id: int) -> tables.CallRow | None:
-    """The call if it is of the user's MO; a refusal is logged (ids only) and reads as absent."""
-    row = session.get(tables.CallRow, call_id)
-    if row is None or row.mo_id != user.mo_id:
-        access_log.record(session, user, "call", call_id, "denied")
-        return None
-    return row
-
-
 def allowed_actions(user: DeskUser, call_status: CallStatus) -> list[str]:
     """What this role may do to a call in this status (the transition table decides the rest)."""
     permitted = ROLE_ACTIONS.get(user.role, frozenset())
@@ -257,14 +242,7 @@ def call_card(
 ) -> Response:
     """The call card: every field, the history as a timeline, channels, allowed actions."""
     with services.db.session() as session:
-        row = _own_call(session, user, call_id)
-        if row is None:
-            context = None
-        else:
-            access_log.record(session, user, "call", call_id)
-            context = _card_context(session, services, user, to_domain(session, row))
-    if context is None:
-        return _not_found(request, user, "call")
+        context = _card_context(session, services, user, load_call(session, user, call_id))
     return render(request, "call.html", user=user, notice=DONE.get(done), **context)
 
 
@@ -277,9 +255,7 @@ def _act(
     actor = Actor(user.login, frozenset({user.mo_id}))
     error: str | None = None
     with services.db.session() as session:
-        missing = _own_call(session, user, call_id) is None
-    if missing:
-        return _not_found(request, user, "call")
+        load_call(session, user, call_id)
     try:
         with services.db.session() as session:
             lifecycle = CallLifecycle(session, actor)
@@ -295,9 +271,7 @@ def _act(
         services.relay.relay_pending()
         return RedirectResponse(f"/desk/calls/{call_id}?done={action}", status.HTTP_303_SEE_OTHER)
     with services.db.session() as session:
-        row = session.get(tables.CallRow, call_id)
-        assert row is not None
-        context = _card_context(session, services, user, to_domain(session, row))
+        context = _card_context(session, services, user, load_call(session, user, call_id))
     return render(request, "call.html", status_code=422, user=user, error=error, **context)
 
 
@@ -341,51 +315,47 @@ def patient_card(
 ) -> Response:
     """A patient of the MO's register with their calls; the opening is logged."""
     with services.db.session() as session:
-        patient = session.get(tables.PatientRecord, patient_id)
-        if patient is None or patient.mo_id != user.mo_id:
-            access_log.record(session, user, "patient", patient_id, "denied")
-            patient = None
-        else:
-            access_log.record(session, user, "patient", patient_id)
-            same = [tables.CallRow.patient_id == patient.id]
-            if patient.policy_number:
-                same.append(tables.CallRow.policy_number == patient.policy_number)
-            if patient.birth_date is not None:
-                same.append(
-                    and_(
-                        tables.CallRow.last_name == patient.last_name,
-                        tables.CallRow.first_name == patient.first_name,
-                        tables.CallRow.birth_date == patient.birth_date,
-                    )
+        try:
+            patient = visible_patient(session, own_mo(user), patient_id, reader=user)
+        except NotFound as exc:
+            raise PageNotFound(user, exc.message) from None
+        same = [tables.CallRow.patient_id == patient.id]
+        if patient.policy_number:
+            same.append(tables.CallRow.policy_number == patient.policy_number)
+        if patient.birth_date is not None:
+            same.append(
+                and_(
+                    tables.CallRow.last_name == patient.last_name,
+                    tables.CallRow.first_name == patient.first_name,
+                    tables.CallRow.birth_date == patient.birth_date,
                 )
-            calls = session.scalars(
-                select(tables.CallRow)
-                .where(tables.CallRow.mo_id == user.mo_id, or_(*same))
-                .order_by(tables.CallRow.id.desc())
-                .limit(50)
-            ).all()
-            mo = _mo(services, session, user)
-            history = [
-                {
-                    "id": c.id,
-                    "number": c.number,
-                    "created_at": c.created_at,
-                    "status": CallStatus(c.status).label,
-                    "address": (c.address or {}).get("raw", ""),
-                }
-                for c in calls
-            ]
-            today: date = datetime.now(UTC).astimezone(mo.zone).date()
-            age = describe_age(patient.birth_date, today) if patient.birth_date else ""
-            page = render(
-                request,
-                "patient.html",
-                user=user,
-                zone=mo.zone,
-                patient=patient,
-                age=age,
-                calls=history,
             )
-    if patient is None:
-        return _not_found(request, user, "patient")
+        calls = session.scalars(
+            select(tables.CallRow)
+            .where(tables.CallRow.mo_id == user.mo_id, or_(*same))
+            .order_by(tables.CallRow.id.desc())
+            .limit(50)
+        ).all()
+        mo = _mo(services, session, user)
+        history = [
+            {
+                "id": c.id,
+                "number": c.number,
+                "created_at": c.created_at,
+                "status": CallStatus(c.status).label,
+                "address": (c.address or {}).get("raw", ""),
+            }
+            for c in calls
+        ]
+        today: date = datetime.now(UTC).astimezone(mo.zone).date()
+        age = describe_age(patient.birth_date, today) if patient.birth_date else ""
+        page = render(
+            request,
+            "patient.html",
+            user=user,
+            zone=mo.zone,
+            patient=patient,
+            age=age,
+            calls=history,
+        )
     return page

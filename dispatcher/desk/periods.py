@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from intake_core.errors import InvalidValue
 
-class PeriodRejected(ValueError):
+
+class PeriodRejected(InvalidValue):
     """A date range a page cannot show; the message is for people."""
+
+    code = "invalid_period"
 
 
 def parse_dates(first: str | None, last: str | None) -> tuple[date | None, date | None]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dispatcher.desk.auth import DeskUser, OperatorDep
 from dispatcher.desk.forms import render_form
 from dispatcher.desk.intake_form import NewCallForm
+from dispatcher.services.access import visible_patient
 from dispatcher.storage import phone_calls as store
 from dispatcher.storage import tables
 from dispatcher.web.deps import ServicesDep
@@ -67,9 +68,7 @@ def _prefill(
     )
     if patient_id is None:
         return form
-    patient = session.get(tables.PatientRecord, patient_id)
-    if patient is None or patient.mo_id != user.mo_id:
-        raise NotFound("Пациент не найден")
+    patient = visible_patient(session, frozenset({user.mo_id}), patient_id, reader=user)
     last = session.scalar(
         select(tables.CallRow)
         .where(tables.CallRow.patient_id == patient.id, tables.CallRow.mo_id == user.mo_id)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from dispatcher.desk import access_log
 from dispatcher.desk.forms_web import (
     DeskUserDep,
     NowDep,
@@ -126,7 +125,6 @@ def _render(
     with services.db.session() as session:
         call = load_call(session, user, call_id)
         card = load_card(session, call_id)
-        access_log.record(session, user, "call", call_id)
         today = mo_context(services, session, user).local(now).date()
     return page(
         request,

@@ -11,11 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatcher.desk import access_log
 from dispatcher.desk.auth import OPERATORS
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
-    CallNotFound,
     DeskUserDep,
     DoctorDep,
     OperatorDep,
@@ -23,6 +21,7 @@ from dispatcher.desk.forms_web import (
     load_call,
     mo_context,
     page,
+    refuse_call,
 )
 from dispatcher.desk.questionnaire_web import RulesDep
 from dispatcher.services.dispatch_rules import DispatchRules
@@ -100,7 +99,6 @@ def _render_card(
         mo = mo_context(services, session, user)
         call = load_call(session, user, call_id)
         card = load_card(session, call_id)
-        access_log.record(session, user, "call", call_id)
     operator = user.role in OPERATORS
     return page(
         request,
@@ -266,7 +264,7 @@ def change_doctor_state(
         if state.needs_call and call_id is not None:
             call = load_call(session, user, call_id)
             if call.assignment is None or call.assignment.doctor_id != doctor_id:
-                raise CallNotFound(user, call_id)
+                raise refuse_call(session, user, call_id)
         set_state(session, doctor_id, state, call_id, datetime.now(UTC))
     return RedirectResponse("/desk/doctors/states", 303)
 
@@ -301,7 +299,7 @@ def doctor_trip(
         doctor = doctor_of_user(session, user.id)
         call = load_call(session, user, call_id)
         if doctor is None or call.assignment is None or call.assignment.doctor_id != doctor.id:
-            raise CallNotFound(user, call_id)
+            raise refuse_call(session, user, call_id)
         departed = step == "departed"
         state = DoctorState.ON_THE_WAY if departed else DoctorState.AT_PATIENT
         set_state(session, doctor.id, state, call_id, now)

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dispatcher.desk import access_log
 from dispatcher.desk.forms_web import (
     OperatorDep,
     ServicesDep,
@@ -39,7 +38,6 @@ def _render(
         with services.db.session() as session:
             mo, call = open_call(session, services, user, call_id, Action.TRANSFER)
             options = transfer_targets(session, mo.id, mo.local(datetime.now(UTC)).date())
-            access_log.record(session, user, "call", call_id)
     except IllegalTransition as exc:
         return refused(request, user, call_id, error or exc.message)
     return page(

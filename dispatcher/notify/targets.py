@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from dispatcher.notify.errors import DeliveryError
 from dispatcher.settings import Settings
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,12 +40,10 @@ KINDS = {
 PRIVATE_KINDS = frozenset({"loopback", "private"})
 
 
-class TargetRefused(Exception):
+class TargetRefused(DeliveryError):
     """A webhook target we do not post to; `message` is Russian, for the client and the desk."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "target_refused"
 
 
 def _embedded(address: IpAddress) -> IpAddress:

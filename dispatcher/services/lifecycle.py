@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dispatcher.services.access import visible_call_row
 from dispatcher.services.events import emit
 from dispatcher.storage import tables
 from dispatcher.storage.calls import add_channel, add_history, next_call_number
 from intake_core.call import ServiceResult
-from intake_core.errors import FieldError, NotFound, ValidationFailed
+from intake_core.errors import FieldError, ValidationFailed
 from intake_core.status import Action, CallStatus, next_status
 
 ICD10 = r"^[A-TV-Z][0-9]{2}(\.[0-9]{1,2})?$"
@@ -56,11 +57,7 @@ def status_event(
 
 
 def load_for_update(session: Session, call_id: int, actor: Actor) -> tables.CallRow:
-    query = select(tables.CallRow).where(tables.CallRow.id == call_id).with_for_update()
-    row = session.scalar(query)
-    if row is None or (actor.mo_ids is not None and row.mo_id not in actor.mo_ids):
-        raise NotFound("Вызов не найден")
-    return row
+    return visible_call_row(session, actor.mo_ids, call_id, for_update=True)
 
 
 def _mo_code(session: Session, mo_id: int) -> str:

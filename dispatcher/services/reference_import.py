@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
 from intake_core.districts import HouseRuleError, parse_house_rules
-from intake_core.errors import FieldError, ValidationFailed
+from intake_core.errors import FieldError, InvalidValue, ValidationFailed
 from intake_core.intake import parse_birth_date
 from intake_core.phones import InvalidPhone, normalize_phone
 from intake_core.policy import parse_policy
@@ -147,7 +147,7 @@ def _load_districts(session: Session, path: Path, rows: list[tuple[int, dict[str
         try:
             parse_house_rules(row["houses"])
         except HouseRuleError as exc:
-            raise _fail(path, line, "houses", str(exc)) from exc
+            raise _fail(path, line, "houses", exc.message) from exc
         district = session.scalar(
             select(tables.District).where(
                 tables.District.mo_id == mo_id, tables.District.code == row["district_code"]
@@ -231,8 +231,8 @@ def _load_patients(session: Session, path: Path, rows: list[tuple[int, dict[str,
             birth = parse_birth_date(row["birth_date"], today)
             policy = parse_policy(row.get("policy_series"), row.get("policy_number"))
             phone = normalize_phone(row.get("phone"))
-        except (ValueError, InvalidPhone) as exc:
-            raise _fail(path, line, "patient", str(exc) or "неверный телефон") from exc
+        except InvalidValue as exc:  # a birth date, a policy or a phone
+            raise _fail(path, line, "patient", exc.message) from exc
         existing = session.scalar(
             select(tables.PatientRecord).where(
                 tables.PatientRecord.mo_id == mo_id,

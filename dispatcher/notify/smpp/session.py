@@ -8,6 +8,7 @@ import logging
 import struct
 from collections.abc import Awaitable, Callable
 
+from dispatcher.notify.errors import DeliveryError
 from dispatcher.notify.smpp.pdu import (
     HEADER,
     Bind,
@@ -26,8 +27,11 @@ log = logging.getLogger(__name__)
 ReceiptHandler = Callable[[Receipt], Awaitable[None]]
 
 
-class SmppError(Exception):
-    """The SMS center answered with a non-zero command_status."""
+class SmppError(DeliveryError):
+    """The SMS center answered with a non-zero command_status; the message keeps the SMPP
+    names and code, which the SMS center's support asks for."""
+
+    code = "smpp_refused"
 
     def __init__(self, command: int, status: int) -> None:
         super().__init__(f"SMPP {Command(command).name} status 0x{status:02X}")

@@ -17,7 +17,7 @@ from dispatcher.services.messenger.reads import Reads
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import LinkedPatient, SavedAddress, TelegramUser
 from dispatcher.storage.database import Database
-from intake_core.phones import mask_phone, normalize_phone
+from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class Accounts:
         """Store the user's own phone (E.164); raises InvalidPhone for an unusable number."""
         phone = normalize_phone(raw_phone)
         if phone is None:
-            raise ValueError("no number")
+            raise InvalidPhone()
         now = self.clock()
         with self.db.session() as session:
             user = session.get(TelegramUser, user_id)
