@@ -16,11 +16,11 @@ from dispatcher.desk.auth import DeskUser, OperatorDep
 from dispatcher.desk.forms import _render_form
 from dispatcher.desk.intake_form import NewCallForm
 from dispatcher.desk.templating import render
+from dispatcher.phone.commands import CallBack, Command, TransferTo112, encode
 from dispatcher.storage import phone_calls as store
 from dispatcher.storage import tables
 from intake_core.call import Source, VisitAddress
 from intake_core.errors import Conflict, NotFound
-from telephony.commands import CallBack, Command, TransferTo112, encode
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallEnded,

@@ -8,9 +8,9 @@ import itertools
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from dispatcher.phone.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from intake_core.phones import InvalidPhone
 from telephony.call import CallState
-from telephony.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from telephony.manager import AmiManager, ConnectionState
 from telephony.session import AmiDisconnected
 from telephony.settings import TelephonySettings

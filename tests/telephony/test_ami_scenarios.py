@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallDirection,

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from dispatcher.phone.events import AgentAnswered, CallAbandoned, CallRinging
 from telephony.call import CallState, interface_of
-from telephony.events import AgentAnswered, CallAbandoned, CallRinging
 from telephony.message import AmiMessage
 from telephony.tracker import CallTracker
 from tests.telephony.harness import RecordingSink
