@@ -81,11 +81,11 @@ async def test_manager_reconnects_when_server_goes_silent(
 
 
 def test_settings_detect_silent_pbx_within_15_seconds_by_default() -> None:
-    settings = TelephonySettings(_env_file=None)  # type: ignore[call-arg]
+    settings = TelephonySettings(_env_file=None)
 
     assert settings.ping_interval + settings.ping_deadline <= 15
     with pytest.raises(ValidationError):
-        TelephonySettings(_env_file=None, ping_interval=10, ping_deadline=10)  # type: ignore[call-arg]
+        TelephonySettings(_env_file=None, ping_interval=10, ping_deadline=10)
 
 
 def test_settings_refuse_test_secret_when_in_production() -> None:
