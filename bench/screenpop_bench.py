@@ -116,7 +116,7 @@ async def _pop(
     await server.start()
     redis = Redis.from_url(REDIS_URL)
     tel = TelephonySettings.model_validate(
-        {"env": "test", "ami_port": server.port, "ami_secret": AMI_SECRET, "ping_interval": 5.0}
+        {"ami_port": server.port, "ami_secret": AMI_SECRET, "ping_interval": 5.0}
     )
     manager = AmiManager(tel, CallTracker(DeskCallSink(settings, db, redis)))
     running = asyncio.create_task(manager.run())

@@ -1,11 +1,13 @@
-"""The bot's own settings block, built in `python -m bots` next to the dispatcher's Settings."""
+"""The bot's own settings section and `python -m bots`'s one Settings holding it."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dispatcher.settings import Settings
 
 
 class BotSettings(BaseSettings):
@@ -48,3 +50,10 @@ class BotSettings(BaseSettings):
         if self.bot_webhook_secret and len(self.bot_webhook_secret) < 16:
             raise ValueError("BOT_WEBHOOK_SECRET must be 16+ characters")
         return self
+
+
+class BotProcessSettings(Settings):
+    """`python -m bots`'s one Settings, built once in main(): the shared values (DATABASE_URL,
+    REDIS_URL, the event stream …) and the bot's own `bot` section (`BOT_*`)."""
+
+    bot: BotSettings = Field(default_factory=BotSettings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -11,42 +12,44 @@ from redis.exceptions import ConnectionError, TimeoutError
 
 from dispatcher.logs import configure_logging
 from dispatcher.phone.sink import DeskCallSink
-from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from telephony.commands import CommandReader
 from telephony.leader import LeaderLock
 from telephony.listener import Listener
-from telephony.settings import TelephonySettings
+from telephony.settings import ListenerSettings
 from telephony.sink import CallSink
 
+log = logging.getLogger("telephony")
 
-async def serve(settings: TelephonySettings, sink: CallSink, redis: Redis) -> None:
+
+async def serve(settings: ListenerSettings, sink: CallSink, redis: Redis) -> None:
+    own = settings.telephony
     lock = LeaderLock(
         redis,
-        settings.lock_key,
-        ttl=settings.lock_ttl,
-        renew_interval=settings.lock_renew_interval,
-        poll_interval=settings.lock_poll_interval,
+        own.lock_key,
+        ttl=own.lock_ttl,
+        renew_interval=own.lock_renew_interval,
+        poll_interval=own.lock_poll_interval,
     )
     commands = CommandReader(
         redis,
-        settings.commands_stream,
-        f"{settings.pbx_id}-{lock.token[:8]}",
-        settings.commands_block_ms,
+        settings.telephony_commands_stream,
+        f"{own.pbx_id}-{lock.token[:8]}",
+        own.commands_block_ms,
     )
-    await Listener(settings, sink, lock, commands=commands).run()
+    await Listener(own, sink, lock, commands=commands).run()
 
 
-async def _main(settings: TelephonySettings, app_settings: Settings) -> None:
+async def _main(settings: ListenerSettings, redis_url: str) -> None:
     # a command on a connection that died with a Redis restart is sent again on a new one, so
     # the first caller card after the outage does not go out on a dead socket
     redis = Redis.from_url(
-        settings.redis_url,
+        redis_url,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
         retry_on_error=[ConnectionError, TimeoutError],
     )
-    db = Database(app_settings.database_url)
-    sink = DeskCallSink(app_settings, db, redis)
+    db = Database(settings.database_url)
+    sink = DeskCallSink(settings, db, redis)
     try:
         await serve(settings, sink, redis)
     finally:
@@ -55,12 +58,15 @@ async def _main(settings: TelephonySettings, app_settings: Settings) -> None:
         await redis.aclose()
 
 
-def main() -> None:
-    settings = TelephonySettings()
-    app_settings = Settings()
-    configure_logging(app_settings.log_level, app_settings.log_json)
-    asyncio.run(_main(settings, app_settings))
+def main() -> int:
+    settings = ListenerSettings()
+    configure_logging(settings.log_level, settings.log_json)
+    if settings.redis_url is None:
+        log.error("REDIS_URL is not set; `make run` starts an embedded Redis")
+        return 2
+    asyncio.run(_main(settings, settings.redis_url))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

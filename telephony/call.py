@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from dispatcher.phone.events import CallDirection, EndReason
 from intake_core.errors import IllegalTransition
-from telephony.events import CallDirection, EndReason
 
 
 class CallState(StrEnum):

@@ -1,96 +1,21 @@
-"""Commands from the desk to the AMI listener over a Redis stream: call back, transfer to 112."""
+"""The listener's side of the desk's command stream: a consumer group takes each command once."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from dispatcher.outages import Outage, is_redis_outage
-from intake_core.phones import mask_phone
-from telephony.message import TelephonyError
+from dispatcher.phone.commands import Command, MalformedCommand, decode
 
 log = logging.getLogger(__name__)
 
 GROUP = "listener"
-
-
-@dataclass(frozen=True, slots=True)
-class CallBack:
-    """Ring the agent's phone, then the patient (AMI Originate); `callback_id` of the list."""
-
-    callback_id: int
-    agent_interface: str
-    phone: str
-
-    @property
-    def request_id(self) -> str:
-        """What goes into the dialplan variable C2C_REQUEST and comes back on the call."""
-        return str(self.callback_id)
-
-
-@dataclass(frozen=True, slots=True)
-class TransferTo112:
-    """Blind-transfer the caller of `linkedid` to the emergency number."""
-
-    linkedid: str
-    agent_channel: str | None = None
-
-
-Command = CallBack | TransferTo112
-
-
-def encode(command: Command) -> dict[str, str]:
-    """Stream fields of a command (what the desk writes with XADD)."""
-    match command:
-        case CallBack():
-            return {
-                "kind": "callback",
-                "callback_id": str(command.callback_id),
-                "agent_interface": command.agent_interface,
-                "phone": command.phone,
-            }
-        case TransferTo112():
-            return {
-                "kind": "transfer_112",
-                "linkedid": command.linkedid,
-                "agent_channel": command.agent_channel or "",
-            }
-
-
-def decode(fields: Mapping[bytes | str, bytes | str]) -> Command:
-    text = {
-        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-        for k, v in fields.items()
-    }
-    try:
-        if text["kind"] == "callback":
-            return CallBack(int(text["callback_id"]), text["agent_interface"], text["phone"])
-        if text["kind"] == "transfer_112":
-            return TransferTo112(text["linkedid"], text.get("agent_channel") or None)
-    except (KeyError, ValueError) as exc:
-        raise TelephonyError(f"Команда для АТС не читается: {exc}") from exc
-    raise TelephonyError(f"Неизвестная команда для АТС: {text.get('kind')}")
-
-
-def callback_id_of(request_id: str | None) -> int | None:
-    """The call-back entry behind a click-to-call request id (`17` → 17)."""
-    return int(request_id) if request_id and request_id.isdigit() else None
-
-
-def describe(command: Command) -> str:
-    """For logs: the number masked."""
-    match command:
-        case CallBack():
-            return f"call back {mask_phone(command.phone)} via {command.agent_interface}"
-        case TransferTo112():
-            return f"transfer {command.linkedid} to 112"
 
 
 class CommandReader:
@@ -141,6 +66,6 @@ class CommandReader:
         for entry_id, fields in entries:
             try:
                 commands.append(decode(fields))
-            except TelephonyError as exc:
+            except MalformedCommand as exc:
                 log.warning("skipped command %s: %s", entry_id, exc)
         return commands

@@ -7,9 +7,10 @@ import logging
 from collections.abc import Callable
 
 from dispatcher.outages import is_redis_outage, until_up
+from dispatcher.phone.commands import CallBack, Command, TransferTo112, describe
+from dispatcher.phone.events import OriginateResult
 from intake_core.errors import DomainError
-from telephony.commands import CallBack, Command, CommandReader, TransferTo112, describe
-from telephony.events import OriginateResult
+from telephony.commands import CommandReader
 from telephony.leader import LeaderLock
 from telephony.manager import AmiManager
 from telephony.settings import TelephonySettings

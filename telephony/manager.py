@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from dispatcher.phone.events import OriginateResult
 from intake_core.phones import InvalidPhone, normalize_phone
-from telephony.events import OriginateResult
 from telephony.message import AmiMessage, TelephonyError
 from telephony.session import AmiActionFailed, AmiDisconnected, AmiLoginFailed, AmiSession
 from telephony.settings import TelephonySettings

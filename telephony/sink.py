@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from intake_core.phones import mask_phone
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallEnded,
@@ -14,6 +13,7 @@ from telephony.events import (
     CallTransferred,
     OriginateResult,
 )
+from intake_core.phones import mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from dispatcher.outages import Outage, is_outage
-from intake_core.errors import IllegalTransition
-from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
-from telephony.call import RANK, Call, CallState, interface_of
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallDirection,
@@ -21,6 +18,9 @@ from telephony.events import (
     CallTransferred,
     EndReason,
 )
+from intake_core.errors import IllegalTransition
+from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
+from telephony.call import RANK, Call, CallState, interface_of
 from telephony.message import AmiMessage, MalformedMessage
 from telephony.sink import CallSink
 from telephony.snapshot import ChannelInfo, PbxSnapshot

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, select
 
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import IntakeProcessor
@@ -219,7 +219,8 @@ def test_overdue_calls_are_listed_and_counted(
     late_new = make_call(db, processor, pending=False, now=old)
     with db.session() as session:  # a different patient so it is not merged
         session.execute(
-            tables.CallRow.__table__.update()
+            cast(Table, tables.CallRow.__table__)
+            .update()
             .where(tables.CallRow.id == late_new)
             .values(last_name="Другая", policy_number=None, phone="+79990000000", address_key=None)
         )
@@ -227,7 +228,8 @@ def test_overdue_calls_are_listed_and_counted(
     act(client, operator_token, fresh, "assign", db)
     with db.session() as session:
         session.execute(
-            tables.CallRow.__table__.update()
+            cast(Table, tables.CallRow.__table__)
+            .update()
             .where(tables.CallRow.id == fresh)
             .values(assigned_at=datetime.now(UTC) - timedelta(hours=25))
         )
@@ -243,7 +245,8 @@ def _distinct_call(db: Database, processor: IntakeProcessor, n: int) -> int:
     call_id = make_call(db, processor, pending=False)
     with db.session() as session:  # another patient, so the next call is not merged into it
         session.execute(
-            tables.CallRow.__table__.update()
+            cast(Table, tables.CallRow.__table__)
+            .update()
             .where(tables.CallRow.id == call_id)
             .values(last_name=f"Другая{n}", policy_number=None, phone=f"+7999000{n:04d}")
         )

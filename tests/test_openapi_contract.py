@@ -110,7 +110,7 @@ _PHONE_FIELDS = {
 }
 
 
-def _real_values(case: Case) -> Case:
+def _real_values(case: Case[Any]) -> Case[Any]:
     """Schema-valid data with real values where the rules are beyond the schema."""
     body = case.body
     if isinstance(body, dict):
@@ -156,7 +156,7 @@ def test_operation_keeps_its_contract(
         deadline=None,
         suppress_health_check=list(HealthCheck),
     )
-    def run(case: Case) -> None:
+    def run(case: Case[Any]) -> None:
         case.call_and_validate(headers=headers)
 
     run()
@@ -171,7 +171,7 @@ def test_operation_keeps_its_contract_at_the_boundaries(
     operation = api_schema[path][method]
     headers = {"Authorization": f"Bearer {_token_for(path, tokens)}"}
 
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
             _real_values(case)
         case.call_and_validate(headers=headers)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 import redis
@@ -107,7 +108,7 @@ def test_outbox_events_survive_redis_restart(
     private_redis.start()
     assert relay.relay_pending().published == 2
     assert unpublished(db) == 0
-    stream = client.xrange("events")
+    stream = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange("events"))
     topics = [entry[1][b"topic"].decode() for entry in stream]
     assert topics == ["call.created", "call.status_changed", "call.status_changed"]
     ids = [int(entry[1][b"id"]) for entry in stream]

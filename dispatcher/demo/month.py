@@ -298,7 +298,8 @@ def month_doctors(districts: list[DistrictLayout]) -> tuple[MonthDoctor, ...]:
 
 
 def _choice(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
-    values, weights = zip(*weighted, strict=True)
+    values = [value for value, _weight in weighted]
+    weights = [weight for _value, weight in weighted]
     return rng.choices(values, weights)[0]
 
 

@@ -91,7 +91,7 @@ def render_text(template: str, **context: Any) -> str:
 
 
 def mo_context(services: Any, session: Session, user: DeskUser) -> MoContext:
-    mo = services.directory.by_code(session, user.mo_code)
+    mo: MoContext | None = services.directory.by_code(session, user.mo_code)
     if mo is None:
         raise NotFound("Медицинская организация не найдена")
     return mo

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dispatcher.desk.auth import DeskUser, OperatorDep
 from dispatcher.desk.forms import render_form
 from dispatcher.desk.intake_form import NewCallForm
+from dispatcher.phone.commands import CallBack, Command, TransferTo112, encode
 from dispatcher.services.access import visible_patient
 from dispatcher.storage import phone_calls as store
 from dispatcher.storage import tables
@@ -21,7 +22,6 @@ from dispatcher.web.deps import ServicesDep
 from dispatcher.web.templating import render
 from intake_core.call import Source, VisitAddress
 from intake_core.errors import Conflict, NotFound
-from telephony.commands import CallBack, Command, TransferTo112, encode
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 

@@ -1,1 +1,2 @@
-"""The telephony link on the dispatcher's side: caller cards, the call sink, desk pages."""
+"""The telephony link on the dispatcher's side: call events and desk commands shared with the
+AMI listener, caller cards, the call sink, desk pages."""

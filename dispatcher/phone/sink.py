@@ -14,12 +14,8 @@ from redis.asyncio import Redis
 
 from dispatcher.outages import Outage, is_outage
 from dispatcher.phone.card import CallerCard, CallerLookup, build_card, lookup_caller
-from dispatcher.settings import Settings
-from dispatcher.storage import phone_calls as store
-from dispatcher.storage.database import Database
-from intake_core.phones import mask_phone
-from telephony.commands import callback_id_of
-from telephony.events import (
+from dispatcher.phone.commands import callback_id_of
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallDirection,
@@ -29,6 +25,10 @@ from telephony.events import (
     EndReason,
     OriginateResult,
 )
+from dispatcher.settings import Settings
+from dispatcher.storage import phone_calls as store
+from dispatcher.storage.database import Database
+from intake_core.phones import mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import numpy
@@ -25,6 +26,7 @@ from intake_core.status import CallStatus
 from tests.analytics.conftest import StoredCase
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+K = TypeVar("K", bound=Hashable)  # a group key of the hand count
 
 
 def _invert(ids: dict[str, int]) -> dict[int, str]:
@@ -162,12 +164,12 @@ class HandGroup:
 
 def _hand_sla(
     case: StoredCase,
-    key: Callable[[MonthCall], Hashable],
+    key: Callable[[MonthCall], K],
     assign_limit: timedelta = timedelta(minutes=30),
     serve_limit: timedelta = timedelta(hours=24),
-) -> dict[Hashable, dict[str, object]]:
+) -> dict[K, dict[str, object]]:
     now = case.month.now
-    groups: dict[Hashable, HandGroup] = {}
+    groups: dict[K, HandGroup] = {}
     for call in case.month.calls:
         g = groups.setdefault(key(call), HandGroup())
         g.calls += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import numpy
@@ -16,7 +17,7 @@ import pytest
 
 from dispatcher.analytics.icd10 import chapter
 from dispatcher.analytics.outcomes import TripTimes
-from dispatcher.analytics.report import tables
+from dispatcher.analytics.report import Cell, tables
 from dispatcher.demo.month import DEATH_BRANCH, MonthCall
 from dispatcher.storage import tables as db_tables
 from dispatcher.storage.dispatch_tables import CallServiceCard
@@ -228,7 +229,7 @@ def test_outcome_tables_name_departments_doctors_and_profiles(case: StoredCase) 
     assert len(found["trip_doctors"].rows) == len(
         {c.doctor_code for c in case.month.calls if c.card and c.departed_at}
     )
-    summary = dict(found["summary"].rows)
+    summary = dict(cast(list[tuple[Cell, Cell]], found["summary"].rows))
     with_result = [c for c in case.month.calls if c.result]
     assert summary["Вызовов с результатом"] == len(with_result)
     hospitalised = sum(c.result == "hospitalised" for c in with_result)

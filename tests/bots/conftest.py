@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -246,5 +246,5 @@ def later(hours: int) -> Callable[[], datetime]:
 
 
 def event_types(client: redis.Redis, stream: str) -> list[str]:
-    entries: list[Any] = client.xrange(stream)
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(stream))
     return [fields[b"topic"].decode() for _id, fields in entries]

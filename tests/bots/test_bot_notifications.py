@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import cast
 
 import pytest
 import redis
@@ -125,6 +126,7 @@ async def test_bot_stops_sending_to_a_chat_that_blocked_it(
             if not user.active:
                 break
         await asyncio.sleep(0.05)
+    user = cast(TelegramUser, user)  # the loop above saw it
     assert not user.active and user.blocked_at is not None
     group = bot.ctx.bot_settings.bot_group
     for _ in range(50):

@@ -7,6 +7,7 @@ import json
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,7 +113,7 @@ def test_development_sms_go_to_the_local_journal(tmp_path: Path) -> None:
 
 
 def test_production_sends_sms_only_through_a_named_gateway(tmp_path: Path) -> None:
-    production = {
+    production: dict[str, Any] = {
         "APP_ENV": "production",
         "secret_key": SECRET,
         "database_url": "postgresql://u@localhost:5432/d",

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import psycopg
 import pytest
@@ -163,7 +164,7 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     started_key = f"rq:wip:{fault_settings.queue_name}"
 
     def holds_it() -> bool:
-        entries = client.zrange(started_key, 0, -1)
+        entries = cast(list[bytes], client.zrange(started_key, 0, -1))
         claimed = lock.execute(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE a.datname = current_database() AND l.granted AND l.mode = 'RowShareLock' "
@@ -183,7 +184,9 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     # it (what a BLMOVE leaves when the worker is killed right after it)
     taken = _post(api, fault_token, 3)
     queue_key = f"rq:queue:{fault_settings.queue_name}"
-    moved = client.lmove(queue_key, f"{queue_key}:intermediate", "LEFT", "RIGHT")
+    moved = cast(
+        bytes | None, client.lmove(queue_key, f"{queue_key}:intermediate", "LEFT", "RIGHT")
+    )
     assert moved is not None and moved.startswith(b"intake-drain-")
     time.sleep(1)
     assert _queued(url, [held, taken]) == 2  # nobody runs them now

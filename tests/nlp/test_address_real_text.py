@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from natasha import MorphVocab
 
-from nlp.address import FIELDS, AddressParser, ParsedAddress
+from nlp.address import AddressParser
+from nlp.address_elements import FIELDS, ParsedAddress
 from nlp.reference import StreetEntry, StreetReference
 
 
@@ -20,7 +21,7 @@ def parser(morph: MorphVocab) -> AddressParser:
     return AddressParser(morph, StreetReference(()))
 
 
-def _fields(parsed: ParsedAddress) -> dict[str, str]:
+def _fields(parsed: ParsedAddress) -> dict[str, object]:
     return {name: value for name, value in parsed.as_dict().items() if name in FIELDS and value}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from natasha import MorphVocab
 
-from nlp.address import FIELDS, AddressParser, ParsedAddress
+from nlp.address import AddressParser
+from nlp.address_elements import FIELDS, ParsedAddress
 from nlp.reference import StreetReference
 
 
@@ -14,7 +15,7 @@ def parser() -> AddressParser:
     return AddressParser(MorphVocab(), StreetReference(()))
 
 
-def _fields(parsed: ParsedAddress) -> dict[str, str]:
+def _fields(parsed: ParsedAddress) -> dict[str, object]:
     return {name: value for name, value in parsed.as_dict().items() if name in FIELDS and value}
 
 

@@ -64,7 +64,7 @@ CLINICAL_WORDS = [
 ]
 
 # not a symptom code
-NOT_CODED = [
+NOT_CODED: list[tuple[str, set[str]]] = [
     ("звон в ушах", set()),
     ("шум в ушах и голове", set()),
     ("слабый эффект от ингалятора", set()),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from fastapi.testclient import TestClient
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
@@ -83,8 +87,11 @@ def test_api_fhir_resources_validate(client: TestClient, db: Database, operator_
     assert request.headers["content-type"].startswith("application/fhir+json")
     resource = ServiceRequest.model_validate(request.json())
     assert (resource.status, resource.intent, resource.priority) == ("active", "order", "urgent")
-    assert resource.reasonCode[0].text == COMPLAINT
+    assert cast(list[CodeableConcept], resource.reasonCode)[0].text == COMPLAINT
     task = Task.model_validate(
         client.get(f"/api/v1/fhir/Task/{call_id}", headers=auth(operator_token)).json()
     )
-    assert task.status == "accepted" and task.basedOn[0].reference == f"ServiceRequest/{call_id}"
+    assert (
+        task.status == "accepted"
+        and cast(list[Reference], task.basedOn)[0].reference == f"ServiceRequest/{call_id}"
+    )

@@ -4,6 +4,7 @@ SMS center and webhook receiver), its menu count, and the delivery state on the 
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -95,7 +96,9 @@ def test_desk_dead_letters_filters_by_channel_message_and_call_number(
 ) -> None:
     call_id = _fail_everything(client, db, pipeline, smsc, receiver)
     with db.session() as session:
-        number = session.scalar(select(tables.CallRow.number).where(tables.CallRow.id == call_id))
+        number = cast(
+            int, session.scalar(select(tables.CallRow.number).where(tables.CallRow.id == call_id))
+        )
     make_user(db, "dl-filters", "registry")
     http_login(client, "dl-filters", landing=LIST)
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pytest
 import redis
@@ -179,8 +179,11 @@ def test_consumer_takes_over_events_a_dead_consumer_never_acknowledged(
     pipeline.relay.relay_pending()
     pipeline.consumer.ensure_group()
     # another process read the event and died before planning it
-    taken = redis_client.xreadgroup(
-        settings.notify_group, "dead-consumer", {settings.events_stream: ">"}, count=10
+    taken = cast(
+        list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+        redis_client.xreadgroup(
+            settings.notify_group, "dead-consumer", {settings.events_stream: ">"}, count=10
+        ),
     )
     assert len(taken[0][1]) == 1
     assert pipeline.consumer.consume(block_ms=10).events == 0  # neither ours nor new

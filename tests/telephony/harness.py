@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallEnded,
@@ -64,7 +64,6 @@ class RecordingSink:
 def fast_settings(port: int, **overrides: Any) -> TelephonySettings:
     """Settings for tests: short watchdog and backoff so reconnects take milliseconds."""
     values: dict[str, Any] = {
-        "env": "test",
         "ami_port": port,
         "ami_secret": SecretStr(SECRET),
         "connect_timeout": 2.0,
@@ -74,7 +73,6 @@ def fast_settings(port: int, **overrides: Any) -> TelephonySettings:
         "backoff_cap": 0.4,
         "resync_timeout": 2.0,
         "originate_timeout": 5.0,
-        "redis_url": TEST_REDIS_URL,
         "pbx_id": f"test-{uuid.uuid4().hex[:8]}",
         "lock_ttl": 0.6,
         "lock_renew_interval": 0.15,

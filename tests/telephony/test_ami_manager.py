@@ -8,12 +8,12 @@ import itertools
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from dispatcher.phone.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from intake_core.phones import InvalidPhone
 from telephony.call import CallState
-from telephony.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from telephony.manager import AmiManager, ConnectionState
 from telephony.session import AmiDisconnected
-from telephony.settings import TelephonySettings
+from telephony.settings import ListenerSettings, TelephonySettings
 from telephony.tracker import CallTracker
 from tests.telephony.ami_server import FakeAmiServer
 from tests.telephony.harness import RecordingSink, RunManager, eventually, fast_settings
@@ -81,16 +81,24 @@ async def test_manager_reconnects_when_server_goes_silent(
 
 
 def test_settings_detect_silent_pbx_within_15_seconds_by_default() -> None:
-    settings = TelephonySettings(_env_file=None)  # type: ignore[call-arg]
+    settings = TelephonySettings(_env_file=None)
 
     assert settings.ping_interval + settings.ping_deadline <= 15
     with pytest.raises(ValidationError):
-        TelephonySettings(_env_file=None, ping_interval=10, ping_deadline=10)  # type: ignore[call-arg]
+        TelephonySettings(_env_file=None, ping_interval=10, ping_deadline=10)
 
 
 def test_settings_refuse_test_secret_when_in_production() -> None:
+    production = {
+        "APP_ENV": "production",
+        "secret_key": "s" * 40,
+        "database_url": "postgresql://dispatcher@127.0.0.1/dispatcher",
+        "redis_url": "redis://127.0.0.1:6379/0",
+    }
     with pytest.raises(ValidationError, match="TELEPHONY_AMI_SECRET"):
-        TelephonySettings.model_validate({"APP_ENV": "production", "ami_secret": "intake-secret"})
+        ListenerSettings.model_validate(
+            {**production, "telephony": TelephonySettings(ami_secret=SecretStr("intake-secret"))}
+        )
 
 
 async def test_manager_restores_answered_call_when_started_mid_call(

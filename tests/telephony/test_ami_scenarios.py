@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from telephony.events import (
+from dispatcher.phone.events import (
     AgentAnswered,
     CallAbandoned,
     CallDirection,
@@ -39,7 +40,7 @@ async def test_tracker_pops_card_for_agent_101_when_call_is_answered(
         linkedid="1795354378.0",
         phone="+79161234567",
         direction=CallDirection.INBOUND,
-        at=ringing.at,
+        at=cast(CallRinging, ringing).at,
         caller_raw="+79161234567",
     )
     assert isinstance(answered, AgentAnswered)

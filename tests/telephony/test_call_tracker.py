@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from dispatcher.phone.events import AgentAnswered, CallAbandoned, CallRinging
 from telephony.call import CallState, interface_of
-from telephony.events import AgentAnswered, CallAbandoned, CallRinging
 from telephony.message import AmiMessage
 from telephony.tracker import CallTracker
 from tests.telephony.harness import RecordingSink
@@ -88,7 +88,7 @@ async def test_tracker_pops_card_when_newchannel_was_missed() -> None:
     await tracker.feed(event("AgentConnect", *CALLER, *AGENT))
 
     assert [type(e) for e in sink.events] == [CallRinging, AgentAnswered]
-    assert sink.events[1].phone == "+79161234567"  # type: ignore[union-attr]
+    assert sink.events[1].phone == "+79161234567"
 
 
 async def test_tracker_keeps_going_when_sink_fails() -> None:

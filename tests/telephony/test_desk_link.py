@@ -131,18 +131,15 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
     sinks: list[DeskCallSink] = []
 
     async def start_listener() -> None:
-        tel = fast_settings(
-            server.port,
-            redis_url=redis_url,
-            commands_stream=link_settings.telephony_commands_stream,
-            commands_block_ms=100,
-        )
+        tel = fast_settings(server.port, commands_block_ms=100)
         client = AsyncRedis.from_url(redis_url)
         clients.append(client)
         # these tests are about the desk link, not failover: a lease that outlives a loaded
         # machine's stalls keeps one listener the leader for the whole test
         lock = LeaderLock(client, tel.lock_key, ttl=10, renew_interval=1, poll_interval=0.05)
-        reader = CommandReader(client, tel.commands_stream, "test", tel.commands_block_ms)
+        reader = CommandReader(
+            client, link_settings.telephony_commands_stream, "test", tel.commands_block_ms
+        )
         sink = DeskCallSink(link_settings, db, client)
         sinks.append(sink)
         listener = Listener(tel, sink, lock, commands=reader)

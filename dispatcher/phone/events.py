@@ -1,4 +1,4 @@
-"""Typed call events the telephony adapter publishes; no AMI dict goes past this package."""
+"""Typed call events the telephony adapter publishes to the desk; no AMI dict goes past them."""
 
 from __future__ import annotations
 
