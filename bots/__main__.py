@@ -8,7 +8,7 @@ from bots import webhook
 from bots.app import BotRunner, build_bot, build_dispatcher
 from bots.context import BotContext
 from bots.process import run_messenger
-from bots.settings import BotSettings
+from bots.settings import BotProcessSettings, BotSettings
 from dispatcher.services.messenger.updates import UpdateInbox
 
 
@@ -35,7 +35,8 @@ class Telegram:
 
 
 def main() -> int:
-    return run_messenger(Telegram(BotSettings()))
+    settings = BotProcessSettings()
+    return run_messenger(settings, Telegram(settings.bot))
 
 
 if __name__ == "__main__":

@@ -44,10 +44,10 @@ class Adapter(Protocol):
         """The webhook receiver that stores this messenger's updates."""
 
 
-def run_messenger(adapter: Adapter) -> int:
-    """`python -m bots` and `python -m bots.max`: the exit code of the process."""
+def run_messenger(settings: Settings, adapter: Adapter) -> int:
+    """`python -m bots` and `python -m bots.max`: the exit code of the process, with the
+    process's one Settings (built in its main())."""
     log = logging.getLogger(adapter.logger)
-    settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     problem = adapter.problem()
     if problem is not None:

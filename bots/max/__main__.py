@@ -8,7 +8,7 @@ from bots.app import build_dispatcher
 from bots.context import BotContext
 from bots.max import webhook
 from bots.max.runner import MaxRunner, build_max_bot
-from bots.max.settings import MaxSettings
+from bots.max.settings import MaxProcessSettings, MaxSettings
 from bots.process import run_messenger
 from bots.settings import BotSettings
 from dispatcher.services.messenger.updates import UpdateInbox
@@ -19,14 +19,15 @@ class Max:
 
     logger = "bots.max"
 
-    def __init__(self, settings: MaxSettings) -> None:
+    def __init__(self, settings: MaxSettings, shared_dialog: BotSettings) -> None:
         self.settings = settings
+        self.shared_dialog = shared_dialog
 
     def problem(self) -> str | None:
         return None if self.settings.max_bot_token else "MAX_BOT_TOKEN is not set"
 
     def dialog(self) -> BotSettings:
-        return self.settings.dialog()
+        return self.settings.dialog(self.shared_dialog)
 
     def runner(self, ctx: BotContext, redis_url: str) -> MaxRunner:
         bot, api, translator = build_max_bot(self.settings)
@@ -38,7 +39,8 @@ class Max:
 
 
 def main() -> int:
-    return run_messenger(Max(MaxSettings()))
+    settings = MaxProcessSettings()
+    return run_messenger(settings, Max(settings.max, settings.shared_dialog))
 
 
 if __name__ == "__main__":

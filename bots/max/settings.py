@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bots.max.api import PRODUCTION_URL
 from bots.settings import BotSettings
+from dispatcher.settings import Settings
 
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")  # MAX allows [A-Za-z0-9_-], 5-256; we ask 16+
 
@@ -67,3 +68,14 @@ class MaxSettings(BaseSettings):
                 "bot_send_attempts": self.max_send_attempts,
             }
         )
+
+
+class MaxProcessSettings(Settings):
+    """`python -m bots.max`'s one Settings, built once in main(): the shared values, MAX's own
+    `max` section (`MAX_*`) and the dialog's knobs shared with Telegram (`BOT_*` but the token,
+    mode and webhook, which are MAX's own)."""
+
+    max: MaxSettings = Field(default_factory=MaxSettings)
+    shared_dialog: BotSettings = Field(
+        default_factory=lambda: BotSettings(bot_mode="polling", bot_webhook_secret="")
+    )
