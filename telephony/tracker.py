@@ -1,4 +1,4 @@
-"""Call state machine keyed by Linkedid: AMI events in, typed call events out to the sink."""
+"""Phone call state machine keyed by Linkedid: AMI events in, typed call events out to the sink."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from dispatcher.phone.events import (
 )
 from intake_core.errors import IllegalTransition
 from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
-from telephony.call import RANK, Call, CallState, interface_of
 from telephony.message import AmiMessage, MalformedMessage
+from telephony.phone_call import RANK, PhoneCall, PhoneCallState, interface_of
 from telephony.sink import CallSink
 from telephony.snapshot import ChannelInfo, PbxSnapshot
 
@@ -52,7 +52,7 @@ class CallTracker:
         self._trunk_prefixes = tuple(f"PJSIP/{name}-" for name in trunks)
         self._clock = clock
         self._outage = Outage("call sink (database or Redis)", log)
-        self._calls: dict[str, Call] = {}
+        self._calls: dict[str, PhoneCall] = {}
         self._members: dict[str, str] = {}  # interface → MemberName
         self._handlers: dict[str, Callable[[AmiMessage], list[CallEvent]]] = {
             "Newchannel": self._on_newchannel,
@@ -71,7 +71,7 @@ class CallTracker:
         }
 
     @property
-    def calls(self) -> Mapping[str, Call]:
+    def calls(self) -> Mapping[str, PhoneCall]:
         """Calls in progress by Linkedid (a read-only view)."""
         return dict(self._calls)
 
@@ -118,7 +118,9 @@ class CallTracker:
             if linkedid not in legs:
                 call = self._calls[linkedid]
                 reason = call.end_reason or (
-                    EndReason.ABANDONED if call.state == CallState.ABANDONED else EndReason.LOST
+                    EndReason.ABANDONED
+                    if call.state == PhoneCallState.ABANDONED
+                    else EndReason.LOST
                 )
                 events.extend(self._end(call, reason, now))
         await self._publish(events)
@@ -130,24 +132,24 @@ class CallTracker:
         root: ChannelInfo,
         channels: list[ChannelInfo],
         waiting: Mapping[str, object],
-    ) -> Call:
+    ) -> PhoneCall:
         now = self._clock()
         others = [c for c in channels if c is not root]
         bridged = [c for c in others if root.bridge_id and c.bridge_id == root.bridge_id]
         if self.is_trunk(root.channel):
             agent = next((c for c in bridged if not self.is_trunk(c.channel)), None)
             if agent is not None:
-                state = CallState.ANSWERED
+                state = PhoneCallState.ANSWERED
             elif bridged:
-                state = CallState.TRANSFERRED
+                state = PhoneCallState.TRANSFERRED
             elif any(c.state == "Ringing" and not self.is_trunk(c.channel) for c in others):
-                state = CallState.AGENTS_RINGING
+                state = PhoneCallState.AGENTS_RINGING
             elif root.uniqueid in waiting or root.application == "Queue":
-                state = CallState.QUEUED
+                state = PhoneCallState.QUEUED
             else:
-                state = CallState.RINGING
+                state = PhoneCallState.RINGING
             interface = interface_of(agent.channel) if agent else None
-            return Call(
+            return PhoneCall(
                 linkedid=root.linkedid,
                 direction=CallDirection.INBOUND,
                 state=state,
@@ -162,12 +164,12 @@ class CallTracker:
         patient = next((c for c in others if self.is_trunk(c.channel)), None)
         interface = interface_of(root.channel)
         if patient is None:
-            state = CallState.ORIGINATED
+            state = PhoneCallState.ORIGINATED
         elif patient.bridge_id and patient.bridge_id == root.bridge_id:
-            state = CallState.ANSWERED
+            state = PhoneCallState.ANSWERED
         else:
-            state = CallState.RINGING
-        return Call(
+            state = PhoneCallState.RINGING
+        return PhoneCall(
             linkedid=root.linkedid,
             direction=CallDirection.OUTBOUND,
             state=state,
@@ -181,7 +183,7 @@ class CallTracker:
             patient_uniqueid=patient.uniqueid if patient else None,
         )
 
-    def _merge(self, seen: Call) -> list[CallEvent]:
+    def _merge(self, seen: PhoneCall) -> list[CallEvent]:
         known = self._calls.get(seen.linkedid)
         if known is None:
             call = seen
@@ -200,10 +202,10 @@ class CallTracker:
             return []
         events: list[CallEvent] = []
         now = self._clock()
-        if not call.announced and call.state != CallState.ORIGINATED:
+        if not call.announced and call.state != PhoneCallState.ORIGINATED:
             call = replace(call, announced=True)
             events.append(self._ringing(call, restored=True))
-        if call.state == CallState.ANSWERED and (known is None or known.state != call.state):
+        if call.state == PhoneCallState.ANSWERED and (known is None or known.state != call.state):
             events.append(self._answered(call, now, restored=True))
         self._calls[call.linkedid] = call
         return events
@@ -218,10 +220,10 @@ class CallTracker:
             if linkedid in self._calls:
                 return []
             if self.is_trunk(channel):
-                inbound = Call(
+                inbound = PhoneCall(
                     linkedid=linkedid,
                     direction=CallDirection.INBOUND,
-                    state=CallState.RINGING,
+                    state=PhoneCallState.RINGING,
                     phone=_phone(msg.value("CallerIDNum")),
                     caller_raw=msg.get("CallerIDNum") or None,
                     started_at=self._clock(),
@@ -231,10 +233,10 @@ class CallTracker:
                 self._calls[linkedid] = inbound
                 return [self._ringing(inbound)]
             interface = interface_of(channel)
-            self._calls[linkedid] = Call(
+            self._calls[linkedid] = PhoneCall(
                 linkedid=linkedid,
                 direction=CallDirection.OUTBOUND,
-                state=CallState.ORIGINATED,
+                state=PhoneCallState.ORIGINATED,
                 phone=None,
                 started_at=self._clock(),
                 root_channel=channel,
@@ -290,7 +292,7 @@ class CallTracker:
             or call.patient_uniqueid != msg.get("DestUniqueid")
         ):
             return []
-        call = call.move(CallState.ANSWERED)
+        call = call.move(PhoneCallState.ANSWERED)
         events: list[CallEvent] = []
         if not call.announced:
             call = replace(call, announced=True)
@@ -301,7 +303,9 @@ class CallTracker:
 
     def _on_queue_join(self, msg: AmiMessage) -> list[CallEvent]:
         call, events = self._inbound(msg)
-        self._calls[call.linkedid] = replace(call.move(CallState.QUEUED), queue=msg.value("Queue"))
+        self._calls[call.linkedid] = replace(
+            call.move(PhoneCallState.QUEUED), queue=msg.value("Queue")
+        )
         return events
 
     def _on_agent_called(self, msg: AmiMessage) -> list[CallEvent]:
@@ -311,7 +315,7 @@ class CallTracker:
             self._members[interface] = name
         call, events = self._inbound(msg)
         if msg.get("Event") == "AgentCalled":
-            call = call.move(CallState.AGENTS_RINGING)
+            call = call.move(PhoneCallState.AGENTS_RINGING)
         self._calls[call.linkedid] = call
         return events
 
@@ -319,7 +323,7 @@ class CallTracker:
         interface = msg.require("Interface")
         call, events = self._inbound(msg)
         call = replace(
-            call.move(CallState.ANSWERED),
+            call.move(PhoneCallState.ANSWERED),
             agent_interface=interface,
             agent_name=msg.value("MemberName") or self._members.get(interface),
             agent_channel=msg.require("DestChannel"),
@@ -346,7 +350,7 @@ class CallTracker:
     def _on_abandon(self, msg: AmiMessage) -> list[CallEvent]:
         call, events = self._inbound(msg)
         hold = msg.integer("HoldTime") or 0
-        call = replace(call.move(CallState.ABANDONED), hold_seconds=hold)
+        call = replace(call.move(PhoneCallState.ABANDONED), hold_seconds=hold)
         self._calls[call.linkedid] = call
         events.append(
             CallAbandoned(
@@ -366,7 +370,7 @@ class CallTracker:
         call = self._calls.get(linkedid)
         if call is None:
             return []
-        call = call.move(CallState.TRANSFERRED)
+        call = call.move(PhoneCallState.TRANSFERRED)
         self._calls[linkedid] = call
         transferer = msg.value("TransfererChannel")
         return [
@@ -385,7 +389,7 @@ class CallTracker:
         if call is None:
             return []
         uniqueid = msg.require("Uniqueid")
-        answered = call.state in (CallState.ANSWERED, CallState.TRANSFERRED)
+        answered = call.state in (PhoneCallState.ANSWERED, PhoneCallState.TRANSFERRED)
         if uniqueid == call.linkedid:
             if call.direction == CallDirection.INBOUND:
                 reason = call.end_reason or self._unfinished_reason(call)
@@ -400,25 +404,25 @@ class CallTracker:
     # ---- helpers -------------------------------------------------------------------------
 
     @staticmethod
-    def _unfinished_reason(call: Call) -> EndReason:
-        if call.state == CallState.ABANDONED:
+    def _unfinished_reason(call: PhoneCall) -> EndReason:
+        if call.state == PhoneCallState.ABANDONED:
             return EndReason.ABANDONED
-        if call.state == CallState.TRANSFERRED:
+        if call.state == PhoneCallState.TRANSFERRED:
             return EndReason.TRANSFER
-        if call.state == CallState.ANSWERED:
+        if call.state == PhoneCallState.ANSWERED:
             return EndReason.CALLER
         return EndReason.UNANSWERED
 
-    def _inbound(self, msg: AmiMessage) -> tuple[Call, list[CallEvent]]:
+    def _inbound(self, msg: AmiMessage) -> tuple[PhoneCall, list[CallEvent]]:
         """The caller's call for a queue event; created if we missed its Newchannel."""
         linkedid = msg.require("Linkedid")
         call = self._calls.get(linkedid)
         if call is not None:
             return call, []
-        call = Call(
+        call = PhoneCall(
             linkedid=linkedid,
             direction=CallDirection.INBOUND,
-            state=CallState.RINGING,
+            state=PhoneCallState.RINGING,
             phone=_phone(msg.value("CallerIDNum")),
             caller_raw=msg.get("CallerIDNum") or None,
             started_at=self._clock(),
@@ -428,20 +432,20 @@ class CallTracker:
         self._calls[linkedid] = call
         return call, [self._ringing(call)]
 
-    def _learn_patient(self, call: Call, raw: str | None) -> list[CallEvent]:
+    def _learn_patient(self, call: PhoneCall, raw: str | None) -> list[CallEvent]:
         if call.phone is None:
             phone = _phone(raw)
             if phone is None:
                 return []
             call = replace(call, phone=phone, caller_raw=raw)
-        if call.state != CallState.ORIGINATED:
+        if call.state != PhoneCallState.ORIGINATED:
             self._calls[call.linkedid] = call
             return []
-        call = replace(call.move(CallState.RINGING), announced=True)
+        call = replace(call.move(PhoneCallState.RINGING), announced=True)
         self._calls[call.linkedid] = call
         return [self._ringing(call)]
 
-    def _end(self, call: Call, reason: EndReason, at: datetime) -> list[CallEvent]:
+    def _end(self, call: PhoneCall, reason: EndReason, at: datetime) -> list[CallEvent]:
         del self._calls[call.linkedid]
         if not call.announced:
             return []
@@ -457,7 +461,7 @@ class CallTracker:
             )
         ]
 
-    def _ringing(self, call: Call, *, restored: bool = False) -> CallRinging:
+    def _ringing(self, call: PhoneCall, *, restored: bool = False) -> CallRinging:
         return CallRinging(
             linkedid=call.linkedid,
             phone=call.phone,
@@ -470,7 +474,7 @@ class CallTracker:
         )
 
     @staticmethod
-    def _answered(call: Call, at: datetime, *, restored: bool = False) -> AgentAnswered:
+    def _answered(call: PhoneCall, at: datetime, *, restored: bool = False) -> AgentAnswered:
         assert call.agent_interface is not None and call.agent_channel is not None
         return AgentAnswered(
             linkedid=call.linkedid,

@@ -10,8 +10,8 @@ from pydantic import SecretStr, ValidationError
 
 from dispatcher.phone.events import AgentAnswered, CallEnded, CallRinging, EndReason
 from intake_core.phones import InvalidPhone
-from telephony.call import CallState
 from telephony.manager import AmiManager, ConnectionState
+from telephony.phone_call import PhoneCallState
 from telephony.session import AmiDisconnected
 from telephony.settings import ListenerSettings, TelephonySettings
 from telephony.tracker import CallTracker
@@ -109,7 +109,7 @@ async def test_manager_restores_answered_call_when_started_mid_call(
     manager, sink = await run_manager()
 
     call = manager.tracker.calls[ACTIONS_CALL]
-    assert call.state == CallState.ANSWERED
+    assert call.state == PhoneCallState.ANSWERED
     assert (call.phone, call.agent_interface, call.agent_name, call.agent_channel) == (
         "+79057778899",
         "PJSIP/101",
@@ -133,7 +133,7 @@ async def test_manager_restores_call_when_reconnecting_mid_call(
     await eventually(
         lambda: (
             ACTIONS_CALL in manager.tracker.calls
-            and manager.tracker.calls[ACTIONS_CALL].state == CallState.AGENTS_RINGING
+            and manager.tracker.calls[ACTIONS_CALL].state == PhoneCallState.AGENTS_RINGING
         )
     )
     ami_server.snapshot(queue_status="act-qs-busy", channels="act-channels")

@@ -7,8 +7,8 @@ import logging
 import pytest
 
 from dispatcher.phone.events import AgentAnswered, CallAbandoned, CallRinging
-from telephony.call import CallState, interface_of
 from telephony.message import AmiMessage
+from telephony.phone_call import PhoneCallState, interface_of
 from telephony.tracker import CallTracker
 from tests.telephony.harness import RecordingSink
 
@@ -43,7 +43,7 @@ async def test_tracker_skips_event_when_required_field_is_missing(
     await tracker.feed(AmiMessage(()))
 
     assert [type(e) for e in sink.events] == [CallRinging]
-    assert tracker.calls["1795354378.0"].state == CallState.RINGING
+    assert tracker.calls["1795354378.0"].state == PhoneCallState.RINGING
     assert "Interface" in caplog.text
 
 
@@ -57,7 +57,7 @@ async def test_tracker_refuses_answer_when_call_was_already_abandoned() -> None:
     await tracker.feed(event("AgentConnect", *CALLER, *AGENT))
 
     assert [type(e) for e in sink.events] == [CallRinging, CallAbandoned]
-    assert tracker.calls["1795354378.0"].state == CallState.ABANDONED
+    assert tracker.calls["1795354378.0"].state == PhoneCallState.ABANDONED
 
 
 async def test_tracker_masks_phone_in_logs_when_number_is_unreadable(

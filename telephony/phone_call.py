@@ -11,7 +11,7 @@ from dispatcher.phone.events import CallDirection, EndReason
 from intake_core.errors import IllegalTransition
 
 
-class CallState(StrEnum):
+class PhoneCallState(StrEnum):
     """Where a call is in its life; moves follow `TRANSITIONS`."""
 
     ORIGINATED = "originated"  # click-to-call: the agent's leg exists, the patient not dialled yet
@@ -24,34 +24,51 @@ class CallState(StrEnum):
     ENDED = "ended"
 
 
-TRANSITIONS: Mapping[CallState, frozenset[CallState]] = {
-    CallState.ORIGINATED: frozenset({CallState.RINGING, CallState.ANSWERED, CallState.ENDED}),
-    CallState.RINGING: frozenset(
-        {CallState.QUEUED, CallState.AGENTS_RINGING, CallState.ANSWERED, CallState.ENDED}
+TRANSITIONS: Mapping[PhoneCallState, frozenset[PhoneCallState]] = {
+    PhoneCallState.ORIGINATED: frozenset(
+        {PhoneCallState.RINGING, PhoneCallState.ANSWERED, PhoneCallState.ENDED}
     ),
-    CallState.QUEUED: frozenset(
-        {CallState.AGENTS_RINGING, CallState.ANSWERED, CallState.ABANDONED, CallState.ENDED}
+    PhoneCallState.RINGING: frozenset(
+        {
+            PhoneCallState.QUEUED,
+            PhoneCallState.AGENTS_RINGING,
+            PhoneCallState.ANSWERED,
+            PhoneCallState.ENDED,
+        }
     ),
-    CallState.AGENTS_RINGING: frozenset(
-        {CallState.QUEUED, CallState.ANSWERED, CallState.ABANDONED, CallState.ENDED}
+    PhoneCallState.QUEUED: frozenset(
+        {
+            PhoneCallState.AGENTS_RINGING,
+            PhoneCallState.ANSWERED,
+            PhoneCallState.ABANDONED,
+            PhoneCallState.ENDED,
+        }
     ),
-    CallState.ANSWERED: frozenset({CallState.TRANSFERRED, CallState.ENDED}),
-    CallState.TRANSFERRED: frozenset({CallState.ENDED}),
-    CallState.ABANDONED: frozenset({CallState.ENDED}),
-    CallState.ENDED: frozenset(),
+    PhoneCallState.AGENTS_RINGING: frozenset(
+        {
+            PhoneCallState.QUEUED,
+            PhoneCallState.ANSWERED,
+            PhoneCallState.ABANDONED,
+            PhoneCallState.ENDED,
+        }
+    ),
+    PhoneCallState.ANSWERED: frozenset({PhoneCallState.TRANSFERRED, PhoneCallState.ENDED}),
+    PhoneCallState.TRANSFERRED: frozenset({PhoneCallState.ENDED}),
+    PhoneCallState.ABANDONED: frozenset({PhoneCallState.ENDED}),
+    PhoneCallState.ENDED: frozenset(),
 }
 
 # Stages in order, so a resync only moves a call forward.
-RANK = {state: rank for rank, state in enumerate(CallState)}
+RANK = {state: rank for rank, state in enumerate(PhoneCallState)}
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
+class PhoneCall:
     """What we know about one call in progress."""
 
     linkedid: str
     direction: CallDirection
-    state: CallState
+    state: PhoneCallState
     phone: str | None
     started_at: datetime
     root_channel: str
@@ -67,7 +84,7 @@ class Call:
     request_id: str | None = None
     announced: bool = False  # CallRinging was published, so CallEnded must follow
 
-    def move(self, state: CallState) -> Call:
+    def move(self, state: PhoneCallState) -> PhoneCall:
         if state == self.state:
             return self
         if state not in TRANSITIONS[self.state]:
