@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, Request, status
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dispatcher.api.errors import IDEMPOTENCY_HINT, IDEMPOTENCY_KEY
 from dispatcher.api.external import accepted_text
@@ -23,7 +22,7 @@ from dispatcher.metrics import INTAKES_RECEIVED
 from dispatcher.services.accounts import Principal
 from dispatcher.services.intake_store import IntakeView
 from dispatcher.web.admission import Admission, AdmissionMiddleware
-from dispatcher.web.deps import ServicesDep
+from dispatcher.web.deps import BearerToken, ServicesDep, known, permitted
 from intake_core.errors import FieldError, NotFound, ValidationFailed
 from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
 
@@ -40,30 +39,12 @@ router = APIRouter(
         "или база данных либо Redis недоступны",
     ),
 )
-_bearer = HTTPBearer(auto_error=False)
 
 
-async def intake_client(
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The bearer token's client, with the `intake` scope (the rules of `deps.get_principal`)."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Нужен токен доступа: заголовок Authorization: Bearer <токен>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    principal = await services.intakes.principal(credentials.credentials)
-    if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Токен недействителен или отозван",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if "intake" not in principal.scopes and "admin" not in principal.scopes:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "Нет права доступа «intake»")
-    return principal
+async def intake_client(services: ServicesDep, token: BearerToken) -> Principal:
+    """The bearer token's client, with the `intake` scope (the rules of `deps.get_principal`,
+    read on the async connection pool)."""
+    return permitted(known(await services.intakes.principal(token)), "intake")
 
 
 IntakeClient = Annotated[Principal, Depends(intake_client)]

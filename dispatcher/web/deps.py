@@ -27,18 +27,24 @@ async def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_principal(
-    services: ServicesDep,
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+) -> str:
+    """The request's bearer token, or 401 saying how to send one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "Нужен токен доступа: заголовок Authorization: Bearer <токен>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    with services.db.session() as session:
-        principal = authenticate(session, credentials.credentials, datetime.now(UTC))
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def known(principal: Principal | None) -> Principal:
+    """The token's client, or 401 for a token unknown, expired or revoked."""
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -48,14 +54,24 @@ def get_principal(
     return principal
 
 
+def get_principal(services: ServicesDep, token: BearerToken) -> Principal:
+    with services.db.session() as session:
+        return known(authenticate(session, token, datetime.now(UTC)))
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def permitted(principal: Principal, scope: str) -> Principal:
+    """The principal when its scopes (or `admin`) allow `scope`, else 403."""
+    if scope not in principal.scopes and "admin" not in principal.scopes:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"Нет права доступа «{scope}»")
+    return principal
 
 
 def require(scope: str) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
     async def check(principal: PrincipalDep) -> Principal:  # no I/O: no thread-pool hop
-        if scope not in principal.scopes and "admin" not in principal.scopes:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"Нет права доступа «{scope}»")
-        return principal
+        return permitted(principal, scope)
 
     return check
 
