@@ -23,7 +23,7 @@ from typing import Any
 import redis
 
 from bench.common import any_database
-from bench.messenger_bench import REDIS_URL, TelegramBench, bench_dialog, demo_database, running_bot
+from bench.messenger_bench import REDIS_URL, TELEGRAM, bench_dialog, demo_database, running_bot
 from bots.app import run
 from bots.context import BotContext
 from bots.dto import AddressDraft
@@ -130,10 +130,9 @@ PATHS = (
 async def _run(db: Database, client: redis.Redis) -> dict[str, Walked]:
     fake = FakeTelegram()
     await fake.start()
-    telegram = TelegramBench()
     try:
-        async with running_bot(db, client, telegram.adapter(fake.base, bench_dialog())) as ctx:
-            await telegram.polling(fake)
+        async with running_bot(db, client, TELEGRAM.adapter(fake.base, bench_dialog())) as ctx:
+            await TELEGRAM.polling(fake)
             return await _walk(fake, ctx)
     finally:
         await fake.stop()

@@ -26,7 +26,7 @@ import sys
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from multiprocessing.connection import Connection
@@ -71,11 +71,18 @@ class FakeServer(Protocol):
     def base(self) -> str: ...
 
     @property
+    def requests(self) -> Sequence[Any]: ...  # what the bot sent it, stamped on arrival
+
+    @property
     def delivered(self) -> dict[int, float]: ...  # update → when the long poll handed it out
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def wait_for(
+        self, predicate: Any, start: int = 0, within: float = 5.0
+    ) -> tuple[int, Any]: ...
 
 
 class StoppableRunner(Protocol):
@@ -95,6 +102,7 @@ class Adapter(Protocol):
 F = TypeVar("F", bound=FakeServer)
 
 
+@dataclass(frozen=True)
 class Messenger(ABC, Generic[F]):
     """One messenger under the bench: its fake server, a patient's acts on it, its bot."""
 
@@ -102,13 +110,27 @@ class Messenger(ABC, Generic[F]):
     api: str  # the fake server, as the table's title says it
     first_user: int  # the load's users count up from here, the warm-up's down
     phone_prefix: str
+    fake: Callable[[], F]
 
-    @abstractmethod
-    def fake(self) -> F: ...
-
-    @abstractmethod
     async def polling(self, fake: F) -> None:
         """Until the bot's first long poll."""
+        await fake.wait_for(self.polls, 0, within=30)
+
+    def replies(self, fake: F) -> list[tuple[int, float]]:
+        """(user, when) of each message or edit the bot sent a patient."""
+        return [(user, r.at) for r in fake.requests if not r.failed and (user := self.reply_to(r))]
+
+    def dialog_id(self, user_id: int) -> int:
+        """The user as the dialog's user and chat id."""
+        return user_id
+
+    @abstractmethod
+    def polls(self, request: Any) -> bool:
+        """Whether the recorded request is the bot's long poll."""
+
+    @abstractmethod
+    def reply_to(self, request: Any) -> int | None:
+        """The patient a recorded message or edit went to; None for any other request."""
 
     @abstractmethod
     async def send(self, fake: F, user_id: int, text: str) -> int:
@@ -119,43 +141,23 @@ class Messenger(ABC, Generic[F]):
         """The patient's press of a callback button; the update's key in `fake.delivered`."""
 
     @abstractmethod
-    def replies(self, fake: F) -> list[tuple[int, float]]:
-        """(user, when) of each message or edit the bot sent a patient."""
-
-    def dialog_id(self, user_id: int) -> int:
-        """The user as the dialog's user and chat id."""
-        return user_id
-
-    @abstractmethod
     def adapter(self, base: str, dialog: BotSettings) -> Adapter:
         """The messenger's process adapter on the fake server at `base`, with the dialog's
         shared settings and names in Redis of its own."""
 
 
 class TelegramBench(Messenger[FakeTelegram]):
-    name = "Telegram"
-    api = "fake Bot API"
-    first_user = 900_000
-    phone_prefix = "+7900"
+    def polls(self, request: fake_telegram.Recorded) -> bool:
+        return request.method == "getUpdates"
 
-    def fake(self) -> FakeTelegram:
-        return FakeTelegram()
-
-    async def polling(self, fake: FakeTelegram) -> None:
-        await fake.wait_for(lambda r: r.method == "getUpdates", 0, within=30)
+    def reply_to(self, request: fake_telegram.Recorded) -> int | None:
+        return request.chat_id if request.method in {"sendMessage", "editMessageText"} else None
 
     async def send(self, fake: FakeTelegram, user_id: int, text: str) -> int:
         return int((await fake.message(user_id, text))["update_id"])
 
     async def press(self, fake: FakeTelegram, user_id: int, data: str) -> int:
         return int((await fake.callback(user_id, data, 1))["update_id"])
-
-    def replies(self, fake: FakeTelegram) -> list[tuple[int, float]]:
-        return [
-            (r.chat_id, r.at)
-            for r in fake.requests
-            if r.method in {"sendMessage", "editMessageText"} and not r.failed and r.chat_id
-        ]
 
     def adapter(self, base: str, dialog: BotSettings) -> Telegram:
         suffix = uuid.uuid4().hex[:8]
@@ -171,16 +173,11 @@ class TelegramBench(Messenger[FakeTelegram]):
 
 
 class MaxBench(Messenger[FakeMax]):
-    name = "MAX"
-    api = "fake MAX Bot API"
-    first_user = 910_000
-    phone_prefix = "+7901"
+    def polls(self, request: fake_max.Recorded) -> bool:
+        return request.route == "GET /updates"
 
-    def fake(self) -> FakeMax:
-        return FakeMax()
-
-    async def polling(self, fake: FakeMax) -> None:
-        await fake.wait_for(lambda r: r.route == "GET /updates", 0, within=30)
+    def reply_to(self, request: fake_max.Recorded) -> int | None:
+        return request.user_id if request.route in {"POST /messages", "PUT /messages"} else None
 
     async def send(self, fake: FakeMax, user_id: int, text: str) -> int:
         return await fake.message(user_id, text)
@@ -188,13 +185,6 @@ class MaxBench(Messenger[FakeMax]):
     async def press(self, fake: FakeMax, user_id: int, data: str) -> int:
         """On the bot's latest message to the patient."""
         return await fake.callback(user_id, data, fake.last_mid.get(user_id, "mid.none"))
-
-    def replies(self, fake: FakeMax) -> list[tuple[int, float]]:
-        return [
-            (r.user_id, r.at)
-            for r in fake.requests
-            if r.route in {"POST /messages", "PUT /messages"} and not r.failed and r.user_id
-        ]
 
     def dialog_id(self, user_id: int) -> int:
         return to_dialog(user_id)
@@ -212,10 +202,9 @@ class MaxBench(Messenger[FakeMax]):
         return Max(settings, dialog)
 
 
-MESSENGERS: dict[str, Messenger[Any]] = {
-    "telegram": TelegramBench(),
-    "max": MaxBench(),
-}
+TELEGRAM = TelegramBench("Telegram", "fake Bot API", 900_000, "+7900", FakeTelegram)
+MAX = MaxBench("MAX", "fake MAX Bot API", 910_000, "+7901", FakeMax)
+MESSENGERS: dict[str, Messenger[Any]] = {"telegram": TELEGRAM, "max": MAX}
 
 
 @contextlib.asynccontextmanager
