@@ -240,7 +240,7 @@ async def running_bot(
 
 
 def bench_dialog() -> BotSettings:
-    """The dialog's settings under the bench: polling, a short long poll, no throttling."""
+    """The dialog's settings under the bench: polling, a short long poll, no throttle hit."""
     return BotSettings(
         bot_mode="polling", bot_webhook_secret="", bot_polling_timeout=1, bot_throttle_limit=1000
     )
