@@ -6,11 +6,10 @@ import sys
 
 from bench import (
     analytics_bench,
-    bot_bench,
     bot_steps_bench,
     desk_bench,
     intake_bench,
-    max_bench,
+    messenger_bench,
     notify_bench,
     screenpop_bench,
 )
@@ -28,9 +27,9 @@ def main() -> int:
     status |= intake_bench.main()
     status |= notify_bench.main()  # status events to SMS and webhooks
     status |= desk_bench.main()  # live desk sockets
-    status |= bot_bench.main()  # telegram bot latency
+    status |= messenger_bench.main("telegram")  # telegram bot latency
     status |= bot_steps_bench.main()  # telegram bot: taps and messages per path vs the goal
-    status |= max_bench.main()  # MAX bot latency, beside Telegram's
+    status |= messenger_bench.main("max")  # MAX bot latency, beside Telegram's
     status |= screenpop_bench.main()  # caller card latency
     status |= analytics_bench.main()  # a month of calls for the head's analytics
     return status

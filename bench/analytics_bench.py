@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from functools import partial
-from pathlib import Path
 
-from bench.common import postgres_reachable, scratch_database
+from bench.common import postgres_reachable, scratch_database, sqlite_database
 from dispatcher.analytics.charts import CHARTS, chart_png
 from dispatcher.analytics.export import xlsx_bytes
 from dispatcher.analytics.facts import load_facts, load_names, mo_frame
@@ -45,12 +42,6 @@ def _timed(action: Callable[[], object], rounds: int = ROUNDS) -> float:
         action()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
-
-
-@contextmanager
-def _sqlite() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
 
 
 def _run(label: str, url: str) -> None:
@@ -94,7 +85,7 @@ def _run(label: str, url: str) -> None:
 
 def main() -> int:
     print(f"Analytics bench: a month at {CALLS_PER_DAY} calls a weekday, median of {ROUNDS} runs")
-    with _sqlite() as url:
+    with sqlite_database() as url:
         _run("SQLite", url)
     if postgres_reachable("analytics"):
         with scratch_database("analytics_bench") as pg:

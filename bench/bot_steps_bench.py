@@ -12,37 +12,25 @@ from /start).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import sys
-import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import redis
 
-from bots.app import BotRunner, build_bot, build_context, build_dispatcher, run
+from bench.common import any_database
+from bench.messenger_bench import REDIS_URL, TELEGRAM, bench_dialog, demo_database, running_bot
+from bots.app import run
+from bots.context import BotContext
 from bots.dto import AddressDraft
-from bots.settings import BotSettings
-from dispatcher.nlp_analyzer import NlpAnalyzer
-from dispatcher.queue import IntakeQueue
-from dispatcher.services.messenger import MessengerServices
-from dispatcher.services.reference_import import import_directory
-from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
-from dispatcher.storage.migrations import upgrade
-from tests.bots.fake_telegram import TOKEN, FakeTelegram, Recorded
+from tests.bots.fake_telegram import FakeTelegram, Recorded
 from tests.bots.harness import ChatDriver
 
-ADMIN_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 POLICY = "7716613186091393"  # Тестов Пётр Игоревич, 02.11.1958, in the demo registry
 ADDRESS = "Химки, ул. Молодежная, д. 10, кв. 5, подъезд 2, этаж 3"
 SAVED = AddressDraft(
@@ -139,47 +127,18 @@ PATHS = (
 )
 
 
-def _database() -> tuple[str, str | None]:
-    """A fresh PostgreSQL database (its name, to drop), or a temporary SQLite file."""
-    try:
-        with psycopg.connect(ADMIN_PG, connect_timeout=2, autocommit=True) as conn:
-            name = f"hv_botsteps_{uuid.uuid4().hex[:8]}"
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return f"{ADMIN_PG.rsplit('/', 1)[0]}/{name}", name
-    except psycopg.Error:
-        path = Path(tempfile.mkdtemp()) / "bot_steps_bench.sqlite3"
-        return f"sqlite:///{path}", None
-
-
-async def _run(url: str, client: redis.Redis) -> dict[str, Walked]:
-    suffix = uuid.uuid4().hex[:8]
-    settings = Settings(
-        database_url=url,
-        redis_url=REDIS_URL,
-        queue_name=f"bench-steps-{suffix}",
-        events_stream=f"bench-steps-events-{suffix}",
-    )
-    db = Database(url)
-    with db.session() as session:
-        import_directory(session, PROJECT_ROOT / "demo")
+async def _run(db: Database, client: redis.Redis) -> dict[str, Walked]:
     fake = FakeTelegram()
     await fake.start()
-    bot_settings = BotSettings(
-        bot_token=TOKEN,
-        telegram_api_url=fake.base,
-        bot_group=f"bench-steps-{suffix}",
-        bot_polling_timeout=1,
-        bot_throttle_limit=1000,
-    )
-    analyzer = NlpAnalyzer()
-    queue = IntakeQueue(client, settings.queue_name, settings.job_retries)
-    services = MessengerServices.build(
-        db, client, analyzer, queue, bot_settings.bot_client_name, bot_settings.bot_clinic_phone
-    )
-    ctx = build_context(settings, bot_settings, services, analyzer)
-    runner = BotRunner(build_bot(bot_settings), build_dispatcher(ctx, REDIS_URL), ctx, REDIS_URL)
-    task = asyncio.create_task(runner.run(handle_signals=False))
-    await fake.wait_for(lambda r: r.method == "getUpdates", 0, within=30)
+    try:
+        async with running_bot(db, client, TELEGRAM.adapter(fake.base, bench_dialog())) as ctx:
+            await TELEGRAM.polling(fake)
+            return await _walk(fake, ctx)
+    finally:
+        await fake.stop()
+
+
+async def _walk(fake: FakeTelegram, ctx: BotContext) -> dict[str, Walked]:
     # linked accounts: an adult and a child, their address saved by an earlier call
     for user_id, phone in ((910_001, "+79009100001"), (910_002, "+79009100002")):
         ctx.services.accounts.save_contact(user_id, user_id, phone)
@@ -188,35 +147,22 @@ async def _run(url: str, client: redis.Redis) -> dict[str, Walked]:
         ctx.addresses.remember(user_id, SAVED)
     users = {PATHS[0].name: 910_001, PATHS[1].name: 910_002, PATHS[2].name: 910_003}
     walked: dict[str, Walked] = {}
-    try:
-        for path in PATHS:
-            chat = TimedChat(fake, users[path.name])
-            await path.walk(chat)
-            spent = chat.tally()
-            walked[path.name] = Walked(spent.actions, spent.messages, chat.waited)
-    finally:
-        await runner.shutdown()
-        await asyncio.wait_for(task, 15)
-        await fake.stop()
-        keys = list(client.scan_iter(f"fsm:{bot_settings.bot_group}*"))
-        client.delete(*keys, settings.events_stream, settings.queue_name)
-        db.dispose()
+    for path in PATHS:
+        chat = TimedChat(fake, users[path.name])
+        await path.walk(chat)
+        spent = chat.tally()
+        walked[path.name] = Walked(spent.actions, spent.messages, chat.waited)
     return walked
 
 
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
-    url, pg_name = _database()
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        upgrade(url)
-        walked = run(_run(url, client))
+        with any_database("hv_botsteps") as (url, backend), demo_database(url) as db:
+            walked = run(_run(db, client))
     finally:
         client.close()
-        if pg_name:
-            with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-    backend = "PostgreSQL" if pg_name else "SQLite"
     print(f"\nTelegram bot: taps and messages per path ({backend}, fake Bot API on loopback)")
     print(f"{'path':<34}{'actions':>8}{'goal':>6}{'bot msgs':>10}{'bot s':>8}  result")
     ok = True

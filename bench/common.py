@@ -1,4 +1,5 @@
-"""What the benches share: a scratch PostgreSQL database, a web server process, quantiles."""
+"""What the benches share: a scratch PostgreSQL (or SQLite) database, a web server process,
+quantiles."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -20,9 +23,9 @@ ADMIN_PG = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1
 
 
 def pct(values: Sequence[float], q: float) -> float:
-    """The q-quantile (nearest rank) of the values."""
+    """The q-quantile (nearest rank) of the values; NaN when there are none."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def free_port() -> int:
@@ -31,14 +34,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def postgres_reachable(bench: str) -> bool:
-    """False (and says so) when the bench's PostgreSQL server is not there."""
+def _postgres_up() -> bool:
     try:
         with psycopg.connect(ADMIN_PG, connect_timeout=2):
             return True
     except psycopg.Error:
-        print(f"{bench} bench: PostgreSQL is not reachable; skipped", file=sys.stderr)
         return False
+
+
+def postgres_reachable(bench: str) -> bool:
+    """False (and says so) when the bench's PostgreSQL server is not there."""
+    if _postgres_up():
+        return True
+    print(f"{bench} bench: PostgreSQL is not reachable; skipped", file=sys.stderr)
+    return False
 
 
 @contextlib.contextmanager
@@ -52,6 +61,25 @@ def scratch_database(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN_PG, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def sqlite_database() -> Iterator[str]:
+    """A new SQLite file in a temporary directory, removed afterwards; yields its URL."""
+    with tempfile.TemporaryDirectory() as directory:
+        yield f"sqlite:///{Path(directory) / 'bench.sqlite3'}"
+
+
+@contextlib.contextmanager
+def any_database(prefix: str) -> Iterator[tuple[str, str]]:
+    """A scratch PostgreSQL database, or an SQLite file when PostgreSQL is not there; yields its
+    URL and the backend's name."""
+    if _postgres_up():
+        with scratch_database(prefix) as url:
+            yield url, "PostgreSQL"
+    else:
+        with sqlite_database() as url:
+            yield url, "SQLite"
 
 
 @contextlib.contextmanager
