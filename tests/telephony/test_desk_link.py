@@ -260,6 +260,8 @@ def test_desk_link_new_call_from_card_keeps_linkedid_and_shows_phone_origin(
     pbx.server.play("answered_call")
     pbx.start()  # type: ignore[attr-defined]
     card = _next_card(ws101)
+    # the card goes out before the call's bookkeeping; an agent's click comes seconds later
+    _wait(lambda: _phone_call(db, card["linkedid"]) is not None)
 
     form = desk.get(card["patients"][0]["new_call_url"])
 
@@ -433,6 +435,7 @@ def test_desk_link_transfer_to_112_sends_blind_transfer_and_records_it(
     pbx.server.play("emergency_transfer")
     pbx.start()  # type: ignore[attr-defined]
     linkedid = _next_card(ws101)["linkedid"]
+    _wait(lambda: _phone_call(db, linkedid) is not None)  # recorded after the card goes out
 
     pressed = desk.post(f"/desk/phone/{linkedid}/transfer-112", headers={"X-CSRF-Token": csrf})
 
