@@ -35,6 +35,7 @@ from dispatcher.storage.references import MoDirectory
 log = logging.getLogger("worker")
 
 WORKER_TTL = 60  # seconds: RQ's heartbeat horizon; the blocking dequeue waits 45 s at most
+LINGER = 0.5  # seconds a drain job waits for more intakes once none is left
 
 
 class IntakeWorker(ResilientForkWorker):
@@ -62,7 +63,7 @@ def build_context(settings: Settings, db: Database) -> jobs.JobContext:
         if client is not None
         else None
     )
-    return jobs.JobContext(IntakeProcessor(db, analyzer, MoDirectory()), relay)
+    return jobs.JobContext(IntakeProcessor(db, analyzer, MoDirectory()), relay, LINGER)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 DATABASE_WAIT = 120.0
 BATCH = 16  # intakes per transaction
 DRAIN_FOR = 20.0  # seconds one drain job runs before it hands over to a new one
+POLL = 0.005  # seconds between looks for new intakes while a drain job lingers
 
 T = TypeVar("T")
 
@@ -34,6 +35,9 @@ class JobContext:
 
     processor: IntakeProcessor
     relay: OutboxRelay | None
+    # seconds a drain job keeps looking for new intakes once none is left: while intakes keep
+    # arriving one job takes them as they come (no RQ job, no wake-up per few intakes)
+    linger: float = 0.0
 
 
 _context: JobContext | None = None
@@ -98,17 +102,25 @@ def process_pending() -> int:
         job.connection.delete(queue.nudge_key)
     deadline = time.monotonic() + DRAIN_FOR
     total = 0
+    worked = time.monotonic()
     while True:
         done = _waiting_out_outages(lambda: processor.process_pending(BATCH))
         total += len(done)
         if done:
             _relay()
-        if len(done) < BATCH:
+            worked = time.monotonic()
+        now = time.monotonic()
+        if len(done) == BATCH:
+            if now >= deadline:
+                if queue is not None:
+                    queue.enqueue_drain()
+                return total
+            continue
+        # none is left that was queued before this job started: an intake stored since has
+        # a drain job of its own, so the job may stop at any moment
+        if now - worked >= _context.linger or now >= deadline:
             return total
-        if time.monotonic() >= deadline:
-            if queue is not None:
-                queue.enqueue_drain()
-            return total
+        time.sleep(POLL)
 
 
 def process_intake(intake_id: str) -> str:

@@ -4,7 +4,7 @@ transaction, one bad intake holding up no other, the complaints parsed once per 
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -93,6 +93,54 @@ def test_one_batch_merges_a_repeat_of_a_patient_it_just_stored(
         }
     assert rows[first.intake_id].call_id == rows[second.intake_id].call_id
     assert rows[second.intake_id].merged is True
+
+
+def test_a_batch_judges_each_intake_against_the_calls_stored_before_it(
+    db: Database, processor: IntakeProcessor, intake_token: str
+) -> None:
+    """Stored earlier: Соколова, Петров. One batch: a new patient, a child at Соколова's phone
+    and address (a second call of the household), Петров again (merged into his call), a new
+    patient after that merge, Петров once more: numbers follow the intakes' order."""
+    client_id = _client_id(db)
+    now = datetime.now(UTC)
+    submit(db, client_id, "DEMO-KHIMKI", "e-1", _body(*PATIENTS[0]), now)
+    submit(db, client_id, "DEMO-KHIMKI", "e-2", _body(*PATIENTS[1]), now)
+    processor.process_pending(16)
+    child = _body("Соколов", "Миша", "2020-02-02", PATIENTS[0][3])
+    batch = [  # received in this order
+        submit(db, client_id, "DEMO-KHIMKI", key, body, now + timedelta(seconds=n)).intake_id
+        for n, (key, body) in enumerate(
+            [
+                ("e-3", _body(*PATIENTS[2])),
+                ("e-4", child),
+                ("e-5", _body(*PATIENTS[1])),
+                ("e-6", _body(*PATIENTS[3])),
+                ("e-7", _body(*PATIENTS[1])),
+            ]
+        )
+    ]
+    assert set(processor.process_pending(16).values()) == {"accepted"}
+    with db.session() as session:
+        rows = {i.id: i for i in session.scalars(select(tables.Intake))}
+        calls = {c.id: c for c in session.scalars(select(tables.CallRow))}
+        call_of = {i: calls[c] for i, row in rows.items() if (c := row.call_id) is not None}
+        notes = [
+            h.reason
+            for h in session.scalars(
+                select(tables.CallHistory).where(tables.CallHistory.action == "household")
+            )
+        ]
+    got = [(rows[i].merged, call_of[i].last_name) for i in batch]
+    assert got == [
+        (False, "Кузнецова"),
+        (False, "Соколов"),
+        (True, "Петров"),
+        (False, "Орлов"),
+        (True, "Петров"),
+    ]
+    numbers = [call_of[i].number for i in (batch[0], batch[1], batch[3])]
+    assert numbers == sorted(numbers)
+    assert len(notes) == 1 and "другой пациент" in (notes[0] or "")
 
 
 def test_a_bad_intake_in_a_batch_holds_up_no_other(

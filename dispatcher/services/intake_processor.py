@@ -4,6 +4,7 @@ twice; a failing batch is run again one intake at a time."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,17 +13,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dispatcher.outages import is_database_outage
-from dispatcher.services.call_store import store_call
+from dispatcher.services.call_store import NewCalls, judge_many, lock_keys, store_call
 from dispatcher.services.events import emit
 from dispatcher.services.intake import request_from_payload
 from dispatcher.services.red_flag import record_emergency
 from dispatcher.storage import tables
-from dispatcher.storage.calls import reserve_call_numbers
+from dispatcher.storage.calls import lock_patient, next_call_number, reserve_call_numbers
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import Complaints, RedFlag, Source, VisitAddress
 from intake_core.districts import DistrictStreet
+from intake_core.duplicates import Verdict
 from intake_core.errors import ValidationFailed
 from intake_core.intake import (
     MAX_ATTEMPTS,
@@ -53,6 +55,14 @@ class Declared:
         every = (*formalized.red_flags, *(f for f in self.red_flags if f.code not in known))
         complaints = replace(formalized.complaints, red_flags=every, emergency=True)
         return replace(formalized, complaints=complaints)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """An intake validated and formalized, not yet written."""
+
+    formalized: Formalized
+    mo: MoContext
 
 
 class _OnceAnalyzer:
@@ -136,7 +146,7 @@ class IntakeProcessor:
                 ).all()
                 claimed = [i.id for i in intakes]
                 self._block = max(1, len(intakes))
-                outcomes = {i.id: self._settle(session, i, datetime.now(UTC)) for i in intakes}
+                outcomes = self._settle_batch(session, list(intakes))
                 done = datetime.now(UTC)
                 for intake in intakes:
                     intake.processed_at = done
@@ -165,6 +175,79 @@ class IntakeProcessor:
             log.error("intake %s failed %d times: no more attempts", intake_id, attempts)
         return None
 
+    def _settle_batch(
+        self, session: Session, intakes: list[tables.Intake]
+    ) -> dict[str, IntakeState]:
+        """Formalize a batch as if one by one, with one lock statement and one duplicate
+        lookup for the intakes that share no patient or home with another of the batch; their
+        new calls are written together. From the first merge on, or for intakes that share a
+        key, `store_call` runs for each in turn (a merge changes what later intakes find)."""
+        prepared = []
+        for intake in intakes:
+            now = datetime.now(UTC)
+            prepared.append((intake, now, self._prepare(session, intake, now)))
+        to_store: dict[str, list[str]] = {}  # the intakes to store, with their lock keys
+        for intake, _, ready in prepared:
+            if isinstance(ready, _Ready) and not ready.formalized.emergency:
+                to_store[intake.id] = lock_keys(ready.formalized, ready.mo)
+        shared = Counter(k for keys in to_store.values() for k in set(keys))
+        alone: list[tuple[str, tuple[Formalized, MoContext, datetime]]] = [
+            (intake.id, (ready.formalized, ready.mo, now))
+            for intake, now, ready in prepared
+            if isinstance(ready, _Ready)
+            and intake.id in to_store
+            and all(shared[k] == 1 for k in to_store[intake.id])
+        ]
+        if to_store:  # every lock at once, in one order: two batches never wait on each other
+            lock_patient(session, *(k for keys in to_store.values() for k in keys))
+        judged = dict(
+            zip(
+                [intake_id for intake_id, _ in alone],
+                judge_many(session, [store for _, store in alone]),
+                strict=True,
+            )
+        )
+        new_calls = NewCalls()
+        by_id = {i.id: i for i in intakes}
+        merged = False
+        outcomes: dict[str, IntakeState] = {}
+        for intake, now, ready in prepared:
+            found = judged.get(intake.id)
+            if found is not None and not merged and found[0].verdict is not Verdict.MERGE:
+                assert isinstance(ready, _Ready)
+                new_calls.add(
+                    session,
+                    ready.formalized,
+                    ready.mo,
+                    now,
+                    intake.received_at,
+                    _channel(ready.formalized.intake, intake),
+                    SYSTEM_ACTOR,
+                    found,
+                    self._next_number() if self._own_numbers else next_call_number(session),
+                    intake.id,
+                )
+                intake.merged = False
+                state = IntakeState.ACCEPTED
+            else:
+                self._write_new(session, new_calls, by_id)  # the batch's order is kept
+                state = (
+                    ready
+                    if isinstance(ready, IntakeState)
+                    else self._write(session, intake, ready, now)
+                )
+                merged = merged or bool(intake.merged)
+            outcomes[intake.id] = self._settled(session, intake, state, now)
+        self._write_new(session, new_calls, by_id)
+        return outcomes
+
+    @staticmethod
+    def _write_new(
+        session: Session, new_calls: NewCalls, intakes: dict[str, tables.Intake]
+    ) -> None:
+        for intake_id, call_id in new_calls.write(session).items():
+            intakes[intake_id].call_id = call_id
+
     def _settle(
         self,
         session: Session,
@@ -172,7 +255,11 @@ class IntakeProcessor:
         now: datetime,
         declared: Declared | None = None,
     ) -> IntakeState:
-        state = self._process(session, intake, now, declared)
+        return self._settled(session, intake, self._process(session, intake, now, declared), now)
+
+    def _settled(
+        self, session: Session, intake: tables.Intake, state: IntakeState, now: datetime
+    ) -> IntakeState:
         intake.attempts += 1  # written with the outcome: a crash rolls both back anyway
         intake.state = next_intake_state(IntakeState(intake.state), state).value
         if state is IntakeState.REJECTED:
@@ -204,6 +291,19 @@ class IntakeProcessor:
         now: datetime,
         declared: Declared | None = None,
     ) -> IntakeState:
+        ready = self._prepare(session, intake, now, declared)
+        if isinstance(ready, IntakeState):
+            return ready
+        return self._write(session, intake, ready, now, declared)
+
+    def _prepare(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        now: datetime,
+        declared: Declared | None = None,
+    ) -> IntakeState | _Ready:
+        """Validate and formalize (nothing written but a rejected intake's errors)."""
         request = request_from_payload(intake.payload)
         valid: ValidIntake | None = None
         try:
@@ -226,7 +326,17 @@ class IntakeProcessor:
             return IntakeState.REJECTED
         if valid is None:  # only a declared emergency gets here: recorded with what is known
             valid = _known(intake.payload, contexts[0].code)
-        formalized, mo = self._formalize(valid, contexts, now, declared)
+        return _Ready(*self._formalize(valid, contexts, now, declared))
+
+    def _write(
+        self,
+        session: Session,
+        intake: tables.Intake,
+        ready: _Ready,
+        now: datetime,
+        declared: Declared | None = None,
+    ) -> IntakeState:
+        formalized, mo = ready.formalized, ready.mo
         if formalized.emergency:
             intake.red_flags = (
                 [f.as_json() for f in formalized.red_flags]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -154,6 +155,83 @@ def open_same_home(
     return [(row[0], Identity(*row[1:])) for row in found]
 
 
+# a patient (or a home) a batch looks for: its MO, who it is and since when a served call of
+# theirs makes the new one «Повторный»
+Wanted = tuple[int, Identity, datetime]
+
+
+def same_person_calls_many(
+    session: Session, wanted: Sequence[Wanted]
+) -> list[tuple[list[tuple[int, Identity]], bool]]:
+    """`same_person_calls` for many patients in one query: each gets what its own query would
+    have found (the same conditions, checked again here per patient)."""
+    policies = {i.policy_number for _, i, _ in wanted if i.policy_number}
+    born = {i.birth_date for _, i, _ in wanted if i.birth_date is not None}
+    if not policies and not born:
+        return [([], False) for _ in wanted]
+    open_values = [s.value for s in OPEN_STATUSES]
+    rows = session.execute(
+        select(*_IDENTITY, tables.CallRow.status, tables.CallRow.mo_id, tables.CallRow.served_at)
+        .where(
+            tables.CallRow.mo_id.in_({mo_id for mo_id, _, _ in wanted}),
+            or_(
+                tables.CallRow.policy_number.in_(policies),
+                tables.CallRow.birth_date.in_(born),
+            ),
+            or_(
+                tables.CallRow.status.in_(open_values),
+                and_(
+                    tables.CallRow.status == CallStatus.SERVED.value,
+                    tables.CallRow.served_at >= min(since for _, _, since in wanted),
+                ),
+            ),
+        )
+        .order_by(tables.CallRow.id)
+    ).all()
+    found: list[tuple[list[tuple[int, Identity]], bool]] = []
+    for mo_id, identity, served_since in wanted:
+        open_calls: list[tuple[int, Identity]] = []
+        served = False
+        for row in rows:
+            if row[7] != mo_id or not (
+                (identity.policy_number and row[1] == identity.policy_number)
+                or (identity.birth_date is not None and row[5] == identity.birth_date)
+            ):
+                continue
+            other = Identity(*row[1:6])
+            if row[6] in open_values:
+                open_calls.append((row[0], other))
+            elif row[8] is not None and row[8] >= served_since:
+                served = served or identity.same_person(other)
+        found.append((open_calls, served))
+    return found
+
+
+def open_same_home_many(
+    session: Session, homes: Sequence[tuple[int, str | None, str | None]]
+) -> list[list[tuple[int, Identity]]]:
+    """`open_same_home` for many (MO, phone, address key) in one query."""
+    known = {home for home in homes if home[1] and home[2]}
+    if not known:
+        return [[] for _ in homes]
+    rows = session.execute(
+        select(*_IDENTITY, tables.CallRow.mo_id, tables.CallRow.phone, tables.CallRow.address_key)
+        .where(
+            tables.CallRow.mo_id.in_({h[0] for h in known}),
+            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
+            tables.CallRow.phone.in_({h[1] for h in known}),
+            tables.CallRow.address_key.in_({h[2] for h in known}),
+        )
+        .order_by(tables.CallRow.id)
+    ).all()
+    return [
+        [(row[0], Identity(*row[1:6])) for row in rows if tuple(row[6:9]) == home]
+        if home in known
+        else []
+        for home in homes
+    ]
+
+
 def numbers_of(session: Session, call_ids: Collection[int]) -> list[int]:
     """The human numbers of calls, ascending."""
     if not call_ids:
@@ -256,15 +334,30 @@ def add_history(
 ) -> None:
     session.add(
         tables.CallHistory(
-            call_id=call_id,
-            at=at,
-            actor=actor,
-            action=action,
-            from_status=from_status.value if from_status else None,
-            to_status=to_status.value,
-            reason=reason,
+            **history_values(call_id, at, actor, action, from_status, to_status, reason)
         )
     )
+
+
+def history_values(
+    call_id: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    from_status: CallStatus | None,
+    to_status: CallStatus,
+    reason: str | None,
+) -> dict[str, Any]:
+    """A history row's columns (several are inserted in one statement by a batch)."""
+    return {
+        "call_id": call_id,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "from_status": from_status.value if from_status else None,
+        "to_status": to_status.value,
+        "reason": reason,
+    }
 
 
 def to_domain(session: Session, row: tables.CallRow) -> Call:
