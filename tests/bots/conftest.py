@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -16,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-import uvicorn
 from sqlalchemy import delete
 
 from bots import webhook
@@ -33,6 +28,7 @@ from dispatcher.storage import bot_tables
 from dispatcher.storage.database import Database
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.harness import BotHarness
+from tests.bots.messenger_harness import clock_from, free_port, running, serving
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEBHOOK_SECRET = "webhook-secret-of-the-test-bot"
@@ -134,22 +130,13 @@ async def running_bot(
     base: datetime,
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process until the block ends, its clock running from `base`."""
-    started = datetime.now(UTC)
-
-    def clock() -> datetime:
-        return base + (datetime.now(UTC) - started)
-
-    ctx = bot_context(settings, live, bot_db, redis_client, analyzer, clock)
+    ctx = bot_context(settings, live, bot_db, redis_client, analyzer, clock_from(base))
     runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
-    task = asyncio.create_task(runner.run(handle_signals=False))
-    ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
-    await fake_telegram.wait_for(lambda r: r.method == ready, 0, within=10)
     relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
-    try:
-        yield BotHarness(fake_telegram, ctx, bot_db, relay)
-    finally:
-        await runner.shutdown()
-        await asyncio.wait_for(task, 15)
+    ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
+    harness = BotHarness(fake_telegram, ctx, bot_db, relay)
+    async with running(runner, harness, lambda r: r.method == ready):
+        yield harness
 
 
 @pytest.fixture
@@ -188,9 +175,7 @@ def webhook_api(
     fake_telegram: FakeTelegram,
 ) -> Iterator[WebhookApi]:
     """A real uvicorn with the bot's webhook app, as `python -m bots` serves it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     hook = bot_settings.model_copy(
         update={
             "telegram_api_url": fake_telegram.base,
@@ -200,18 +185,8 @@ def webhook_api(
         }
     )
     app = webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="bot-webhook-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook API did not start")
-        time.sleep(0.02)
-    yield WebhookApi(f"http://127.0.0.1:{port}", hook)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port, "bot-webhook-api") as url:
+        yield WebhookApi(url, hook)
 
 
 @pytest.fixture

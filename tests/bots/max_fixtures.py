@@ -3,16 +3,12 @@ the fake MAX server, the MAX settings, the running bot, its receiver serving `/m
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 
 import pytest
 import redis
-import uvicorn
 
 from bots.max import webhook as max_webhook
 from bots.max.settings import MaxSettings
@@ -23,6 +19,7 @@ from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.fake_max import TOKEN, FakeMax
 from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+from tests.bots.messenger_harness import free_port, serving
 
 
 @pytest.fixture
@@ -81,9 +78,7 @@ def max_webhook_api(
     settings: Settings, max_settings: MaxSettings, bot_db: Database, redis_client: redis.Redis
 ) -> Iterator[MaxWebhookApi]:
     """A real uvicorn with the MAX bot's webhook app, as `python -m bots.max` serves it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     hook = max_settings.model_copy(
         update={
             "max_mode": "webhook",
@@ -92,16 +87,5 @@ def max_webhook_api(
         }
     )
     app = max_webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="max-webhook-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook API did not start")
-        time.sleep(0.02)
-    yield MaxWebhookApi(f"http://127.0.0.1:{port}", hook)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port, "max-webhook-api") as url:
+        yield MaxWebhookApi(url, hook)
