@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
@@ -79,11 +80,13 @@ VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 
 @dataclass(frozen=True, slots=True)
 class LiveServer:
-    """A real uvicorn serving `create_app` over the test database and Redis, relay running."""
+    """A real uvicorn serving `create_app` over the test database and Redis, relay running;
+    `app.dependency_overrides` take effect from the next request on."""
 
     url: str
     db: Database
     settings: Settings
+    app: FastAPI
 
 
 def _free_port() -> int:
@@ -110,7 +113,7 @@ def live_server(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", db, settings)
+    yield LiveServer(f"http://127.0.0.1:{port}", db, settings, app)
     server.should_exit = True
     thread.join(timeout=10)
 
