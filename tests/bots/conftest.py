@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
@@ -139,22 +140,36 @@ async def running_bot(
         yield harness
 
 
+BotStarter = Callable[[BotSettings], AbstractAsyncContextManager[BotHarness]]
+
+
 @pytest.fixture
-async def bot(
+def start_bot(
     settings: Settings,
-    bot_settings: BotSettings,
     bot_db: Database,
     redis_client: redis.Redis,
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
     clock_start: datetime,
+) -> BotStarter:
+    """`running_bot` with the given settings over this test's database, Redis, fake and clock."""
+
+    def start(live: BotSettings) -> AbstractAsyncContextManager[BotHarness]:
+        return running_bot(
+            settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
+        )
+
+    return start
+
+
+@pytest.fixture
+async def bot(
+    bot_settings: BotSettings, fake_telegram: FakeTelegram, start_bot: BotStarter
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process: polling the fake server, notifier on the test stream."""
     live = bot_settings.model_copy(update={"telegram_api_url": fake_telegram.base})
-    async with running_bot(
-        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
-    ) as harness:
+    async with start_bot(live) as harness:
         yield harness
 
 
@@ -190,28 +205,10 @@ def webhook_api(
 
 
 @pytest.fixture
-async def webhook_bot(
-    settings: Settings,
-    webhook_api: WebhookApi,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
-    fake_telegram: FakeTelegram,
-    clock_start: datetime,
-) -> AsyncIterator[BotHarness]:
+async def webhook_bot(webhook_api: WebhookApi, start_bot: BotStarter) -> AsyncIterator[BotHarness]:
     """`python -m bots` with BOT_MODE=webhook: Telegram pushes to its receiver, the bot reads
     them."""
-    async with running_bot(
-        settings,
-        webhook_api.bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_telegram,
-        clock_start,
-    ) as harness:
+    async with start_bot(webhook_api.bot_settings) as harness:
         yield harness
 
 

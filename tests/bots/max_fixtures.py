@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 import pytest
@@ -18,7 +19,13 @@ from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.fake_max import TOKEN, FakeMax
-from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+from tests.bots.max_harness import (
+    MAX_WEBHOOK_SECRET,
+    MaxBotStarter,
+    MaxHarness,
+    MaxWebhookApi,
+    running_max_bot,
+)
 from tests.bots.messenger_harness import free_port, serving
 
 
@@ -47,9 +54,8 @@ def max_settings(redis_client: redis.Redis, fake_max: FakeMax) -> Iterator[MaxSe
 
 
 @pytest.fixture
-async def max_bot(
+def start_max_bot(
     settings: Settings,
-    max_settings: MaxSettings,
     bot_settings: BotSettings,
     bot_db: Database,
     redis_client: redis.Redis,
@@ -57,19 +63,32 @@ async def max_bot(
     analyzer: NlpAnalyzer,
     fake_max: FakeMax,
     clock_start: datetime,
+) -> MaxBotStarter:
+    """`running_max_bot` with the given MAX settings over this test's database, Redis, fake
+    and clock."""
+
+    def start(live: MaxSettings) -> AbstractAsyncContextManager[MaxHarness]:
+        return running_max_bot(
+            settings,
+            live,
+            bot_settings,
+            bot_db,
+            redis_client,
+            redis_url,
+            analyzer,
+            fake_max,
+            clock_start,
+        )
+
+    return start
+
+
+@pytest.fixture
+async def max_bot(
+    max_settings: MaxSettings, start_max_bot: MaxBotStarter
 ) -> AsyncIterator[MaxHarness]:
     """`python -m bots.max` in-process: polling the fake MAX server, notifier on the stream."""
-    async with running_max_bot(
-        settings,
-        max_settings,
-        bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_max,
-        clock_start,
-    ) as harness:
+    async with start_max_bot(max_settings) as harness:
         yield harness
 
 

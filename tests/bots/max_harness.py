@@ -4,7 +4,7 @@ patient's chat on MAX driven the way `ChatDriver` drives one on Telegram."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +24,7 @@ from tests.bots.fake_max import FakeMax, Recorded
 from tests.bots.messenger_harness import Chat, Harness, clock_from, running
 
 MAX_WEBHOOK_SECRET = "max-webhook-secret-of-the-test-bot"
+MaxBotStarter = Callable[[MaxSettings], contextlib.AbstractAsyncContextManager["MaxHarness"]]
 
 
 class MaxHarness(Harness[FakeMax, "MaxChat"]):
