@@ -29,7 +29,8 @@ from dispatcher.storage import bot_tables
 from dispatcher.storage.database import Database
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.harness import BotHarness
-from tests.bots.messenger_harness import clock_from, free_port, running, serving
+from tests.bots.messenger_harness import clock_from, running
+from tests.loopback import free_port, serving
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEBHOOK_SECRET = "webhook-secret-of-the-test-bot"

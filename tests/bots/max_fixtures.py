@@ -26,7 +26,7 @@ from tests.bots.max_harness import (
     MaxWebhookApi,
     running_max_bot,
 )
-from tests.bots.messenger_harness import free_port, serving
+from tests.loopback import free_port, serving
 
 
 @pytest.fixture

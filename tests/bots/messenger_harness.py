@@ -1,22 +1,16 @@
-"""What driving a bot looks like on any messenger: the running bot and its fake server, a
-patient's chat (type, share a contact, wait for the bot's answers), and the webhook receiver
-on a loopback port. Each messenger's harness adds its own protocol's part."""
+"""What driving a bot looks like on any messenger: the running bot and its fake server, and a
+patient's chat (type, share a contact, wait for the bot's answers). Each messenger's harness
+adds its own protocol's part."""
 
 from __future__ import annotations
 
 import abc
 import asyncio
 import contextlib
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
-
-import uvicorn
-from fastapi import FastAPI
 
 from bots.context import BotContext
 from dispatcher.services.events import OutboxRelay
@@ -140,28 +134,3 @@ async def running(runner: Runner, harness: H, ready: Callable[[Any], bool]) -> A
     finally:
         await runner.shutdown()
         await asyncio.wait_for(task, 15)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serving(app: FastAPI, port: int, name: str) -> Iterator[str]:
-    """A real uvicorn serving `app` on the loopback `port` in a thread; its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=name, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook API did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
