@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
@@ -16,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-import uvicorn
 from sqlalchemy import delete
 
 from bots import webhook
@@ -33,6 +29,8 @@ from dispatcher.storage import bot_tables
 from dispatcher.storage.database import Database
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.bots.harness import BotHarness
+from tests.bots.messenger_harness import clock_from, running
+from tests.loopback import free_port, serving
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEBHOOK_SECRET = "webhook-secret-of-the-test-bot"
@@ -134,40 +132,45 @@ async def running_bot(
     base: datetime,
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process until the block ends, its clock running from `base`."""
-    started = datetime.now(UTC)
-
-    def clock() -> datetime:
-        return base + (datetime.now(UTC) - started)
-
-    ctx = bot_context(settings, live, bot_db, redis_client, analyzer, clock)
+    ctx = bot_context(settings, live, bot_db, redis_client, analyzer, clock_from(base))
     runner = BotRunner(build_bot(live), build_dispatcher(ctx, redis_url), ctx, redis_url)
-    task = asyncio.create_task(runner.run(handle_signals=False))
-    ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
-    await fake_telegram.wait_for(lambda r: r.method == ready, 0, within=10)
     relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
-    try:
-        yield BotHarness(fake_telegram, ctx, bot_db, relay)
-    finally:
-        await runner.shutdown()
-        await asyncio.wait_for(task, 15)
+    ready = "getUpdates" if live.bot_mode == "polling" else "setWebhook"
+    harness = BotHarness(fake_telegram, ctx, bot_db, relay)
+    async with running(runner, harness, lambda r: r.method == ready):
+        yield harness
+
+
+BotStarter = Callable[[BotSettings], AbstractAsyncContextManager[BotHarness]]
 
 
 @pytest.fixture
-async def bot(
+def start_bot(
     settings: Settings,
-    bot_settings: BotSettings,
     bot_db: Database,
     redis_client: redis.Redis,
     redis_url: str,
     analyzer: NlpAnalyzer,
     fake_telegram: FakeTelegram,
     clock_start: datetime,
+) -> BotStarter:
+    """`running_bot` with the given settings over this test's database, Redis, fake and clock."""
+
+    def start(live: BotSettings) -> AbstractAsyncContextManager[BotHarness]:
+        return running_bot(
+            settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
+        )
+
+    return start
+
+
+@pytest.fixture
+async def bot(
+    bot_settings: BotSettings, fake_telegram: FakeTelegram, start_bot: BotStarter
 ) -> AsyncIterator[BotHarness]:
     """`python -m bots` in-process: polling the fake server, notifier on the test stream."""
     live = bot_settings.model_copy(update={"telegram_api_url": fake_telegram.base})
-    async with running_bot(
-        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
-    ) as harness:
+    async with start_bot(live) as harness:
         yield harness
 
 
@@ -188,9 +191,7 @@ def webhook_api(
     fake_telegram: FakeTelegram,
 ) -> Iterator[WebhookApi]:
     """A real uvicorn with the bot's webhook app, as `python -m bots` serves it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     hook = bot_settings.model_copy(
         update={
             "telegram_api_url": fake_telegram.base,
@@ -200,43 +201,15 @@ def webhook_api(
         }
     )
     app = webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="bot-webhook-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook API did not start")
-        time.sleep(0.02)
-    yield WebhookApi(f"http://127.0.0.1:{port}", hook)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port, "bot-webhook-api") as url:
+        yield WebhookApi(url, hook)
 
 
 @pytest.fixture
-async def webhook_bot(
-    settings: Settings,
-    webhook_api: WebhookApi,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
-    fake_telegram: FakeTelegram,
-    clock_start: datetime,
-) -> AsyncIterator[BotHarness]:
+async def webhook_bot(webhook_api: WebhookApi, start_bot: BotStarter) -> AsyncIterator[BotHarness]:
     """`python -m bots` with BOT_MODE=webhook: Telegram pushes to its receiver, the bot reads
     them."""
-    async with running_bot(
-        settings,
-        webhook_api.bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_telegram,
-        clock_start,
-    ) as harness:
+    async with start_bot(webhook_api.bot_settings) as harness:
         yield harness
 
 

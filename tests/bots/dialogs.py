@@ -44,6 +44,17 @@ async def up_to_complaints(chat: ChatDriver, saved: bool = False) -> None:
     await chat.expect("Что беспокоит?")
 
 
+async def link_relative(chat: ChatDriver, full_name: str, born: str) -> None:
+    """/link another patient by full name and birth date, up to «Пациент добавлен»."""
+    await chat.send("/link")
+    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
+    await chat.expect("Фамилия, имя и отчество")
+    await chat.send(full_name)
+    await chat.expect("Дата рождения")
+    await chat.send(born)
+    await chat.expect("Пациент добавлен")
+
+
 ADDRESS_WITH_DETAILS = f"{ADDRESS}, подъезд 2, этаж 3"
 COMPLAINT = "температура 39, кашель"
 

@@ -3,14 +3,14 @@ contacts, webhook pushes with the secret header, and 429 or 5xx on demand."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from aiohttp import ClientSession, web
+from aiohttp import web
+
+from tests.bots.fake_messenger import FakeMessenger
 
 TOKEN = "fake-max-token-of-the-test-bot"
 SECRET_HEADER = "X-Max-Bot-Api-Secret"
@@ -52,57 +52,30 @@ class Failure:
 
 
 @dataclass
-class FakeMax:
+class FakeMax(FakeMessenger[Recorded, Failure]):
     """Speaks the MAX Bot API over HTTP as the published schema describes it."""
 
-    host: str = "127.0.0.1"
-    requests: list[Recorded] = field(default_factory=list)
-    _updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (seq, update)
-    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
-    _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    secret_header: ClassVar[str] = SECRET_HEADER
+
     _mids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _callbacks: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # mid → stored message
     last_mid: dict[int, str] = field(default_factory=dict)  # user → the bot's latest message
-    delivered: dict[int, float] = field(default_factory=dict)  # seq → first handed out
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
-    pushes: list[tuple[int, int]] = field(default_factory=list)  # (seq, HTTP status)
     commands: list[dict[str, Any]] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    _client: ClientSession | None = None
-    port: int = 0
 
-    def __post_init__(self) -> None:
-        self._changed = asyncio.Condition()
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def _route(self, app: web.Application) -> None:
         app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+    def _called(self, request: Recorded) -> str:
+        return request.route
 
     def fail_next(
         self, route: str, status: int, retry_after: int | None = None, times: int = 1
     ) -> None:
         """The next `times` requests of `route` («POST /messages») fail with `status`."""
-        for _ in range(times):
-            code = "too.many.requests" if status == 429 else "internal.error"
-            self._failures[route].append(Failure(status, code, retry_after))
+        code = "too.many.requests" if status == 429 else "internal.error"
+        self._fail(route, Failure(status, code, retry_after), times)
 
     # --- what a patient does --------------------------------------------------------------
     @staticmethod
@@ -124,22 +97,13 @@ class FakeMax:
         if self.subscriptions:
             await self.push(seq, update)
             return seq
-        async with self._changed:
-            self._updates.append((seq, update))
-            self._changed.notify_all()
+        await self._queue(seq, update)
         return seq
 
     async def push(self, seq: int, update: dict[str, Any]) -> int:
         """POST one update to the subscribed webhook (again, for a redelivery)."""
         subscription = self.subscriptions[-1]
-        if self._client is None:
-            self._client = ClientSession()
-        secret = subscription.get("secret")
-        headers = {SECRET_HEADER: secret} if secret else {}
-        self.delivered.setdefault(seq, time.perf_counter())
-        async with self._client.post(subscription["url"], json=update, headers=headers) as reply:
-            self.pushes.append((seq, reply.status))
-            return reply.status
+        return await self._post(subscription["url"], subscription.get("secret"), seq, update)
 
     async def started(self, user_id: int, payload: str | None = None) -> int:
         """The patient opened the bot («Начать»): `bot_started`."""
@@ -209,25 +173,6 @@ class FakeMax:
             and (user_id is None or r.user_id == user_id)
         ]
 
-    async def wait_for(
-        self, predicate: Any, start: int = 0, within: float = 5.0
-    ) -> tuple[int, Recorded]:
-        """The first recorded request from index `start` on that satisfies `predicate`."""
-        deadline = asyncio.get_running_loop().time() + within
-        async with self._changed:
-            while True:
-                for index in range(start, len(self.requests)):
-                    if predicate(self.requests[index]):
-                        return index, self.requests[index]
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
-                    tail = [(r.route, r.text[:60]) for r in self.requests[start:]]
-                    raise TimeoutError(f"no matching request; since then: {tail}")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    continue
-
     # --- the Bot API --------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != TOKEN:
@@ -238,18 +183,15 @@ class FakeMax:
         if request.can_read_body:
             data = await request.json()
             body = data if isinstance(data, dict) else {}
-        failures = self._failures.get(route)
-        failure = failures.popleft() if failures else None
+        failure = self._next_failure(route)
         stored = None
         if failure is None and route == "POST /messages" and "user_id" in query:
             stored = self._store(query, body)
         user_id = self._addressee(query)
         mid = stored["body"]["mid"] if stored else query.get("message_id")
-        async with self._changed:
-            self.requests.append(
-                Recorded(route, query, body, time.perf_counter(), user_id, failure is not None, mid)
-            )
-            self._changed.notify_all()
+        await self._record(
+            Recorded(route, query, body, time.perf_counter(), user_id, failure is not None, mid)
+        )
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
             return self._error(failure.status, failure.code, "injected", headers)
@@ -301,21 +243,10 @@ class FakeMax:
         marker = int(query["marker"]) if query.get("marker") else None
         timeout = float(query.get("timeout") or 30)
         limit = int(query.get("limit") or 100)
-        async with self._changed:
-            if marker is not None:
-                self._updates = [(s, u) for s, u in self._updates if s >= marker]
-            if not self._updates and timeout:
-                try:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates)), timeout
-                    )
-                except TimeoutError:
-                    return {"updates": [], "marker": marker}
-            batch = self._updates[:limit]
-            now = time.perf_counter()
-            for seq, _ in batch:
-                self.delivered.setdefault(seq, now)
-            return {"updates": [u for _, u in batch], "marker": batch[-1][0] + 1}
+        batch = await self._take(marker or 0, timeout, limit)
+        if not batch:
+            return {"updates": [], "marker": marker}
+        return {"updates": [u for _, u in batch], "marker": batch[-1][0] + 1}
 
     def _store(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         user_id = int(query["user_id"])

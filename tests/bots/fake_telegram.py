@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from aiohttp import ClientSession, web
+from aiohttp import web
+
+from tests.bots.fake_messenger import FakeMessenger
 
 TOKEN = "123456:FAKE-telegram-token"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -50,46 +50,21 @@ class Failure:
 
 
 @dataclass
-class FakeTelegram:
-    """Speaks the Bot API over HTTP the way aiogram's aiohttp session calls it."""
+class FakeTelegram(FakeMessenger[Recorded, Failure]):
+    """Speaks the Bot API over HTTP the way aiogram's aiohttp session calls it; an update's
+    `update_id` is its sequence number in `delivered` and `pushes`."""
 
-    host: str = "127.0.0.1"
-    requests: list[Recorded] = field(default_factory=list)
-    _updates: list[dict[str, Any]] = field(default_factory=list)
-    _failures: dict[str, deque[Failure]] = field(default_factory=lambda: defaultdict(deque))
+    secret_header: ClassVar[str] = SECRET_HEADER
+
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    delivered: dict[int, float] = field(default_factory=dict)  # update_id → first handed out
     webhook_url: str | None = None  # set by setWebhook: updates are then pushed, not polled
     webhook_secret: str | None = None
-    pushes: list[tuple[int, int]] = field(default_factory=list)  # (update_id, HTTP status)
-    _runner: web.AppRunner | None = None
-    _client: ClientSession | None = None
-    port: int = 0
 
-    def __post_init__(self) -> None:
-        self._changed = asyncio.Condition()
-
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
+    def _route(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
-    async def stop(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+    def _called(self, request: Recorded) -> str:
+        return request.method
 
     # --- failures on demand -------------------------------------------------------------
     def fail_next(
@@ -100,31 +75,22 @@ class FakeTelegram:
         retry_after: int | None = None,
         times: int = 1,
     ) -> None:
-        for _ in range(times):
-            self._failures[method].append(Failure(status, description, retry_after))
+        self._fail(method, Failure(status, description, retry_after), times)
 
     # --- updates ------------------------------------------------------------------------
     async def inject(self, update: dict[str, Any]) -> dict[str, Any]:
         """A new update: queued for getUpdates, or POSTed to the webhook when one is set."""
-        update = {"update_id": next(self._update_ids), **update}
+        update = {"update_id": next(self._seq), **update}
         if self.webhook_url is not None:
             await self.push(update)
             return update
-        async with self._changed:
-            self._updates.append(update)
-            self._changed.notify_all()
+        await self._queue(update["update_id"], update)
         return update
 
     async def push(self, update: dict[str, Any]) -> int:
         """POST one update to the webhook as Telegram does (again, for a redelivery)."""
         assert self.webhook_url is not None, "no webhook set"
-        if self._client is None:
-            self._client = ClientSession()
-        headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
-        self.delivered.setdefault(update["update_id"], time.perf_counter())
-        async with self._client.post(self.webhook_url, json=update, headers=headers) as response:
-            self.pushes.append((update["update_id"], response.status))
-            return response.status
+        return await self._post(self.webhook_url, self.webhook_secret, update["update_id"], update)
 
     @staticmethod
     def _user(user_id: int) -> dict[str, Any]:
@@ -211,25 +177,6 @@ class FakeTelegram:
             if r.method == method and (chat_id is None or r.chat_id == chat_id)
         ]
 
-    async def wait_for(
-        self, predicate: Any, start: int = 0, within: float = 5.0
-    ) -> tuple[int, Recorded]:
-        """The first recorded request from index `start` on that satisfies `predicate`."""
-        deadline = asyncio.get_running_loop().time() + within
-        async with self._changed:
-            while True:
-                for index in range(start, len(self.requests)):
-                    if predicate(self.requests[index]):
-                        return index, self.requests[index]
-                left = deadline - asyncio.get_running_loop().time()
-                if left <= 0:
-                    tail = [(r.method, r.text[:60]) for r in self.requests[start:]]
-                    raise TimeoutError(f"no matching request; since then: {tail}")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    continue
-
     # --- the Bot API ------------------------------------------------------------------------
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
@@ -250,11 +197,8 @@ class FakeTelegram:
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        failures = self._failures.get(method)
-        failure = failures.popleft() if failures else None
-        async with self._changed:
-            self.requests.append(Recorded(method, params, time.perf_counter(), failure is not None))
-            self._changed.notify_all()
+        failure = self._next_failure(method)
+        await self._record(Recorded(method, params, time.perf_counter(), failure is not None))
         if failure is not None:
             return self._error(failure.status, failure.description, failure.retry_after)
         if method == "getUpdates":
@@ -270,20 +214,7 @@ class FakeTelegram:
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
-        async with self._changed:
-            self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and timeout:
-                try:
-                    await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates)), timeout
-                    )
-                except TimeoutError:
-                    return []
-            batch = self._updates[:limit]
-            now = time.perf_counter()
-            for update in batch:
-                self.delivered.setdefault(update["update_id"], now)
-            return batch
+        return [update for _, update in await self._take(offset, timeout, limit)]
 
     def _sent_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])

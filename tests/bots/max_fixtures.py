@@ -3,16 +3,13 @@ the fake MAX server, the MAX settings, the running bot, its receiver serving `/m
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
 import pytest
 import redis
-import uvicorn
 
 from bots.max import webhook as max_webhook
 from bots.max.settings import MaxSettings
@@ -22,7 +19,14 @@ from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.fake_max import TOKEN, FakeMax
-from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+from tests.bots.max_harness import (
+    MAX_WEBHOOK_SECRET,
+    MaxBotStarter,
+    MaxHarness,
+    MaxWebhookApi,
+    running_max_bot,
+)
+from tests.loopback import free_port, serving
 
 
 @pytest.fixture
@@ -50,9 +54,8 @@ def max_settings(redis_client: redis.Redis, fake_max: FakeMax) -> Iterator[MaxSe
 
 
 @pytest.fixture
-async def max_bot(
+def start_max_bot(
     settings: Settings,
-    max_settings: MaxSettings,
     bot_settings: BotSettings,
     bot_db: Database,
     redis_client: redis.Redis,
@@ -60,19 +63,32 @@ async def max_bot(
     analyzer: NlpAnalyzer,
     fake_max: FakeMax,
     clock_start: datetime,
+) -> MaxBotStarter:
+    """`running_max_bot` with the given MAX settings over this test's database, Redis, fake
+    and clock."""
+
+    def start(live: MaxSettings) -> AbstractAsyncContextManager[MaxHarness]:
+        return running_max_bot(
+            settings,
+            live,
+            bot_settings,
+            bot_db,
+            redis_client,
+            redis_url,
+            analyzer,
+            fake_max,
+            clock_start,
+        )
+
+    return start
+
+
+@pytest.fixture
+async def max_bot(
+    max_settings: MaxSettings, start_max_bot: MaxBotStarter
 ) -> AsyncIterator[MaxHarness]:
     """`python -m bots.max` in-process: polling the fake MAX server, notifier on the stream."""
-    async with running_max_bot(
-        settings,
-        max_settings,
-        bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_max,
-        clock_start,
-    ) as harness:
+    async with start_max_bot(max_settings) as harness:
         yield harness
 
 
@@ -81,9 +97,7 @@ def max_webhook_api(
     settings: Settings, max_settings: MaxSettings, bot_db: Database, redis_client: redis.Redis
 ) -> Iterator[MaxWebhookApi]:
     """A real uvicorn with the MAX bot's webhook app, as `python -m bots.max` serves it."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     hook = max_settings.model_copy(
         update={
             "max_mode": "webhook",
@@ -92,16 +106,5 @@ def max_webhook_api(
         }
     )
     app = max_webhook.app_for(hook, UpdateInbox(bot_db, redis_client))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="max-webhook-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the webhook API did not start")
-        time.sleep(0.02)
-    yield MaxWebhookApi(f"http://127.0.0.1:{port}", hook)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, port, "max-webhook-api") as url:
+        yield MaxWebhookApi(url, hook)

@@ -3,16 +3,14 @@ patient's chat on MAX driven the way `ChatDriver` drives one on Telegram."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis
 
 from bots.app import build_dispatcher
-from bots.context import BotContext
 from bots.ids import to_dialog
 from bots.max.runner import MaxRunner, build_max_bot
 from bots.max.settings import MaxSettings
@@ -23,18 +21,14 @@ from dispatcher.settings import Settings
 from dispatcher.storage.database import Database
 from tests.bots.conftest import bot_context
 from tests.bots.fake_max import FakeMax, Recorded
+from tests.bots.messenger_harness import Chat, Harness, clock_from, running
 
 MAX_WEBHOOK_SECRET = "max-webhook-secret-of-the-test-bot"
+MaxBotStarter = Callable[[MaxSettings], contextlib.AbstractAsyncContextManager["MaxHarness"]]
 
 
-class MaxHarness:
+class MaxHarness(Harness[FakeMax, "MaxChat"]):
     """The running MAX bot, the fake server, and what a test drives or checks."""
-
-    def __init__(self, fake: FakeMax, ctx: BotContext, db: Database, relay: OutboxRelay) -> None:
-        self.fake = fake
-        self.ctx = ctx
-        self.db = db
-        self.relay = relay
 
     def chat(self, user_id: int) -> MaxChat:
         return MaxChat(self.fake, user_id)
@@ -43,19 +37,14 @@ class MaxHarness:
         """The MAX user as the bot's tables know them."""
         return to_dialog(user_id)
 
-    async def relay_events(self) -> None:
-        await asyncio.to_thread(self.relay.relay_pending)
 
-
-class MaxChat:
+class MaxChat(Chat[FakeMax, Recorded]):
     """One patient's dialog with the bot on MAX: the methods of the Telegram `ChatDriver`."""
 
-    def __init__(self, fake: FakeMax, user_id: int) -> None:
-        self.fake = fake
-        self.user_id = user_id
-        self.cursor = 0
-        self.last: Recorded | None = None
-        self.actions = 0
+    def _to_me(self, request: Recorded) -> bool:
+        return (
+            request.route in {"POST /messages", "PUT /messages"} and request.user_id == self.user_id
+        )
 
     async def send(self, text: str) -> None:
         self.actions += 1
@@ -63,27 +52,6 @@ class MaxChat:
             await self.fake.started(self.user_id)
             return
         await self.fake.message(self.user_id, text)
-
-    async def share_contact(self, phone: str, owner_id: int | None = None) -> None:
-        self.actions += 1
-        owner = self.user_id if owner_id is None else owner_id
-        await self.fake.contact(self.user_id, phone, owner)
-
-    async def expect(self, fragment: str, within: float = 5.0) -> Recorded:
-        """The next message (or edit) to this patient containing `fragment`."""
-
-        def matches(r: Recorded) -> bool:
-            return (
-                not r.failed
-                and r.route in {"POST /messages", "PUT /messages"}
-                and r.user_id == self.user_id
-                and fragment in r.text
-            )
-
-        index, found = await self.fake.wait_for(matches, self.cursor, within)
-        self.cursor = index + 1
-        self.last = found
-        return found
 
     async def press(self, label: str, on: Recorded | None = None) -> None:
         """Press the button whose text contains `label` on the last (or given) message: a
@@ -105,9 +73,6 @@ class MaxChat:
             return
         raise AssertionError(f"no button «{label}» in {message.buttons()}")
 
-    def messages(self) -> list[str]:
-        return [r.text for r in self.fake.sent(self.user_id)]
-
 
 @contextlib.asynccontextmanager
 async def running_max_bot(
@@ -122,23 +87,15 @@ async def running_max_bot(
     base: datetime,
 ) -> AsyncIterator[MaxHarness]:
     """`python -m bots.max` in-process until the block ends, its clock running from `base`."""
-    started = datetime.now(UTC)
-
-    def clock() -> datetime:
-        return base + (datetime.now(UTC) - started)
-
+    clock = clock_from(base)
     ctx = bot_context(settings, live.dialog(shared), bot_db, redis_client, analyzer, clock)
     bot, api, translator = build_max_bot(live)
     runner = MaxRunner(bot, api, translator, build_dispatcher(ctx, redis_url), ctx, live, redis_url)
-    task = asyncio.create_task(runner.run(handle_signals=False))
-    ready = "GET /updates" if live.max_mode == "polling" else "POST /subscriptions"
-    await fake.wait_for(lambda r: r.route == ready, 0, within=10)
     relay = OutboxRelay(bot_db, redis_client, settings.events_stream, 1000)
-    try:
-        yield MaxHarness(fake, ctx, bot_db, relay)
-    finally:
-        await runner.shutdown()
-        await asyncio.wait_for(task, 15)
+    ready = "GET /updates" if live.max_mode == "polling" else "POST /subscriptions"
+    harness = MaxHarness(fake, ctx, bot_db, relay)
+    async with running(runner, harness, lambda r: r.route == ready):
+        yield harness
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from tests.bots.conftest import WORKING_DAY, moscow_on
 from tests.bots.dialogs import (
     DANGER,
     complaints,
+    link_relative,
     make_call,
     onboard,
     safety_all_no,
@@ -153,13 +154,7 @@ async def test_bot_grandfather_and_granddaughter_at_one_address_get_two_calls(
     await make_call(chat)  # the grandfather, Тестов П. И.
     worker.drain()
     await chat.expect("Вызов принят")
-    await chat.send("/link")
-    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
-    await chat.expect("Фамилия, имя и отчество")
-    await chat.send("Тестова Анна Петровна")
-    await chat.expect("Дата рождения")
-    await chat.send("12.05.2019")
-    await chat.expect("Пациент добавлен")
+    await link_relative(chat, "Тестова Анна Петровна", "12.05.2019")
     await chat.send("/call")
     await chat.press("Тестова А. П.", await chat.expect("Кому нужен врач?"))
     await chat.expect("Нажмите адрес")

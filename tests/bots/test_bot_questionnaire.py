@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from bots import keyboards
 from bots.settings import BotSettings
-from dispatcher.nlp_analyzer import NlpAnalyzer
-from dispatcher.settings import Settings
 from dispatcher.storage import tables
-from dispatcher.storage.database import Database
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.questionnaire import load_questionnaire
-from tests.bots.conftest import running_bot
+from tests.bots.conftest import BotStarter
 from tests.bots.dialogs import (
     DANGER,
     complaints,
@@ -185,22 +180,13 @@ async def test_bot_questionnaire_ignores_a_double_tap_a_redelivery_and_a_foreign
 
 @pytest.fixture
 async def bot_off(
-    settings: Settings,
-    bot_settings: BotSettings,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
-    fake_telegram: FakeTelegram,
-    clock_start: datetime,
+    bot_settings: BotSettings, fake_telegram: FakeTelegram, start_bot: BotStarter
 ) -> AsyncIterator[BotHarness]:
     """The bot of an MO that switched the questionnaire off (BOT_QUESTIONNAIRE=false)."""
     live = bot_settings.model_copy(
         update={"telegram_api_url": fake_telegram.base, "bot_questionnaire": False}
     )
-    async with running_bot(
-        settings, live, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
-    ) as harness:
+    async with start_bot(live) as harness:
         yield harness
 
 

@@ -16,7 +16,9 @@ from tests.bots.dialogs import (
     DANGER,
     PHONE,
     POLICY,
+    answer_questions,
     emergency_recorded,
+    link_relative,
     make_call,
     onboard,
 )
@@ -49,13 +51,21 @@ def _asked_once(chat: ChatDriver, since: int) -> None:
 
 async def _call_saved(chat: ChatDriver, who: str, complaint: str) -> None:
     await chat.send("🩺 Вызвать врача")
-    await chat.press(who, await chat.expect("Кому нужен врач?"))
-    await chat.press("Молодежная", await chat.expect("Нажмите адрес"))
+    await answer_questions(chat, (("Кому нужен врач?", who), ("Нажмите адрес", "Молодежная")))
     await chat.expect("Что беспокоит?")
     await chat.send(complaint)
-    await chat.press("Нет", await chat.expect(DANGER))
-    await chat.press("Отправить", await chat.expect("Проверьте вызов"))
+    await answer_questions(chat, ((DANGER, "Нет"), ("Проверьте вызов", "Отправить")))
     await chat.expect("Заявка отправлена")
+
+
+async def _calling(bot: BotHarness, user_id: int) -> ChatDriver:
+    """A linked patient's /call: the patient tapped and the address typed, the complaint next."""
+    chat = bot.chat(user_id)
+    await onboard(chat)
+    await chat.send("/call")
+    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
+    await chat.send(ADDRESS_WITH_DETAILS)
+    return chat
 
 
 async def test_bot_linked_patient_with_a_saved_address_calls_in_six_steps(
@@ -106,13 +116,7 @@ async def test_bot_calls_for_a_linked_relative_in_six_steps(bot: BotHarness) -> 
     chat = bot.chat(9203)
     await onboard(chat)
     await make_call(chat)
-    await chat.send("/link")
-    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
-    await chat.expect("Фамилия, имя и отчество")
-    await chat.send("Тестова Анна Петровна")
-    await chat.expect("Дата рождения")
-    await chat.send("12.05.2019")
-    await chat.expect("Пациент добавлен")
+    await link_relative(chat, "Тестова Анна Петровна", "12.05.2019")
     before, seen = chat.tally(), len(chat.messages())
     await _call_saved(chat, "Тестова А. П.", "кашель и насморк")
     spent = chat.tally() - before
@@ -134,22 +138,31 @@ async def test_bot_offers_back_on_every_step_of_a_call(bot: BotHarness) -> None:
     await chat.press("Назад", what)
     await chat.expect("Куда прийти врачу?")
     await chat.send(ADDRESS_WITH_DETAILS)
-    await chat.press("Слабость", await chat.expect("Что беспокоит?"))
-    await chat.press("Назад", await chat.expect(DANGER))
-    await chat.press("Давление", await chat.expect("Что беспокоит?"))
-    await chat.press("Нет", await chat.expect(DANGER))
-    # «Давление» says what it is about, not how high: those two questions are asked
-    await chat.press("Нет", await chat.expect("Давление выше 180"))
-    await chat.press("Да", await chat.expect("снижается обычными лекарствами"))
+    await answer_questions(
+        chat,
+        (
+            ("Что беспокоит?", "Слабость"),
+            (DANGER, "Назад"),
+            ("Что беспокоит?", "Давление"),
+            (DANGER, "Нет"),
+            # «Давление» says what it is about, not how high: those two questions are asked
+            ("Давление выше 180", "Нет"),
+            ("снижается обычными лекарствами", "Да"),
+        ),
+    )
     summary = await chat.expect("Проверьте вызов")
     assert "Что беспокоит: Давление" in summary.text
     await chat.press("Назад", summary)
-    await chat.press("Назад", await chat.expect("снижается обычными лекарствами"))
-    await chat.press("Нет", await chat.expect("Давление выше 180"))
-    await chat.press("Да", await chat.expect("снижается обычными лекарствами"))
-    summary = await chat.expect("Проверьте вызов")
-    await chat.press("Изменить", summary)
-    await chat.press("Подъезд, этаж, домофон", await chat.expect("Что изменить?"))
+    await answer_questions(
+        chat,
+        (
+            ("снижается обычными лекарствами", "Назад"),
+            ("Давление выше 180", "Нет"),
+            ("снижается обычными лекарствами", "Да"),
+            ("Проверьте вызов", "Изменить"),
+            ("Что изменить?", "Подъезд, этаж, домофон"),
+        ),
+    )
     await chat.expect("Подъезд, этаж и код домофона")
     await chat.send("подъезд 4, этаж 9, домофон 12К")
     summary = await chat.expect("Проверьте вызов")
@@ -159,11 +172,7 @@ async def test_bot_offers_back_on_every_step_of_a_call(bot: BotHarness) -> None:
 
 
 async def test_bot_answers_a_voice_message_or_a_sticker_within_the_step(bot: BotHarness) -> None:
-    chat = bot.chat(9205)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9205)
     await chat.expect("Что беспокоит?")
     await chat.send_media("voice")
     voice = await chat.expect("Голосовые сообщения бот не слушает")
@@ -179,11 +188,7 @@ async def test_bot_answers_a_voice_message_or_a_sticker_within_the_step(bot: Bot
 async def test_bot_asks_to_shorten_a_very_long_complaint_instead_of_cutting_it(
     bot: BotHarness,
 ) -> None:
-    chat = bot.chat(9206)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9206)
     await chat.expect("Что беспокоит?")
     await chat.send(("слабость и ломота в теле, " * 200)[:5000])
     await chat.expect("Сообщение очень длинное (5000 знаков)")
@@ -194,22 +199,14 @@ async def test_bot_asks_to_shorten_a_very_long_complaint_instead_of_cutting_it(
 
 
 async def test_bot_triages_the_whole_of_a_long_message(bot: BotHarness) -> None:
-    chat = bot.chat(9207)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9207)
     await chat.expect("Что беспокоит?")
     await chat.send("кашель " * 300 + "и час назад потерял сознание")
     await chat.expect("СРОЧНО ЗВОНИТЕ 103")
 
 
 async def test_bot_handles_a_message_delivered_twice_once(bot: BotHarness) -> None:
-    chat = bot.chat(9208)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9208)
     await chat.expect("Что беспокоит?")
     update = await chat.send("слабость с утра")
     await bot.fake.deliver_again(update)
@@ -224,11 +221,7 @@ async def test_bot_handles_a_message_delivered_twice_once(bot: BotHarness) -> No
 async def test_bot_complaint_buttons_are_plain_and_the_dialog_speaks_plainly(
     bot: BotHarness,
 ) -> None:
-    chat = bot.chat(9209)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9209)
     chips = await chat.expect("Что беспокоит?")
     labels = [text for text, _ in chips.buttons()]
     assert "Температура" in labels and "« Назад" in labels
@@ -240,11 +233,7 @@ async def test_bot_complaint_buttons_are_plain_and_the_dialog_speaks_plainly(
 async def test_bot_takes_back_a_yes_tapped_by_mistake_and_keeps_the_emergency_recorded(
     bot: BotHarness,
 ) -> None:
-    chat = bot.chat(9210)
-    await onboard(chat)
-    await chat.send("/call")
-    await chat.press("Тестов П. И.", await chat.expect("Кому нужен врач?"))
-    await chat.send(ADDRESS_WITH_DETAILS)
+    chat = await _calling(bot, 9210)
     await chat.send("температура 39, кашель")
     await chat.press("Да", await chat.expect(DANGER))
     await chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
@@ -265,9 +254,14 @@ async def test_bot_offers_back_on_every_step_of_linking(bot: BotHarness) -> None
     chat = bot.chat(9211)
     await onboard(chat)
     await chat.send("/link")
-    await chat.press("По полису", await chat.expect("Добавим пациента"))
-    await chat.press("Назад", await chat.expect("16 цифр"))
-    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
+    await answer_questions(
+        chat,
+        (
+            ("Добавим пациента", "По полису"),
+            ("16 цифр", "Назад"),
+            ("Добавим пациента", "По ФИО и дате рождения"),
+        ),
+    )
     await chat.send("Новикова Ольга Сергеевна")
     await chat.press("Назад", await chat.expect("Дата рождения"))
     await chat.expect("Фамилия, имя и отчество")

@@ -15,6 +15,7 @@ from tests.bots.dialogs import (
     ADDRESS,
     DANGER,
     emergency_recorded,
+    link_relative,
     onboard,
     up_to_complaints,
 )
@@ -100,16 +101,6 @@ async def _stopped(chat: ChatDriver, bot: BotHarness, reason: str) -> dict[str, 
     return {"payload": intakes[0].payload, "red_flags": intakes[0].red_flags}
 
 
-async def _link_by_name(chat: ChatDriver, full_name: str, born: str) -> None:
-    await chat.send("/link")
-    await chat.press("По ФИО и дате рождения", await chat.expect("Добавим пациента"))
-    await chat.expect("Фамилия, имя и отчество")
-    await chat.send(full_name)
-    await chat.expect("Дата рождения")
-    await chat.send(born)
-    await chat.expect("Пациент добавлен")
-
-
 async def _child_up_to_complaints(chat: ChatDriver, who: str) -> None:
     await chat.send("/call")
     await chat.press(who, await chat.expect("Кому нужен врач?"))
@@ -180,7 +171,7 @@ async def test_bot_stops_an_infant_with_fever_on_the_complaint_message_itself(
 ) -> None:
     chat = bot.chat(7004)
     await onboard(chat)
-    await _link_by_name(chat, "Малышева Анна Петровна", "09.01.2026")  # two months old
+    await link_relative(chat, "Малышева Анна Петровна", "09.01.2026")  # two months old
     await _child_up_to_complaints(chat, "Малышева А. П.")
     await chat.send("температура 38.5")
     stopped = await _stopped(chat, bot, "Температура у младенца до 3 месяцев")
@@ -196,7 +187,7 @@ async def test_bot_questionnaire_takes_an_infants_age_and_fever_from_what_is_kno
     for a baby under one year with fever, reached without asking the age or the temperature."""
     chat = bot.chat(7005)
     await onboard(chat)
-    await _link_by_name(chat, "Малышев Иван Петрович", "05.09.2025")
+    await link_relative(chat, "Малышев Иван Петрович", "05.09.2025")
     await _child_up_to_complaints(chat, "Малышев И. П.")
     await chat.send("температура 38.5, плохо ест")
     await chat.press("Нет", await chat.expect(DANGER))

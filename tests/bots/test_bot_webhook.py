@@ -7,7 +7,6 @@ import asyncio
 import socket
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 
 import aiohttp
 import pytest
@@ -17,12 +16,11 @@ from fastapi.testclient import TestClient
 from bots import webhook
 from bots.process import serve
 from bots.settings import BotSettings
-from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage.bot_tables import ProcessedUpdate
 from dispatcher.storage.database import Database
-from tests.bots.conftest import WEBHOOK_SECRET, WebhookApi, running_bot
+from tests.bots.conftest import WEBHOOK_SECRET, BotStarter, WebhookApi
 from tests.bots.dialogs import make_call, onboard
 from tests.bots.fake_telegram import FakeTelegram
 from tests.bots.harness import BotHarness
@@ -113,23 +111,14 @@ async def test_bot_in_webhook_mode_handles_a_redelivered_update_once(
 
 
 async def test_bot_handles_updates_stored_while_it_was_down(
-    settings: Settings,
-    webhook_api: WebhookApi,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
-    fake_telegram: FakeTelegram,
-    clock_start: datetime,
+    webhook_api: WebhookApi, fake_telegram: FakeTelegram, start_bot: BotStarter
 ) -> None:
     hook = webhook_api.bot_settings
     fake_telegram.webhook_url = hook.bot_webhook_url  # set by an earlier run of the bot
     fake_telegram.webhook_secret = hook.bot_webhook_secret
     await fake_telegram.message(9103, "/help")
     assert fake_telegram.pushes[-1][1] == 200  # acknowledged to Telegram: it will not resend
-    async with running_bot(
-        settings, hook, bot_db, redis_client, redis_url, analyzer, fake_telegram, clock_start
-    ) as started:
+    async with start_bot(hook) as started:
         await started.chat(9103).expect("Команды:")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from datetime import datetime
 
 import pytest
 import redis
@@ -22,7 +21,6 @@ from bots.max.api import MaxApi
 from bots.max.runner import build_max_bot
 from bots.max.settings import MaxSettings
 from bots.settings import BotSettings
-from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.messenger.updates import UpdateInbox
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
@@ -31,7 +29,7 @@ from dispatcher.storage.database import Database
 from tests.bots.dialogs import make_call, onboard
 from tests.bots.fake_max import TOKEN, FakeMax
 from tests.bots.harness import BotHarness
-from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxHarness, MaxWebhookApi, running_max_bot
+from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxBotStarter, MaxHarness, MaxWebhookApi
 from tests.conftest import WorkerRunner
 
 pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
@@ -136,28 +134,12 @@ def test_max_webhook_route_is_absent_when_not_configured(
 
 
 async def test_max_bot_in_webhook_mode_answers_what_max_pushes(
-    settings: Settings,
     max_webhook_api: MaxWebhookApi,
-    bot_settings: BotSettings,
-    bot_db: Database,
-    redis_client: redis.Redis,
-    redis_url: str,
-    analyzer: NlpAnalyzer,
     fake_max: FakeMax,
-    clock_start: datetime,
+    start_max_bot: MaxBotStarter,
     worker: WorkerRunner,
 ) -> None:
-    async with running_max_bot(
-        settings,
-        max_webhook_api.settings,
-        bot_settings,
-        bot_db,
-        redis_client,
-        redis_url,
-        analyzer,
-        fake_max,
-        clock_start,
-    ) as bot:
+    async with start_max_bot(max_webhook_api.settings) as bot:
         [subscription] = fake_max.subscriptions
         assert subscription["url"] == max_webhook_api.settings.max_webhook_url
         assert subscription["secret"] == MAX_WEBHOOK_SECRET

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 
@@ -21,6 +18,7 @@ from dispatcher.app import create_app
 from dispatcher.services import accounts
 from dispatcher.settings import PROJECT_ROOT, Settings
 from dispatcher.storage.database import Database
+from tests.loopback import free_port, serving
 
 DEMO_MO = "DEMO-KHIMKI"
 PASSWORD = "secret-pass-1"
@@ -79,17 +77,13 @@ VIEWPORT: ViewportSize = {"width": 1366, "height": 768}
 
 @dataclass(frozen=True, slots=True)
 class LiveServer:
-    """A real uvicorn serving `create_app` over the test database and Redis, relay running."""
+    """A real uvicorn serving `create_app` over the test database and Redis, relay running;
+    `app.dependency_overrides` take effect from the next request on."""
 
     url: str
     db: Database
     settings: Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    app: FastAPI
 
 
 @pytest.fixture
@@ -100,19 +94,8 @@ def live_server(
     if settings.is_sqlite:
         pytest.skip("browser tests run once, on PostgreSQL")
     app = create_app(settings, db, redis_client, run_relay=True)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="desk-live-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", db, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, free_port(), "desk-live-server") as url:
+        yield LiveServer(url, db, settings, app)
 
 
 @pytest.fixture(scope="module")

@@ -5,20 +5,14 @@ agree with the schedule, error pages speak Russian, and SMS in development go to
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
-import uvicorn
 from playwright.sync_api import Page, expect
 from sqlalchemy import update
 
-from dispatcher.app import create_app
 from dispatcher.desk.forms_web import desk_now
-from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoDirectory
@@ -26,7 +20,6 @@ from tests.desk.conftest import (
     DEMO_MO,
     VIEWPORT,
     LiveServer,
-    _free_port,
     login,
     make_user,
     screenshot,
@@ -52,27 +45,10 @@ def _wait_live(page: Page) -> None:
 
 
 @pytest.fixture
-def frozen_server(
-    db: Database, settings: Settings, redis_client: redis.Redis
-) -> Iterator[LiveServer]:
+def frozen_server(live_server: LiveServer) -> LiveServer:
     """The whole app with the forms' clock held at a fixed Tuesday afternoon (PostgreSQL only)."""
-    if settings.is_sqlite:
-        pytest.skip("browser tests run once, on PostgreSQL")
-    app = create_app(settings, db, redis_client, run_relay=True)
-    app.dependency_overrides[desk_now] = lambda: TUESDAY_AFTERNOON
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="desk-frozen-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", db, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    live_server.app.dependency_overrides[desk_now] = lambda: TUESDAY_AFTERNOON
+    return live_server
 
 
 def _assign_limit(db: Database) -> timedelta:
