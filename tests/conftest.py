@@ -119,7 +119,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The machine's Redis when reachable, else an embedded one."""
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+        with redis.Redis.from_url(url, socket_connect_timeout=1) as probe:
+            probe.ping()
         yield url
         return
     except redis.RedisError:

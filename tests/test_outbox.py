@@ -50,13 +50,13 @@ class RedisProcess:
             ],
             stdout=subprocess.DEVNULL,
         )
-        client = redis.Redis(port=self.port)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
+        with redis.Redis(port=self.port) as client:
+            for _ in range(100):
+                try:
+                    client.ping()
+                    return
+                except redis.ConnectionError:
+                    time.sleep(0.05)
         raise RuntimeError("redis-server did not start")
 
     def stop(self) -> None:
