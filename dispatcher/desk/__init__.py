@@ -45,7 +45,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from dispatcher.desk import auth, error_pages, forms_web, realtime
+from dispatcher.desk import auth, call_access, error_pages, realtime
 from dispatcher.desk.sessions import SessionStore
 
 
@@ -60,7 +60,7 @@ def setup(app: FastAPI) -> None:
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(auth.CsrfRejected, auth.csrf_rejected_handler)
     app.add_exception_handler(auth.RoleForbidden, auth.role_forbidden_handler)
-    app.add_exception_handler(forms_web.PageNotFound, forms_web.page_not_found_handler)
+    app.add_exception_handler(call_access.PageNotFound, call_access.page_not_found_handler)
     error_pages.install(app)  # 404/405 in a browser: a Russian page, not the API's JSON
     app.state.desk_hub = realtime.LiveHub(
         app.state.services.redis, settings.phone_cards_channel, settings.desk_control_channel

@@ -9,16 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dispatcher.desk.call_access import open_call, refused
 from dispatcher.desk.dispatch_suggest import Proposal, check_override, propose, record_dispatch
 from dispatcher.desk.doctor_board import DoctorOption, check_available, doctor_options
-from dispatcher.desk.forms_web import (
-    OperatorDep,
-    ServicesDep,
-    actor_of,
-    open_call,
-    page,
-    refused,
-)
+from dispatcher.desk.forms_web import OperatorDep, ServicesDep, actor_of, page
 from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.services.lifecycle import CallLifecycle
 from dispatcher.storage.references import MoContext

@@ -11,16 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.desk.auth import RoleForbidden
+from dispatcher.desk.call_access import load_call, refuse_call
 from dispatcher.desk.doctor_accounts import doctor_of_user
-from dispatcher.desk.forms_web import (
-    DoctorDep,
-    ServicesDep,
-    actor_of,
-    load_call,
-    mo_context,
-    page,
-    refuse_call,
-)
+from dispatcher.desk.forms_web import DoctorDep, ServicesDep, actor_of, mo_context, page
 from dispatcher.desk.questionnaire_web import get_rules
 from dispatcher.desk.route_rows import build_route_sheet
 from dispatcher.desk.service_card_web import record_completion

@@ -22,8 +22,8 @@ from dispatcher.desk.board import (
     one_row,
     rows,
 )
+from dispatcher.desk.call_access import PageNotFound, load_call, own_mo
 from dispatcher.desk.call_channels import channel_lines
-from dispatcher.desk.forms_web import PageNotFound, load_call, own_mo
 from dispatcher.services.access import visible_patient
 from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from dispatcher.desk.call_access import load_call
 from dispatcher.desk.forms_web import (
     DeskUserDep,
     NowDep,
     OperatorDep,
     ServicesDep,
-    load_call,
     mo_context,
     page,
 )

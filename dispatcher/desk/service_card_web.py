@@ -12,16 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatcher.desk.auth import OPERATORS
+from dispatcher.desk.call_access import load_call, refuse_call
 from dispatcher.desk.doctor_accounts import doctor_of_user
 from dispatcher.desk.forms_web import (
     DeskUserDep,
     DoctorDep,
     OperatorDep,
     ServicesDep,
-    load_call,
     mo_context,
     page,
-    refuse_call,
 )
 from dispatcher.desk.questionnaire_web import RulesDep
 from dispatcher.services.dispatch_rules import DispatchRules

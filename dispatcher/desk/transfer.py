@@ -8,14 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dispatcher.desk.forms_web import (
-    OperatorDep,
-    ServicesDep,
-    actor_of,
-    open_call,
-    page,
-    refused,
-)
+from dispatcher.desk.call_access import open_call, refused
+from dispatcher.desk.forms_web import OperatorDep, ServicesDep, actor_of, page
 from dispatcher.desk.transfer_targets import check_target, transfer_targets
 from dispatcher.services.lifecycle import CallLifecycle
 from intake_core.errors import IllegalTransition, ValidationFailed
