@@ -13,9 +13,9 @@ from dispatcher.api.ratelimit import RESPONSES, limited
 from dispatcher.api.responses import RowId, responses
 from dispatcher.notify import delivery_views, preferences
 from dispatcher.notify.dead_letters import dead_letters as given_up
+from dispatcher.notify.jobs import retry_dead_letter
 from dispatcher.services.access import visible_call_row
 from dispatcher.services.accounts import Principal
-from dispatcher.web.dead_letters import retry_dead_letter
 from dispatcher.web.deps import ServicesDep, actor_for
 from intake_core.errors import NotFound
 
@@ -75,7 +75,8 @@ def retry(
 ) -> dict[str, Any]:
     """Повторить отправку неотправленного уведомления. SMS, прерванное на отправке, могло уже
     дойти до пациента: его повтор требует `confirm=true`, иначе 409 с предупреждением."""
-    retry_dead_letter(services, delivery_id, actor_for(services, principal).mo_ids, confirm)
+    mo_ids = actor_for(services, principal).mo_ids
+    retry_dead_letter(services.db, services.redis, services.settings, delivery_id, mo_ids, confirm)
     return {"id": delivery_id, "state": "queued", "state_label": "В очереди"}
 
 

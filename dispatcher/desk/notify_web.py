@@ -21,8 +21,8 @@ from dispatcher.notify.dead_letters import GIVEN_UP, DeadLetterFilter
 from dispatcher.notify.deliveries import RETRY_STATE, RetryNeedsConfirmation
 from dispatcher.notify.delivery_state import Channel, DeliveryState
 from dispatcher.notify.delivery_views import DeliveryView
+from dispatcher.notify.jobs import retry_dead_letter
 from dispatcher.storage.notify_tables import NotifyDelivery
-from dispatcher.web.dead_letters import retry_dead_letter
 from dispatcher.web.services import Services
 from dispatcher.web.templating import DEFAULT_ZONE, render
 from intake_core.errors import IllegalTransition, NotFound
@@ -220,7 +220,9 @@ def retry(
     services = _services(request)
     confirmed = confirm == "1"
     try:
-        retry_dead_letter(services, delivery_id, {user.mo_id}, confirmed)
+        retry_dead_letter(
+            services.db, services.redis, services.settings, delivery_id, {user.mo_id}, confirmed
+        )
     except RetryNeedsConfirmation as exc:
         with services.db.session() as session:
             row = session.get(NotifyDelivery, delivery_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,6 +51,21 @@ class NotifyQueue:
                 for delivery_id in delivery_ids
             ]
         )
+
+
+def retry_dead_letter(
+    db: Database,
+    client: redis.Redis,
+    settings: Settings,
+    delivery_id: int,
+    mo_ids: Collection[int] | None,
+    confirmed: bool = False,
+) -> None:
+    """«Повторить»: a delivery given up on goes back to the queue (the API's and the desk's
+    button); an SMS that may have been delivered needs `confirmed` (else
+    `RetryNeedsConfirmation`)."""
+    Deliveries.configured(db, settings).retry(delivery_id, utcnow(), mo_ids, confirmed)
+    NotifyQueue(client, settings.notify_queue).enqueue(delivery_id)
 
 
 @dataclass(slots=True)
