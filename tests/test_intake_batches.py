@@ -4,6 +4,8 @@ transaction, one bad intake holding up no other, the complaints parsed once per 
 from __future__ import annotations
 
 import copy
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from fastapi.testclient import TestClient
 from rq import Queue
 from sqlalchemy import select
 
+from dispatcher import jobs
 from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import IntakeProcessor
@@ -185,3 +188,19 @@ def test_complaints_are_parsed_once_however_many_mos_are_tried(
         assert len(MoDirectory().served_codes(session)) >= 2
     processor.process_pending(16)
     assert counting.complaint_parses == 1
+
+
+def test_a_lingering_drain_takes_an_intake_that_arrives_after_it_found_none(
+    db: Database, processor: IntakeProcessor, intake_token: str
+) -> None:
+    # while intakes keep arriving one job takes them as they come; the worker's linger is on
+    jobs.install(jobs.JobContext(processor, relay=None, linger=1.0))
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            draining = pool.submit(jobs.process_pending)
+            time.sleep(0.3)  # the drain has looked once and found nothing
+            body = _body(*PATIENTS[2])
+            submit(db, _client_id(db), "DEMO-KHIMKI", "late-1", body, datetime.now(UTC))
+            assert draining.result(timeout=30) == 1
+    finally:
+        jobs.install(jobs.JobContext(processor, relay=None))
