@@ -131,7 +131,11 @@ def pbx(link_settings: Settings, db: Database, redis_url: str) -> Iterator[Pbx]:
     sinks: list[DeskCallSink] = []
 
     async def start_listener() -> None:
-        tel = fast_settings(server.port, commands_block_ms=100)
+        # nor about a silent PBX: a watchdog that outlasts a loaded machine's stalls keeps the
+        # one AMI session that the scenario's events and action responses travel on
+        tel = fast_settings(
+            server.port, commands_block_ms=100, ping_interval=1.0, ping_deadline=5.0
+        )
         client = AsyncRedis.from_url(redis_url)
         clients.append(client)
         # these tests are about the desk link, not failover: a lease that outlives a loaded
