@@ -79,8 +79,3 @@ def app_for(settings: MaxSettings, inbox: UpdateInbox) -> FastAPI:
     if not settings.webhook_enabled:
         return receiver_app()
     return receiver_app(router_for(settings, inbox))
-
-
-def install(app: object, settings: MaxSettings | None = None) -> None:
-    """Nothing: `python -m bots.max` serves its webhook itself. Kept only while the API factory
-    still calls it; delete with that call."""
