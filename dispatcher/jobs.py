@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import redis
 from rq import get_current_job
 from sqlalchemy import text
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 DATABASE_WAIT = 120.0
 BATCH = 16  # intakes per transaction
 DRAIN_FOR = 20.0  # seconds one drain job runs before it hands over to a new one
-POLL = 0.005  # seconds between looks for new intakes while a drain job lingers
+POLL = 0.005  # seconds between looks for new intakes while a drain job with no queue lingers
 
 T = TypeVar("T")
 
@@ -120,7 +121,14 @@ def process_pending() -> int:
         # a drain job of its own, so the job may stop at any moment
         if now - worked >= _context.linger or now >= deadline:
             return total
-        time.sleep(POLL)
+        if queue is not None:
+            # wait for an arrival, not the database: an idle linger costs one blocking command
+            try:
+                queue.await_arrival(min(_context.linger - (now - worked), deadline - now))
+            except redis.RedisError:
+                return total  # lingering is only a saving; queued intakes wait for a new job
+        else:
+            time.sleep(POLL)
 
 
 def process_intake(intake_id: str) -> str:

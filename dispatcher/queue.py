@@ -47,6 +47,12 @@ def nudge_key(queue_name: str) -> str:
     return f"intake-queue:nudged:{queue_name}"
 
 
+def arrival_key(queue_name: str) -> str:
+    """A list of at most one token, pushed at every new intake: a drain job that lingers for
+    more intakes blocks on it instead of asking the database again and again."""
+    return f"intake-queue:arrived:{queue_name}"
+
+
 class IntakeQueue:
     """Wakes the workers for intakes stored as queued: a job drains every queued intake in
     batches (by the database), so one job waits at a time, whatever the intake rate. An intake
@@ -64,12 +70,27 @@ class IntakeQueue:
     def nudge_key(self) -> str:
         return nudge_key(self.queue.name)
 
+    @property
+    def arrival_key(self) -> str:
+        return arrival_key(self.queue.name)
+
     def nudge(self) -> bool:
-        """Make sure a drain job waits; True when this call enqueued it."""
-        if not self.connection.set(self.nudge_key, "1", nx=True, ex=NUDGE_TTL):
+        """Make sure a drain job waits and tell a lingering one; True when this call enqueued
+        a job."""
+        with self.connection.pipeline(transaction=False) as pipe:
+            _announce(pipe, self.nudge_key, self.arrival_key)
+            nudged = pipe.execute()[0]
+        if not nudged:
             return False
         self.enqueue_drain()
         return True
+
+    def await_arrival(self, timeout: float) -> bool:
+        """Block until an intake is announced or `timeout` seconds pass; True when one was.
+        A lost token costs nothing but the wait: every intake has a drain job of its own."""
+        if timeout <= 0:
+            return False
+        return self.connection.blpop([self.arrival_key], timeout=timeout) is not None
 
     def enqueue(self, intake_id: str) -> None:
         """`intake_id` is stored as queued: the next drain job takes it (and any other)."""
@@ -396,6 +417,15 @@ class Housekeeper:
             pass
 
 
+def _announce(pipe: Any, nudge: str, arrival: str) -> None:
+    """A new intake's commands, sync or async pipeline alike: the nudge (SET NX, whose answer
+    says whether to enqueue a drain job) and one arrival token for a lingering job."""
+    pipe.set(nudge, "1", nx=True, ex=NUDGE_TTL)
+    pipe.lpush(arrival, "1")
+    pipe.ltrim(arrival, 0, 0)
+    pipe.expire(arrival, NUDGE_TTL)
+
+
 class AsyncNudge:
     """`IntakeQueue.nudge` for the async intake endpoint: the SET NX is awaited (a slow Redis
     never stalls the event loop); the rare enqueue of a drain job, once per job, is RQ's."""
@@ -423,9 +453,12 @@ class AsyncNudge:
         return self._client
 
     async def __call__(self) -> bool:
-        """Make sure a drain job waits; True when this call enqueued it."""
-        client = self._async_client()
-        if not await client.set(self.queue.nudge_key, "1", nx=True, ex=NUDGE_TTL):
+        """Make sure a drain job waits and tell a lingering one (one round trip); True when
+        this call enqueued a job."""
+        async with self._async_client().pipeline(transaction=False) as pipe:
+            _announce(pipe, self.queue.nudge_key, self.queue.arrival_key)
+            nudged = (await pipe.execute())[0]
+        if not nudged:
             return False
         self.queue.enqueue_drain()
         return True

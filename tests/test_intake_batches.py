@@ -4,6 +4,7 @@ transaction, one bad intake holding up no other, the complaints parsed once per 
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,12 @@ from typing import Any
 
 import redis
 from fastapi.testclient import TestClient
-from rq import Queue
+from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from dispatcher import jobs
 from dispatcher.nlp_analyzer import NlpAnalyzer
+from dispatcher.queue import IntakeQueue
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.settings import Settings
@@ -204,3 +206,45 @@ def test_a_lingering_drain_takes_an_intake_that_arrives_after_it_found_none(
             assert draining.result(timeout=30) == 1
     finally:
         jobs.install(jobs.JobContext(processor, relay=None))
+
+
+def test_a_lingering_drain_job_waits_for_an_announced_intake_not_on_the_database(
+    db: Database,
+    processor: IntakeProcessor,
+    intake_token: str,
+    settings: Settings,
+    redis_client: redis.Redis,
+    monkeypatch: Any,
+) -> None:
+    # an idle linger asks the database once, then blocks until the next intake is announced
+    looks: list[int] = []
+    look = processor.process_pending
+
+    def counted(batch: int) -> dict[str, Any]:
+        done = look(batch)
+        looks.append(len(done))
+        return done
+
+    monkeypatch.setattr(processor, "process_pending", counted)
+    queue = IntakeQueue(redis_client, settings.queue_name)
+    jobs.install(jobs.JobContext(processor, relay=None, linger=1.0))
+    client_id = _client_id(db)
+
+    def arrive() -> None:
+        body = _body(*PATIENTS[3])
+        submit(db, client_id, "DEMO-KHIMKI", "announced-1", body, datetime.now(UTC))
+        queue.nudge()
+
+    try:
+        queue.nudge()
+        # the drain job has found nothing and lingers when the intake arrives
+        late = threading.Timer(0.4, arrive)
+        late.start()
+        SimpleWorker([settings.queue_name], connection=redis_client).work(burst=True)
+        late.join()
+    finally:
+        jobs.install(jobs.JobContext(processor, relay=None))
+        redis_client.delete(queue.nudge_key, queue.arrival_key)
+    assert 1 in looks  # the announced intake was taken by a drain job
+    # polling every few milliseconds would have looked a hundred times and more
+    assert len(looks) <= 6
