@@ -36,6 +36,7 @@ log = logging.getLogger("worker")
 
 WORKER_TTL = 60  # seconds: RQ's heartbeat horizon; the blocking dequeue waits 45 s at most
 LINGER = 0.5  # seconds a drain job waits for more intakes once none is left
+GATHER = 0.02  # seconds it lets them gather once one arrives (20 ms of a round trip)
 
 
 class IntakeWorker(ResilientForkWorker):
@@ -63,7 +64,7 @@ def build_context(settings: Settings, db: Database) -> jobs.JobContext:
         if client is not None
         else None
     )
-    return jobs.JobContext(IntakeProcessor(db, analyzer, MoDirectory()), relay, LINGER)
+    return jobs.JobContext(IntakeProcessor(db, analyzer, MoDirectory()), relay, LINGER, GATHER)
 
 
 def main(argv: list[str] | None = None) -> int:

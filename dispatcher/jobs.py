@@ -39,6 +39,9 @@ class JobContext:
     # seconds a drain job keeps looking for new intakes once none is left: while intakes keep
     # arriving one job takes them as they come (no RQ job, no wake-up per few intakes)
     linger: float = 0.0
+    # seconds a lingering job lets intakes gather once one is announced: a batch costs about
+    # the same statements for one intake as for sixteen
+    gather: float = 0.0
 
 
 _context: JobContext | None = None
@@ -124,9 +127,11 @@ def process_pending() -> int:
         if queue is not None:
             # wait for an arrival, not the database: an idle linger costs one blocking command
             try:
-                queue.await_arrival(min(_context.linger - (now - worked), deadline - now))
+                arrived = queue.await_arrival(min(_context.linger - (now - worked), deadline - now))
             except redis.RedisError:
                 return total  # lingering is only a saving; queued intakes wait for a new job
+            if arrived and _context.gather > 0:
+                time.sleep(_context.gather)
         else:
             time.sleep(POLL)
 

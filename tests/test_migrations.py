@@ -63,3 +63,22 @@ def test_migrations_match_the_models(empty_url: str) -> None:
         columns = {c["name"] for c in inspect(engine).get_columns(name)}
         assert columns == {c.name for c in table.columns}, name
     engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("empty_url", ["postgres"], indirect=True)  # SQLite keeps the row
+def test_call_numbers_go_on_from_the_counter_across_the_sequence_migration(
+    empty_url: str,
+) -> None:
+    """Numbers given before the move to a sequence are never given again, either way."""
+    upgrade(empty_url, "0060")
+    conninfo = empty_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("INSERT INTO counters (name, value) VALUES ('call_number', 57410)")
+    upgrade(empty_url)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        assert conn.execute("SELECT nextval('call_numbers')").fetchone() == (57_411,)
+    downgrade(empty_url, "0060")
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        counter = conn.execute("SELECT value FROM counters WHERE name = 'call_number'")
+        assert counter.fetchone() == (57_411,)

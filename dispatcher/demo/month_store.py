@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from dispatcher.demo.month import (
@@ -18,7 +18,7 @@ from dispatcher.demo.month import (
     generate_month,
 )
 from dispatcher.storage import tables
-from dispatcher.storage.calls import FIRST_NUMBER, NUMBER_COUNTER
+from dispatcher.storage.calls import reserve_call_numbers
 from dispatcher.storage.dispatch_tables import CallServiceCard
 from intake_core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from intake_core.patient import AgeCategory
@@ -68,21 +68,6 @@ def mo_layout(session: Session, mo_code: str) -> tuple[int, list[DistrictLayout]
         for code, department, category in rows
     ]
     return mo.id, districts
-
-
-def _reserve_numbers(session: Session, count: int) -> int:
-    """The first of `count` consecutive call numbers, taken from the shared counter."""
-    last = session.execute(
-        update(tables.Counter)
-        .where(tables.Counter.name == NUMBER_COUNTER)
-        .values(value=tables.Counter.value + count)
-        .returning(tables.Counter.value)
-    ).scalar()
-    if last is None:
-        session.add(tables.Counter(name=NUMBER_COUNTER, value=FIRST_NUMBER + count - 1))
-        session.flush()
-        return FIRST_NUMBER
-    return int(last) - count + 1
 
 
 def _operators(session: Session, mo_id: int, month: Month) -> dict[str, int]:
@@ -278,11 +263,14 @@ def store_month(session: Session, mo_code: str, month: Month) -> StoredMonth:
         "operators": _operators(session, mo_id, month),
         "doctors": _doctors(session, mo_id, month),
     }
-    start = _reserve_numbers(session, len(month.calls))
+    numbers = reserve_call_numbers(session, len(month.calls))
     call_ids = list(
         session.scalars(
             insert(tables.CallRow).returning(tables.CallRow.id, sort_by_parameter_order=True),
-            [_call_row(c, start + n, mo_id, ids) for n, c in enumerate(month.calls)],
+            [
+                _call_row(c, number, mo_id, ids)
+                for c, number in zip(month.calls, numbers, strict=True)
+            ],
         )
     )
     by_index = {call.index: call_id for call, call_id in zip(month.calls, call_ids, strict=True)}

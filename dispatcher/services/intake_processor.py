@@ -92,10 +92,9 @@ class IntakeProcessor:
         self.db = db
         self.analyzer = analyzer
         self.directory = directory
-        # PostgreSQL: call numbers come from their own short transaction, so that a batch does
-        # not hold the counter row (and another worker's batch) until it commits; SQLite
-        # writers are serial, a second connection would wait for this one
-        self._own_numbers = db.engine.dialect.name == "postgresql"
+        # PostgreSQL: numbers come from a sequence, which no rollback gives back, so a block
+        # may outlive its batch; SQLite's counter row rolls back with the batch
+        self._keeps_numbers = db.engine.dialect.name == "postgresql"
         self._numbers: list[int] = []  # reserved, not yet given (a worker exits: a gap)
         self._block = 1
 
@@ -224,7 +223,7 @@ class IntakeProcessor:
                     _channel(ready.formalized.intake, intake),
                     SYSTEM_ACTOR,
                     found,
-                    self._next_number() if self._own_numbers else next_call_number(session),
+                    self._next_number(session),
                     intake.id,
                 )
                 intake.merged = False
@@ -276,12 +275,14 @@ class IntakeProcessor:
             )
         return state
 
-    def _next_number(self) -> int:
+    def _next_number(self, session: Session) -> int:
         """The next of this worker's reserved call numbers: a block as large as the batch is
-        reserved in one short transaction of its own when none is left."""
+        reserved in one statement when none is left (a sequence: it locks nothing while the
+        batch runs). SQLite's writers are serial: a number at a time, in the batch."""
+        if not self._keeps_numbers:
+            return next_call_number(session)
         if not self._numbers:
-            with self.db.session() as session:
-                self._numbers = reserve_call_numbers(session, self._block)
+            self._numbers = reserve_call_numbers(session, self._block)
         return self._numbers.pop(0)
 
     def _process(
@@ -396,7 +397,7 @@ class IntakeProcessor:
             channel=_channel(formalized.intake, intake),
             actor=SYSTEM_ACTOR,
             intake_id=intake.id,
-            number=self._next_number if self._own_numbers else None,
+            number=lambda: self._next_number(session),
         )
         intake.call_id = stored.row.id
         intake.merged = stored.merged

@@ -30,7 +30,8 @@ from intake_core.duplicates import Identity
 from intake_core.patient import AgeCategory, Patient, Sex
 from intake_core.status import OPEN_STATUSES, CallStatus
 
-NUMBER_COUNTER = "call_number"
+NUMBER_COUNTER = "call_number"  # SQLite: a counter row
+NUMBER_SEQUENCE = "call_numbers"  # PostgreSQL: a sequence (migration 0070)
 FIRST_NUMBER = 57_000
 
 
@@ -40,7 +41,18 @@ def next_call_number(session: Session) -> int:
 
 
 def reserve_call_numbers(session: Session, count: int) -> list[int]:
-    """`count` consecutive call numbers in one statement (a worker's block for a batch)."""
+    """`count` call numbers in one statement, ascending (a worker's block for a batch).
+
+    PostgreSQL takes them from a sequence: nothing is locked, so a batch may take its numbers in
+    its own transaction, and a rolled-back one leaves a gap. Another process's numbers may fall
+    between them. SQLite's writers are serial: its numbers come from a counter row."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(f"SELECT nextval('{NUMBER_SEQUENCE}') FROM generate_series(1, :count)"),
+                {"count": count},
+            )
+        )
     value = session.execute(
         update(tables.Counter)
         .where(tables.Counter.name == NUMBER_COUNTER)

@@ -151,13 +151,13 @@ def test_jobs_of_a_killed_worker_are_run_by_the_next_one(
     warm = _post(api, fault_token, 1)
     wait_for(lambda: _queued(url, [warm]) == 0, 90)
 
-    # the first worker takes an intake and is killed inside its transaction: the call number
-    # counter is locked by the test, so the drain job waits in RQ's started registry, the
-    # intake claimed, when the kill comes
+    # the first worker takes an intake and is killed inside its transaction: the test holds
+    # the calls table against writes (reads go on), so the drain job waits in RQ's started
+    # registry, the intake claimed, when the kill comes
     os.kill(first.process.pid, signal.SIGSTOP)
     held = _post(api, fault_token, 2)
     lock = psycopg.connect(url)
-    lock.execute("SELECT value FROM counters WHERE name = 'call_number' FOR UPDATE")
+    lock.execute("LOCK TABLE calls IN EXCLUSIVE MODE")
     os.kill(first.process.pid, signal.SIGCONT)
     assert fault_settings.redis_url is not None
     client = redis.Redis.from_url(fault_settings.redis_url)
