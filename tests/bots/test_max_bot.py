@@ -31,6 +31,7 @@ from tests.bots.fake_max import TOKEN, FakeMax
 from tests.bots.harness import BotHarness
 from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxBotStarter, MaxHarness, MaxWebhookApi
 from tests.conftest import WorkerRunner
+from tests.loopback import free_port
 
 pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
 
@@ -123,6 +124,28 @@ def test_max_webhook_stores_an_update_once_and_drops_redeliveries(
             assert stored is not None and stored.payload["message"] == MESSAGE["message"]
             assert stored.update_id >= MAX_BASE  # never a Telegram update id
     finally:
+        redis_client.delete(hook.max_updates_stream)
+
+
+def test_max_webhook_answers_503_and_keeps_nothing_while_the_queue_is_down(
+    settings: Settings, bot_db: Database, redis_client: redis.Redis
+) -> None:
+    """Nothing is acknowledged unless it is stored: MAX delivers it again, and then it is new."""
+    hook = _hook(redis_client)
+    headers = {max_webhook.SECRET_HEADER: MAX_WEBHOOK_SECRET}
+    down = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    try:
+        with _app(settings, bot_db, down, hook) as client:
+            refused = client.post("/max/webhook", json=MESSAGE, headers=headers)
+        assert refused.status_code == 503
+        with bot_db.session() as session:
+            assert session.get(ProcessedUpdate, max_webhook.stored_id(MESSAGE)) is None
+        with _app(settings, bot_db, redis_client, hook) as client:
+            again = client.post("/max/webhook", json=MESSAGE, headers=headers)
+        assert (again.status_code, again.json()["duplicate"]) == (200, False)
+        assert redis_client.xlen(hook.max_updates_stream) == 1
+    finally:
+        down.close()
         redis_client.delete(hook.max_updates_stream)
 
 
