@@ -175,6 +175,29 @@ async def test_max_bot_in_webhook_mode_answers_what_max_pushes(
     assert not [r for r in fake_max.requests if r.route == "GET /updates"]
 
 
+async def test_max_bot_in_webhook_mode_handles_a_redelivered_update_once(
+    max_webhook_api: MaxWebhookApi,
+    fake_max: FakeMax,
+    start_max_bot: MaxBotStarter,
+    redis_client: redis.Redis,
+) -> None:
+    """MAX did not see the first 200 and pushes the same message again: answered once."""
+    async with start_max_bot(max_webhook_api.settings) as bot:
+        chat = bot.chat(8208)
+        update = {
+            "update_type": "message_created",
+            "timestamp": 1_767_000_000_000,
+            "message": fake_max.incoming(8208, {"text": "/help"}),
+        }
+        assert await fake_max.push(1001, update) == 200
+        await chat.expect(texts.HELP[:15])
+        assert await fake_max.push(1001, update) == 200
+        await chat.send("/cancel")
+        await chat.expect("Сейчас нечего отменять")
+    assert redis_client.xlen(max_webhook_api.settings.max_updates_stream) == 2
+    assert len([m for m in chat.messages() if m.startswith(texts.HELP[:15])]) == 1
+
+
 async def test_max_and_telegram_bots_run_side_by_side_each_answering_its_own_patients(
     bot: BotHarness,
     max_bot: MaxHarness,
