@@ -1,7 +1,7 @@
 """`python -m bots.max` as compose runs it: configured from the environment alone, it polls the
-fake MAX Bot API (or, in webhook mode, subscribes and serves `/max/webhook` itself), takes a
-patient through /start, the own number and linking, stops an emergency typed at the menu, and
-exits cleanly on SIGTERM. (The process keeps the real clock,
+fake MAX Bot API (or, in webhook mode, subscribes and serves `/max/webhook` itself), rides out
+a 429 and a 502, takes a patient through /start, the own number and linking, stops an
+emergency typed at the menu, and exits cleanly on SIGTERM. (The process keeps the real clock,
 so the call dialog, which depends on the hour, is left to the in-process tests.)"""
 
 from __future__ import annotations
@@ -113,7 +113,11 @@ async def test_max_bot_process_onboards_a_patient_stops_an_emergency_and_exits_o
         await listening(subscription["url"])
     chat = MaxChat(fake_max, 8301)
     driver: ChatDriver = chat  # type: ignore[assignment]  # MaxChat has ChatDriver's methods
+    fake_max.fail_next("POST /messages", 429, retry_after=1)  # the welcome: waited out,
+    fake_max.fail_next("POST /messages", 502)  # then backed off, then sent
     await onboard(driver)
+    tries = [r for r in fake_max.requests if r.route == "POST /messages"]
+    assert [r.failed for r in tries[:3]] == [True, True, False]
     await chat.send("мама без сознания, не дышит")
     await chat.expect("103 или 112")
     await chat.send("/my")
