@@ -27,9 +27,8 @@ def main() -> int:
     status |= intake_bench.main()
     status |= notify_bench.main()  # status events to SMS and webhooks
     status |= desk_bench.main()  # live desk sockets
-    status |= messenger_bench.main("telegram")  # telegram bot latency
+    status |= messenger_bench.main("telegram", "max")  # both bots' updates/s and p99, side by side
     status |= bot_steps_bench.main()  # telegram bot: taps and messages per path vs the goal
-    status |= messenger_bench.main("max")  # MAX bot latency, beside Telegram's
     status |= screenpop_bench.main()  # caller card latency
     status |= analytics_bench.main()  # a month of calls for the head's analytics
     return status

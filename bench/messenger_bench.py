@@ -12,7 +12,7 @@ inside the bot; the CPU figure is the bot process's alone (its loop and its thre
 limit of 30 requests/s (MAX_RATE_LIMIT, a limit of the account) is off here: the bench
 measures the bot, not the account's quota.
 
-`python -m bench.messenger_bench [telegram|max]`.
+`python -m bench.messenger_bench [telegram] [max]` (both when none is named).
 """
 
 from __future__ import annotations
@@ -379,7 +379,18 @@ def _row(name: str, values: Sequence[float], rate: str = "") -> str:
     )
 
 
-def main(name: str = "telegram") -> int:
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """One messenger's headline: updates handled per second and the p99 latency."""
+
+    name: str
+    throughput: float
+    p99: float
+    ok: bool
+
+
+def measure(name: str) -> Summary:
+    """One messenger's bench, its table printed."""
     messenger = MESSENGERS[name]
     logging.basicConfig(level=logging.ERROR)
     client = redis.Redis.from_url(REDIS_URL)
@@ -412,7 +423,17 @@ def main(name: str = "telegram") -> int:
         f"sent {total}, answered {handled}; goal p99 ≤ {GOAL_P99_MS:.0f} ms: "
         f"{'met' if ok else 'NOT met'} (p99 {p99:.1f} ms)"
     )
-    return 0 if ok else 1
+    return Summary(messenger.name, throughput, p99, ok)
+
+
+def main(*names: str) -> int:
+    """Each messenger's bench (both by default), then their headlines side by side."""
+    summaries = [measure(name) for name in names or tuple(MESSENGERS)]
+    if len(summaries) > 1:
+        print(f"\nbots side by side, the same load{'upd/s':>13}{'p99 ms':>9}")
+        for summary in summaries:
+            print(f"{summary.name:<36}{summary.throughput:>9.0f}{summary.p99:>9.1f}")
+    return 0 if all(s.ok for s in summaries) else 1
 
 
 if __name__ == "__main__":

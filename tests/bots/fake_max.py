@@ -82,7 +82,8 @@ class FakeMax(FakeMessenger[Recorded, Failure]):
     def _user(user_id: int) -> dict[str, Any]:
         return {"user_id": user_id, "first_name": "Пациент", "last_name": None, "is_bot": False}
 
-    def _incoming(self, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    def incoming(self, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """A message from the patient to the bot, with a new `mid`."""
         return {
             "sender": self._user(user_id),
             "recipient": {"chat_id": 70_000_000 + user_id, "chat_type": "dialog"},
@@ -122,7 +123,7 @@ class FakeMax(FakeMessenger[Recorded, Failure]):
             {
                 "update_type": "message_created",
                 "timestamp": int(time.time() * 1000),
-                "message": self._incoming(user_id, {"text": text}),
+                "message": self.incoming(user_id, {"text": text}),
                 "user_locale": "ru",
             }
         )
@@ -141,7 +142,7 @@ class FakeMax(FakeMessenger[Recorded, Failure]):
             {
                 "update_type": "message_created",
                 "timestamp": int(time.time() * 1000),
-                "message": self._incoming(user_id, body),
+                "message": self.incoming(user_id, body),
             }
         )
 

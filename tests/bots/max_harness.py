@@ -100,7 +100,7 @@ async def running_max_bot(
 
 @dataclass(frozen=True, slots=True)
 class MaxWebhookApi:
-    """The dispatcher's API serving `/max/webhook` on a loopback port."""
+    """The MAX bot's webhook receiver serving `/max/webhook` on a loopback port."""
 
     url: str
     settings: MaxSettings

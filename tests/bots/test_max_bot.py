@@ -31,6 +31,7 @@ from tests.bots.fake_max import TOKEN, FakeMax
 from tests.bots.harness import BotHarness
 from tests.bots.max_harness import MAX_WEBHOOK_SECRET, MaxBotStarter, MaxHarness, MaxWebhookApi
 from tests.conftest import WorkerRunner
+from tests.loopback import free_port
 
 pytest_plugins = ["tests.bots.max_fixtures"]  # the MAX bot's fixtures
 
@@ -126,6 +127,28 @@ def test_max_webhook_stores_an_update_once_and_drops_redeliveries(
         redis_client.delete(hook.max_updates_stream)
 
 
+def test_max_webhook_answers_503_and_keeps_nothing_while_the_queue_is_down(
+    settings: Settings, bot_db: Database, redis_client: redis.Redis
+) -> None:
+    """Nothing is acknowledged unless it is stored: MAX delivers it again, and then it is new."""
+    hook = _hook(redis_client)
+    headers = {max_webhook.SECRET_HEADER: MAX_WEBHOOK_SECRET}
+    down = redis.Redis(port=free_port(), socket_connect_timeout=0.5)
+    try:
+        with _app(settings, bot_db, down, hook) as client:
+            refused = client.post("/max/webhook", json=MESSAGE, headers=headers)
+        assert refused.status_code == 503
+        with bot_db.session() as session:
+            assert session.get(ProcessedUpdate, max_webhook.stored_id(MESSAGE)) is None
+        with _app(settings, bot_db, redis_client, hook) as client:
+            again = client.post("/max/webhook", json=MESSAGE, headers=headers)
+        assert (again.status_code, again.json()["duplicate"]) == (200, False)
+        assert redis_client.xlen(hook.max_updates_stream) == 1
+    finally:
+        down.close()
+        redis_client.delete(hook.max_updates_stream)
+
+
 def test_max_webhook_route_is_absent_when_not_configured(
     settings: Settings, bot_db: Database, redis_client: redis.Redis
 ) -> None:
@@ -150,6 +173,29 @@ async def test_max_bot_in_webhook_mode_answers_what_max_pushes(
         await chat.expect("Вызов принят")
     assert all(status == 200 for _seq, status in fake_max.pushes)
     assert not [r for r in fake_max.requests if r.route == "GET /updates"]
+
+
+async def test_max_bot_in_webhook_mode_handles_a_redelivered_update_once(
+    max_webhook_api: MaxWebhookApi,
+    fake_max: FakeMax,
+    start_max_bot: MaxBotStarter,
+    redis_client: redis.Redis,
+) -> None:
+    """MAX did not see the first 200 and pushes the same message again: answered once."""
+    async with start_max_bot(max_webhook_api.settings) as bot:
+        chat = bot.chat(8208)
+        update = {
+            "update_type": "message_created",
+            "timestamp": 1_767_000_000_000,
+            "message": fake_max.incoming(8208, {"text": "/help"}),
+        }
+        assert await fake_max.push(1001, update) == 200
+        await chat.expect(texts.HELP[:15])
+        assert await fake_max.push(1001, update) == 200
+        await chat.send("/cancel")
+        await chat.expect("Сейчас нечего отменять")
+    assert redis_client.xlen(max_webhook_api.settings.max_updates_stream) == 2
+    assert len([m for m in chat.messages() if m.startswith(texts.HELP[:15])]) == 1
 
 
 async def test_max_and_telegram_bots_run_side_by_side_each_answering_its_own_patients(

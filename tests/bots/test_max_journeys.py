@@ -1,7 +1,10 @@
 """One table of patient journeys, run against both messengers: the Telegram bot on the fake Bot
 API and the MAX bot on the fake MAX Bot API. The journeys are the Telegram tests' own dialog
 helpers (`tests/bots/dialogs.py`), which read what the bot says and press buttons by their
-labels, so both messengers are held to one dialog."""
+labels, so both messengers are held to one dialog: /start with the personal-data notice, the
+own number shared and a stranger's refused, linking people, a call with its address parsed and
+its questionnaire coded, a red flag stopped at once, /my with cancelling, and every status
+change told in the messenger the call came from, without the complaint or the diagnosis."""
 
 from __future__ import annotations
 
@@ -14,10 +17,22 @@ from sqlalchemy import select
 
 from bots import texts
 from bots.ids import to_dialog
+from dispatcher.services.lifecycle import Actor, CallLifecycle
 from dispatcher.storage import tables
-from dispatcher.storage.bot_tables import TelegramUser
+from dispatcher.storage.bot_tables import LinkedPatient, TelegramUser
+from dispatcher.storage.dispatch_tables import CallServiceCard
+from intake_core.call import ServiceResult
 from intake_core.status import CallStatus
-from tests.bots.dialogs import PHONE, emergency_recorded, make_call, onboard
+from tests.bots.dialogs import (
+    DANGER,
+    PHONE,
+    complaints,
+    emergency_recorded,
+    link_relative,
+    make_call,
+    onboard,
+    up_to_complaints,
+)
 from tests.bots.harness import BotHarness, ChatDriver
 from tests.bots.max_harness import MaxHarness
 from tests.conftest import WorkerRunner
@@ -53,9 +68,16 @@ def patient_of(messenger: str, request: pytest.FixtureRequest) -> Callable[[int]
     return make
 
 
+def only_call(patient: Patient) -> tables.CallRow:
+    with patient.harness.db.session() as session:
+        return session.scalars(select(tables.CallRow)).one()
+
+
 async def start_with_own_number(patient: Patient, worker: WorkerRunner) -> None:
     """/start with the personal-data note, the own number shared, a patient linked."""
     await onboard(patient.chat)
+    [welcome] = [m for m in patient.chat.messages() if m.startswith("Здравствуйте!")]
+    assert "Персональные данные" in welcome and "152-ФЗ" in welcome
     with patient.harness.db.session() as session:
         user = session.get(TelegramUser, patient.dialog_id)
         assert user is not None and user.phone == PHONE and user.chat_id == patient.dialog_id
@@ -70,18 +92,70 @@ async def someone_elses_number_is_refused(patient: Patient, worker: WorkerRunner
         assert session.get(TelegramUser, patient.dialog_id) is None
 
 
-async def call_a_doctor(patient: Patient, worker: WorkerRunner) -> None:
-    """The whole call dialog, then «Вызов принят» back in the same messenger."""
+async def link_a_relative(patient: Patient, worker: WorkerRunner) -> None:
+    """/link a second person by full name and birth date; /call offers both."""
     await onboard(patient.chat)
-    await make_call(patient.chat)
+    await link_relative(patient.chat, "тестова анна игоревна", "12.04.2016")
+    with patient.harness.db.session() as session:
+        linked = session.scalars(
+            select(LinkedPatient)
+            .where(LinkedPatient.user_id == patient.dialog_id)
+            .order_by(LinkedPatient.id)
+        ).all()
+        names = [(p.last_name, p.first_name, p.policy_number) for p in linked]
+    assert names == [
+        ("Тестов", "Пётр", "7716613186091393"),
+        ("Тестова", "Анна", "7752601815908306"),  # the policy from the registry
+    ]
+    await patient.chat.send("/call")
+    await patient.chat.press("Тестова А. И.", await patient.chat.expect("Кому нужен врач?"))
+    await patient.chat.expect("Куда прийти врачу?")
+
+
+async def call_a_doctor(patient: Patient, worker: WorkerRunner) -> None:
+    """The whole call dialog, the address parsed, then «Вызов принят» in the same messenger."""
+    await onboard(patient.chat)
+    await make_call(patient.chat)  # «…, подъезд 2, этаж 3» typed, «Нет» to the red flags
     worker.drain()
     accepted = await patient.chat.expect("Вызов принят: Карта вызова №")
+    call = only_call(patient)
     with patient.harness.db.session() as session:
-        call = session.scalars(select(tables.CallRow)).one()
         channels = {(c.kind, c.value) for c in session.scalars(select(tables.CallChannel))}
     assert ("telegram_chat", str(patient.dialog_id)) in channels
     assert call.source == patient.messenger  # the desk shows «MAX» or «Telegram»
-    assert f"№ {call.number}" in accepted.text and "горло" not in accepted.text
+    parsed = {k: call.address.get(k) for k in ("street", "house", "flat", "entrance", "floor")}
+    assert parsed == {
+        "street": "Молодежная",
+        "house": "10",
+        "flat": "5",
+        "entrance": "2",
+        "floor": "3",
+    }
+    assert call.complaints["raw"] == "температура 39, кашель"
+    assert f"№ {call.number}" in accepted.text
+    assert "температура" not in accepted.text and "кашель" not in accepted.text
+
+
+async def questionnaire_with_back(patient: Patient, worker: WorkerRunner) -> None:
+    """A complaint button, the questions answered by buttons, one «Назад»: the call is coded
+    as the desk codes it."""
+    chat = patient.chat
+    await onboard(chat)
+    await up_to_complaints(chat)
+    await chat.press("Давление")
+    await chat.press("Нет", await chat.expect(DANGER))
+    await chat.press("Нет", await chat.expect("Давление выше 180"))
+    await chat.press("Назад", await chat.expect("снижается обычными лекарствами"))
+    await chat.press("Нет", await chat.expect("Давление выше 180"))
+    await chat.press("Да", await chat.expect("снижается обычными лекарствами"))
+    await chat.press("Отправить", await chat.expect("Проверьте вызов"))
+    await chat.expect("Заявка отправлена")
+    worker.drain()
+    await chat.expect("Вызов принят")
+    with patient.harness.db.session() as session:
+        card = session.get(CallServiceCard, only_call(patient).id)
+        assert card is not None
+        assert (card.reason_code, card.branch) == ("63Т", "adult_pressure_home")
 
 
 async def emergency_text(patient: Patient, worker: WorkerRunner) -> None:
@@ -93,6 +167,47 @@ async def emergency_text(patient: Patient, worker: WorkerRunner) -> None:
     assert [i.payload["source"] for i in intakes] == [patient.messenger]
     assert [i.state for i in intakes] == ["emergency"] and calls == 0
     assert topics == ["intake.emergency"]
+
+
+async def red_flag_in_the_questionnaire(patient: Patient, worker: WorkerRunner) -> None:
+    """«Да» to the red-flag question: 103/112 at once, recorded, no call."""
+    await onboard(patient.chat)
+    await up_to_complaints(patient.chat)
+    await complaints(patient.chat)
+    await patient.chat.press("Да", await patient.chat.expect(DANGER))
+    stop = await patient.chat.expect("СРОЧНО ЗВОНИТЕ 103 ИЛИ 112")
+    assert "НЕ оформлен" in stop.text
+    intakes, topics, calls = await emergency_recorded(patient.harness)  # type: ignore[arg-type]
+    assert [i.state for i in intakes] == ["emergency"] and calls == 0
+    assert topics == ["intake.emergency"]
+    flag = {"code": "questionnaire:red_flag", "reason": "Экстренные показания"}
+    assert flag in intakes[0].red_flags
+
+
+async def status_changes_told(patient: Patient, worker: WorkerRunner) -> None:
+    """The doctor assigned, the visit served: each told in the messenger the call came from,
+    with the number and the doctor, without the complaint or the diagnosis."""
+    await onboard(patient.chat)
+    await make_call(patient.chat)
+    worker.drain()
+    await patient.chat.expect("Вызов принят")
+    call = only_call(patient)
+    operator = Actor("operator1", None)
+    with patient.harness.db.session() as session:
+        doctor = session.scalars(select(tables.Doctor.id).where(tables.Doctor.code == "D001"))
+        CallLifecycle(session, operator).assign(call.id, doctor.one(), call.planned_date)
+    await patient.harness.relay_events()
+    await patient.chat.expect(f"По вызову № {call.number} назначен врач: Демидова А. П.")
+    with patient.harness.db.session() as session:
+        CallLifecycle(session, operator).serve(
+            call.id, ServiceResult.LEFT_AT_HOME, ["J06.9"], "ОРВИ, постельный режим"
+        )
+    await patient.harness.relay_events()
+    await patient.chat.expect(f"Вызов № {call.number} выполнен")
+    notices = [m for m in patient.chat.messages() if f"№ {call.number}" in m]
+    assert len(notices) >= 3  # accepted, assigned, served
+    for forbidden in ("температура", "кашель", "j06", "орви"):
+        assert not [m for m in notices if forbidden in m.casefold()], forbidden
 
 
 async def my_calls_cancel(patient: Patient, worker: WorkerRunner) -> None:
@@ -124,8 +239,12 @@ Journey = Callable[[Patient, WorkerRunner], Awaitable[None]]
 JOURNEYS: dict[str, Journey] = {
     "start, own number, a linked patient": start_with_own_number,
     "someone else's number refused": someone_elses_number_is_refused,
-    "call a doctor, told it is accepted": call_a_doctor,
+    "a relative linked by name and birth date": link_a_relative,
+    "call a doctor, the address parsed, told it is accepted": call_a_doctor,
+    "the questionnaire by buttons, with «Назад»": questionnaire_with_back,
     "emergency typed at the menu": emergency_text,
+    "red flag answered in the questionnaire": red_flag_in_the_questionnaire,
+    "status changes told without medical text": status_changes_told,
     "/my and cancelling": my_calls_cancel,
 }
 
