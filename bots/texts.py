@@ -262,6 +262,10 @@ def call_line(number: int, status: str, planned: date, person: str) -> str:
     return f"№ {number} · {person} · {planned:%d.%m.%Y} · {status}"
 
 
+def kept(number: int) -> str:
+    return f"Хорошо, вызов № {number} не отменён."
+
+
 def cancelled_by_patient(number: int) -> str:
     return f"Вызов № {number} отменён."
 
