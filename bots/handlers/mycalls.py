@@ -85,7 +85,10 @@ async def reason_button(
 
 
 async def reason_text(message: Message, state: FSMContext, ctx: BotContext) -> None:
-    reason = " ".join((message.text or "").split())[:300]
+    reason = " ".join((message.text or "").split())
+    if len(reason) > texts.MAX_CANCEL_REASON:  # asked to shorten, never cut unseen
+        await message.answer(texts.reason_too_long(len(reason)), reply_markup=keyboards.reasons())
+        return
     await _cancel(message, state, ctx, sender_of(message), reason)
 
 

@@ -132,7 +132,9 @@ async def test_bot_keeps_the_call_when_cancelling_is_taken_back(
     [call] = _calls(bot)
     await chat.send("/my")
     await chat.press(f"Отменить № {call.number}", await chat.expect("Ваши вызовы:"))
-    await chat.press("Назад", await chat.expect("Почему отменяете"))  # tapped by mistake
+    await chat.expect("Почему отменяете")
+    await chat.send("пациент уехал к дочери на дачу, " * 20)  # a reason is never cut unseen
+    await chat.press("Назад", await chat.expect("Сообщение очень длинное (639 знаков)"))
     await chat.expect(f"Хорошо, вызов № {call.number} не отменён.")
     await chat.send("нет")  # no longer read as the reason
     await chat.expect("Выберите действие в меню")
