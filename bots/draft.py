@@ -48,7 +48,7 @@ class LinkDraft(BaseModel):
     last_name: str | None = None
     first_name: str | None = None
     middle_name: str | None = None
-    then_call: bool = False  # linking started from «Кого вызываем врача?»
+    then_call: bool = False  # linking started from «Кому нужен врач?»
 
 
 class CallDraft(BaseModel):

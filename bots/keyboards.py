@@ -267,9 +267,11 @@ def cancellable(calls: list[CallSummary]) -> InlineKeyboardMarkup | None:
 
 
 def reasons() -> InlineKeyboardMarkup:
+    """The cancel reasons, and «Назад» that keeps the call."""
     return _rows(
         [
             InlineKeyboardButton(text=label, callback_data=Reason(index=index).pack())
             for index, label in enumerate(texts.CANCEL_REASONS)
-        ]
+        ],
+        back="cancel_reason",
     )

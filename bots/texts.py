@@ -256,10 +256,22 @@ CANCEL_REASONS = (
     "Обращусь в поликлинику сам",
     "Вызов оформлен по ошибке",
 )
+MAX_CANCEL_REASON = 300  # characters of the reason the call's history keeps
+
+
+def reason_too_long(length: int) -> str:
+    return (
+        f"Сообщение очень длинное ({length} знаков). Напишите причину коротко "
+        f"(до {MAX_CANCEL_REASON} знаков) или выберите её кнопкой."
+    )
 
 
 def call_line(number: int, status: str, planned: date, person: str) -> str:
     return f"№ {number} · {person} · {planned:%d.%m.%Y} · {status}"
+
+
+def kept(number: int) -> str:
+    return f"Хорошо, вызов № {number} не отменён."
 
 
 def cancelled_by_patient(number: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -64,6 +64,17 @@ async def _cancel(
     await message.answer(answer, reply_markup=keyboards.menu())
 
 
+async def keep(query: CallbackQuery, state: FSMContext) -> None:
+    """«Назад» from the reasons: «Отменить №…» was tapped by mistake, the call stays."""
+    draft = await load(state, CancelDraft)
+    if draft is None or not isinstance(query.message, Message):
+        await query.answer(texts.STALE_BUTTON)
+        return
+    await query.answer()
+    await state.clear()
+    await query.message.answer(texts.kept(draft.number), reply_markup=keyboards.menu())
+
+
 async def reason_button(
     query: CallbackQuery, callback_data: keyboards.Reason, state: FSMContext, ctx: BotContext
 ) -> None:
@@ -74,7 +85,10 @@ async def reason_button(
 
 
 async def reason_text(message: Message, state: FSMContext, ctx: BotContext) -> None:
-    reason = " ".join((message.text or "").split())[:300]
+    reason = " ".join((message.text or "").split())
+    if len(reason) > texts.MAX_CANCEL_REASON:  # asked to shorten, never cut unseen
+        await message.answer(texts.reason_too_long(len(reason)), reply_markup=keyboards.reasons())
+        return
     await _cancel(message, state, ctx, sender_of(message), reason)
 
 
@@ -84,6 +98,9 @@ def router() -> Router:
     router.message.register(my_calls, Command("my"))
     router.message.register(my_calls, text_is(texts.MENU_MY))
     router.callback_query.register(pick, keyboards.CancelPick.filter())
+    router.callback_query.register(
+        keep, Cancelling.reason, keyboards.Back.filter(F.step == "cancel_reason")
+    )
     router.callback_query.register(reason_button, Cancelling.reason, keyboards.Reason.filter())
     router.message.register(reason_text, Cancelling.reason, TYPED)
     return router

@@ -114,9 +114,10 @@ class FakeTelegram(FakeMessenger[Recorded, Failure]):
         return await self.inject({"message": body})
 
     async def media(self, user_id: int, kind: str) -> dict[str, Any]:
-        """A message without text: `kind` is "voice" or "sticker"."""
+        """A message without text: `kind` is "voice", "photo" or "sticker"."""
         content: dict[str, Any] = {
             "voice": {"file_id": "voice-1", "file_unique_id": "v1", "duration": 7},
+            "photo": [{"file_id": "photo-1", "file_unique_id": "p1", "width": 640, "height": 480}],
             "sticker": {
                 "file_id": "sticker-1",
                 "file_unique_id": "s1",

@@ -121,6 +121,27 @@ async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
     assert not [m for m in chat.messages() if "Если врач всё ещё нужен" in m]
 
 
+async def test_bot_keeps_the_call_when_cancelling_is_taken_back(
+    bot: BotHarness, worker: WorkerRunner
+) -> None:
+    chat = bot.chat(7010)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    [call] = _calls(bot)
+    await chat.send("/my")
+    await chat.press(f"Отменить № {call.number}", await chat.expect("Ваши вызовы:"))
+    await chat.expect("Почему отменяете")
+    await chat.send("пациент уехал к дочери на дачу, " * 20)  # a reason is never cut unseen
+    await chat.press("Назад", await chat.expect("Сообщение очень длинное (639 знаков)"))
+    await chat.expect(f"Хорошо, вызов № {call.number} не отменён.")
+    await chat.send("нет")  # no longer read as the reason
+    await chat.expect("Выберите действие в меню")
+    [kept] = _calls(bot)
+    assert kept.status == CallStatus.NEW.value
+
+
 async def test_bot_cancel_withdraws_only_its_request_when_the_portal_asked_too(
     bot: BotHarness, worker: WorkerRunner
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from typing import cast
 
@@ -22,6 +23,14 @@ from tests.bots.harness import BotHarness
 from tests.conftest import WorkerRunner
 
 OPERATOR = Actor("operator1", None)
+# the desk's words a patient should not read: «МО», «Обслуженный», «Передан в другую МО»
+# (a polyclinic's own name, «ГБУЗ МО «…»», is said as it is)
+DESK_WORDS = re.compile(r"(?<!ГБУЗ )\bМО\b|обслужен", re.IGNORECASE)
+
+
+def _plain(messages: list[str]) -> None:
+    for message in messages:
+        assert not DESK_WORDS.search(message), message
 
 
 def _doctor_id(bot: BotHarness, code: str = "D001") -> int:
@@ -62,6 +71,10 @@ async def test_bot_notifies_assigned_and_served_without_medical_text(
     notices = [m for m in chat.messages() if f"№ {call.number}" in m]
     for forbidden in ("температура", "кашель", "j06", "орви"):  # the complaint, the diagnosis
         assert not [m for m in notices if forbidden in m.casefold()], forbidden
+    await chat.send("/my")
+    listing = await chat.expect("Ваши вызовы:")
+    assert f"№ {call.number} · Тестов П. И. · " in listing.text and "врач был" in listing.text
+    _plain(chat.messages())
 
 
 async def test_bot_notifies_a_call_made_by_phone_for_the_shared_number(
@@ -185,3 +198,5 @@ async def test_bot_notifies_a_cancel_by_the_operator_and_a_transfer_with_the_new
     await chat.send("/my")
     listing = await chat.expect("Ваши вызовы:")
     assert f"№ {copy.number}" in listing.text and "отменён" in listing.text
+    assert "передан в другую поликлинику" in listing.text  # the first call
+    _plain(chat.messages())

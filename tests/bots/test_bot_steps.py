@@ -169,15 +169,25 @@ async def test_bot_offers_back_on_every_step_of_a_call(bot: BotHarness) -> None:
     assert "Подъезд 4, этаж 9, домофон 12К" in summary.text
     await chat.press("Отправить", summary)
     await chat.expect("Заявка отправлена")
+    # whatever step a question with buttons came from, it had its «Назад»
+    asked = [r for r in bot.fake.sent(9204) if any(data for _, data in r.buttons())]
+    assert len(asked) >= 10
+    for message in asked:
+        assert "« Назад" in [label for label, _ in message.buttons()], message.text
 
 
-async def test_bot_answers_a_voice_message_or_a_sticker_within_the_step(bot: BotHarness) -> None:
+async def test_bot_answers_a_voice_message_a_photo_or_a_sticker_within_the_step(
+    bot: BotHarness,
+) -> None:
     chat = await _calling(bot, 9205)
     await chat.expect("Что беспокоит?")
     await chat.send_media("voice")
     voice = await chat.expect("Голосовые сообщения бот не слушает")
     assert "напишите текстом" in voice.text.casefold()
     assert MO_PHONES["DEMO-KHIMKI"] in voice.text  # the registry of the address's MO
+    await chat.send_media("photo")
+    photo = await chat.expect("Фото и картинки бот не смотрит")
+    assert "Вызов не прерван" in photo.text
     await chat.send_media("sticker")
     await chat.expect("Вызов не прерван")
     await chat.send("температура 39, кашель")  # the step was kept: this is the complaint
