@@ -26,6 +26,9 @@ DATABASE_WAIT = 120.0
 BATCH = 16  # intakes per transaction
 DRAIN_FOR = 20.0  # seconds one drain job runs before it hands over to a new one
 POLL = 0.005  # seconds between looks for new intakes while a drain job with no queue lingers
+# seconds a drain job may hold its batches' events before relaying them (one relay for several
+# small batches; the desk sees a new call that much later at most)
+RELAY_EVERY = 0.1
 
 T = TypeVar("T")
 
@@ -107,33 +110,49 @@ def process_pending() -> int:
     deadline = time.monotonic() + DRAIN_FOR
     total = 0
     worked = time.monotonic()
-    while True:
-        done = _waiting_out_outages(lambda: processor.process_pending(BATCH))
-        total += len(done)
-        if done:
-            _relay()
-            worked = time.monotonic()
-        now = time.monotonic()
-        if len(done) == BATCH:
-            if now >= deadline:
-                if queue is not None:
-                    queue.enqueue_drain()
-                return total
-            continue
-        # none is left that was queued before this job started: an intake stored since has
-        # a drain job of its own, so the job may stop at any moment
-        if now - worked >= _context.linger or now >= deadline:
-            return total
-        if queue is not None:
-            # wait for an arrival, not the database: an idle linger costs one blocking command
-            try:
-                arrived = queue.await_arrival(min(_context.linger - (now - worked), deadline - now))
-            except redis.RedisError:
-                return total  # lingering is only a saving; queued intakes wait for a new job
+    relay_due: float | None = None  # when the events of the batches done so far go out
+    try:
+        while True:
+            done = _waiting_out_outages(lambda: processor.process_pending(BATCH))
+            total += len(done)
+            if done:
+                worked = time.monotonic()
+                relay_due = relay_due or worked + RELAY_EVERY
+            if len(done) == BATCH and time.monotonic() < deadline:
+                if relay_due is not None and time.monotonic() >= relay_due:
+                    _relay()
+                    relay_due = None
+                continue
+            # none is left that was queued before this job started: an intake stored since
+            # has a drain job of its own, so the job may stop at any moment
+            arrived = False
+            while not arrived:
+                now = time.monotonic()
+                if relay_due is not None and now >= relay_due:
+                    _relay()
+                    relay_due = None
+                if len(done) == BATCH:  # past the deadline with more to do: a new job goes on
+                    if queue is not None:
+                        queue.enqueue_drain()
+                    return total
+                if now - worked >= _context.linger or now >= deadline:
+                    return total
+                wait = min(_context.linger - (now - worked), deadline - now)
+                if relay_due is not None:
+                    wait = min(wait, relay_due - now)
+                if queue is None:  # no queue to wait on: look again soon
+                    time.sleep(min(wait, POLL))
+                    break
+                # wait for an arrival, not the database: an idle linger costs one command
+                try:
+                    arrived = queue.await_arrival(wait)
+                except redis.RedisError:
+                    return total  # lingering only saves; queued intakes wait for a new job
             if arrived and _context.gather > 0:
                 time.sleep(_context.gather)
-        else:
-            time.sleep(POLL)
+    finally:
+        if relay_due is not None:
+            _relay()
 
 
 def process_intake(intake_id: str) -> str:

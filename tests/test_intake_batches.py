@@ -8,7 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
 from fastapi.testclient import TestClient
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from dispatcher import jobs
 from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.queue import IntakeQueue
+from dispatcher.services.events import OutboxRelay
 from dispatcher.services.intake import submit
 from dispatcher.services.intake_processor import IntakeProcessor
 from dispatcher.settings import Settings
@@ -246,5 +247,46 @@ def test_a_lingering_drain_job_waits_for_an_announced_intake_not_on_the_database
         jobs.install(jobs.JobContext(processor, relay=None))
         redis_client.delete(queue.nudge_key, queue.arrival_key)
     assert 1 in looks  # the announced intake was taken by a drain job
-    # polling every few milliseconds would have looked a hundred times and more
+    # a look at the start and one per announcement; polling every few milliseconds would
+    # have looked a hundred times and more
     assert len(looks) <= 6
+
+
+def test_a_lingering_drain_job_publishes_its_calls_without_waiting_to_end(
+    db: Database,
+    processor: IntakeProcessor,
+    intake_token: str,
+    settings: Settings,
+    redis_client: redis.Redis,
+) -> None:
+    # the desk hears of a new call while the job that stored it still waits for more
+    queue = IntakeQueue(redis_client, settings.queue_name)
+    stream = settings.events_stream
+    relay = OutboxRelay(db, redis_client, stream, 1000)
+    jobs.install(jobs.JobContext(processor, relay=relay, linger=2.0))
+    client_id = _client_id(db)
+    published: list[list[str]] = []
+
+    def arrive() -> None:
+        body = _body(*PATIENTS[4])
+        submit(db, client_id, "DEMO-KHIMKI", "published-1", body, datetime.now(UTC))
+        queue.nudge()
+
+    def look() -> None:
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], redis_client.xrange(stream))
+        published.append([fields[b"topic"].decode() for _, fields in entries])
+
+    try:
+        queue.nudge()
+        timers = [threading.Timer(0.3, arrive), threading.Timer(1.0, look)]
+        for timer in timers:
+            timer.start()
+        started = time.monotonic()
+        SimpleWorker([settings.queue_name], connection=redis_client).work(burst=True)
+        for timer in timers:
+            timer.join()
+    finally:
+        jobs.install(jobs.JobContext(processor, relay=None))
+        redis_client.delete(queue.nudge_key, queue.arrival_key, stream)
+    assert time.monotonic() - started > 2.0  # the job was still lingering at the look
+    assert published == [["call.created"]]
