@@ -3,16 +3,19 @@ stores nothing, instead of queueing ever longer latencies; the OpenAPI declares 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from dispatcher.app import create_app
-from dispatcher.services.intake_store import Backlog
+from dispatcher.services.intake_store import Backlog, IntakeStore
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
@@ -110,3 +113,26 @@ def test_openapi_declares_the_intake_503_with_retry_after(client: TestClient) ->
     answer = post["responses"]["503"]
     assert "перегружен" in answer["description"]
     assert "Retry-After" in answer["headers"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("migrated_url", ["postgres"], indirect=True)
+async def test_a_burst_of_intakes_shares_the_web_process_connections(
+    db: Database, intake_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forty token checks at once open four connections, not forty PostgreSQL backends."""
+    opened: list[int] = []
+    connect = psycopg.AsyncConnection.connect
+
+    async def counted(*args: Any, **kwargs: Any) -> psycopg.AsyncConnection[Any]:
+        opened.append(1)
+        return await connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "connect", counted)
+    store = IntakeStore(db, keep=4)
+    try:
+        found = await asyncio.gather(*(store.principal(intake_token) for _ in range(40)))
+    finally:
+        await store.close()
+    assert all(p is not None for p in found)
+    assert len(opened) == 4

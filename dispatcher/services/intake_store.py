@@ -169,28 +169,33 @@ def _view_of(row: Any) -> IntakeView | None:
 
 
 class _Connections:
-    """Idle autocommit connections of one event loop. A connection is opened when none is idle
-    and its error raised at once: during an outage each request answers 503 without waiting."""
+    """At most `keep` autocommit connections of one event loop. A request beyond them waits for
+    one to be free (a statement takes a millisecond) rather than opening another: a burst
+    would otherwise pay a PostgreSQL backend's start and stop per request. A connection is
+    opened when none is idle and its error raised at once: during an outage each request
+    answers 503 without waiting."""
 
     def __init__(self, conninfo: str, keep: int) -> None:
         self.conninfo = conninfo
         self.keep = keep
         self.idle: list[psycopg.AsyncConnection[TupleRow]] = []
+        self.slots = asyncio.Semaphore(keep)
         self.closed = False
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[TupleRow]]:
-        if self.idle:
-            connection = self.idle.pop()
-        else:
-            connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
-        try:
-            yield connection
-        finally:
-            if self.closed or connection.broken or len(self.idle) >= self.keep:
-                await connection.close()
+        async with self.slots:
+            if self.idle:
+                connection = self.idle.pop()
             else:
-                self.idle.append(connection)
+                connection = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            try:
+                yield connection
+            finally:
+                if self.closed or connection.broken:
+                    await connection.close()
+                else:
+                    self.idle.append(connection)
 
     async def close(self) -> None:
         self.closed = True
