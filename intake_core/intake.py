@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from intake_core.analysis import TextAnalyzer
 from intake_core.call import (
@@ -29,6 +29,18 @@ EMERGENCY_ADVICE = (
 )
 MIN_ADDRESS_CONFIDENCE = 0.6
 MAX_AGE_YEARS = 125
+# Russia's easternmost time zone (Kamchatka, Chukotka: UTC+12): where its calendar date is the
+# latest at any instant
+EASTERNMOST_OFFSET = timedelta(hours=12)
+
+
+def latest_local_date(now: datetime) -> date:
+    """The calendar date where it is latest in Russia at `now`: a channel that does not know the
+    patient's MO yet takes it as «today», so that no date that is today for the patient (a
+    baby born after midnight in Moscow, before midnight in UTC) is refused as in the future."""
+    return (now.astimezone(UTC) + EASTERNMOST_OFFSET).date()
+
+
 MAX_ATTEMPTS = 5  # an intake that failed this often is left queued, logged, not tried again
 
 

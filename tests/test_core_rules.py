@@ -8,6 +8,7 @@ import pytest
 
 from intake_core.districts import HouseRuleError, parse_house_rules
 from intake_core.errors import IllegalTransition
+from intake_core.intake import InvalidBirthDate, latest_local_date, parse_birth_date
 from intake_core.overdue import Deadlines
 from intake_core.patient import AgeCategory, age_category, describe_age
 from intake_core.phones import InvalidPhone, mask_phone, normalize_phone
@@ -168,3 +169,25 @@ def test_status_table_allows_only_listed_moves(status: CallStatus, action: Actio
     else:
         with pytest.raises(IllegalTransition, match="Нельзя"):
             next_status(status, action)
+
+
+@pytest.mark.parametrize(
+    ("moment", "born", "accepted"),
+    [
+        # момент (UTC), дата рождения, принята ли
+        (datetime(2026, 12, 6, 22, 30, tzinfo=UTC), "07.12.2026", True),  # в Москве уже 7-е
+        (datetime(2026, 12, 6, 12, 30, tzinfo=UTC), "07.12.2026", True),  # на Камчатке уже 7-е
+        (datetime(2026, 12, 6, 11, 30, tzinfo=UTC), "07.12.2026", False),  # нигде ещё не 7-е
+        (datetime(2026, 12, 6, 22, 30, tzinfo=UTC), "08.12.2026", False),
+        (datetime(2026, 12, 6, 22, 30, tzinfo=UTC), "06.12.2026", True),
+    ],
+)
+def test_birth_date_is_checked_against_the_latest_date_in_russia(
+    moment: datetime, born: str, accepted: bool
+) -> None:
+    try:
+        parse_birth_date(born, latest_local_date(moment))
+    except InvalidBirthDate as exc:
+        assert not accepted and "в будущем" in str(exc)
+    else:
+        assert accepted

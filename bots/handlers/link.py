@@ -16,7 +16,7 @@ from bots.draft import LinkDraft, Linking, load, save
 from bots.dto import Person, Sender, sender_of
 from bots.handlers.flow import begin_call, require_phone
 from bots.handlers.typed import TYPED, text_is
-from intake_core.intake import InvalidBirthDate, parse_birth_date
+from intake_core.intake import InvalidBirthDate, latest_local_date, parse_birth_date
 from intake_core.policy import InvalidPolicy, parse_policy
 
 
@@ -142,7 +142,7 @@ async def full_name(message: Message, state: FSMContext, ctx: BotContext) -> Non
 
 async def birth_date(message: Message, state: FSMContext, ctx: BotContext) -> None:
     try:
-        born = parse_birth_date(message.text or "", ctx.clock().date())
+        born = parse_birth_date(message.text or "", latest_local_date(ctx.clock()))
     except InvalidBirthDate as exc:
         await message.answer(exc.message, reply_markup=keyboards.back_only("link_birth_date"))
         return

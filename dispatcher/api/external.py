@@ -18,7 +18,7 @@ from dispatcher.services.withdrawal import withdrawn_message
 from dispatcher.storage import tables
 from dispatcher.storage.calls import doctor_name
 from dispatcher.web.services import Services
-from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
+from intake_core.intake import EMERGENCY_ADVICE, IntakeState, latest_local_date, validate
 from intake_core.status import CallStatus
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def hand_over(services: Services, principal: Principal, key: str, body: IntakeBody) -> Submitted:
     """Check the fields now, store the intake once per key, queue it for the worker."""
     now = datetime.now(UTC)
-    validate(body.to_request(), now.date())
+    validate(body.to_request(), latest_local_date(now))
     submitted = submit(
         services.db, principal.client_id, ",".join(principal.mo_codes), key, body.payload(), now
     )

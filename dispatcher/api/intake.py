@@ -24,7 +24,7 @@ from dispatcher.services.intake_store import IntakeView
 from dispatcher.web.admission import Admission, AdmissionMiddleware
 from dispatcher.web.deps import BearerToken, ServicesDep, known, permitted
 from intake_core.errors import FieldError, NotFound, ValidationFailed
-from intake_core.intake import EMERGENCY_ADVICE, IntakeState, validate
+from intake_core.intake import EMERGENCY_ADVICE, IntakeState, latest_local_date, validate
 
 log = logging.getLogger(__name__)
 router = APIRouter(
@@ -70,7 +70,7 @@ async def create_intake(
     if not idempotency_key.strip():
         raise ValidationFailed([FieldError(IDEMPOTENCY_KEY, IDEMPOTENCY_HINT, "required")])
     now = datetime.now(UTC)
-    validate(body.to_request(), now.date())
+    validate(body.to_request(), latest_local_date(now))
     submitted = await services.intakes.submit(
         principal.client_id,
         ",".join(principal.mo_codes),

@@ -32,6 +32,7 @@ from intake_core.intake import (
     IntakeState,
     ValidIntake,
     formalize,
+    latest_local_date,
     next_intake_state,
     validate,
 )
@@ -308,7 +309,7 @@ class IntakeProcessor:
         request = request_from_payload(intake.payload)
         valid: ValidIntake | None = None
         try:
-            valid = validate(request, now.date())
+            valid = validate(request, latest_local_date(now))
         except ValidationFailed as exc:
             if declared is None:
                 intake.errors = [
