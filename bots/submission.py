@@ -15,12 +15,11 @@ from bots.draft import CallDraft
 from bots.ids import Messenger, messenger_of
 from bots.texts import CHIPS
 from dispatcher.queue import IntakeQueue
-from dispatcher.services.messenger.calls import CHAT_CHANNEL
 from dispatcher.services.messenger.clinics import Clinic, Clinics
 from dispatcher.services.messenger.coding import ReasonCoding
 from dispatcher.services.messenger.intake import ChatIntake
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import Complaints, RedFlag, Source
+from intake_core.call import CHAT_CHANNEL, Complaints, RedFlag, Source
 from intake_core.patient import age_in_months
 
 BOT_ACTOR = "Telegram-бот"

@@ -177,6 +177,10 @@ class Caller:
     phone: str | None
 
 
+# a messenger chat's channel kind, Telegram or MAX alike: the chat id tells which (bots.ids)
+CHAT_CHANNEL = "telegram_chat"
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelRef:
     """How the call reached us: a Telegram chat, a telephony Linkedid, a portal or СМП id."""

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from dispatcher.notify import preferences
 from dispatcher.notify.deliveries import Planned
 from dispatcher.notify.delivery_state import Channel
-from dispatcher.notify.templates import OPTED_OUT, MessageFacts, Template, render
+from dispatcher.notify.templates import IN_MESSENGER, OPTED_OUT, MessageFacts, Template, render
 from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import TelegramUser
 from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.notify_tables import NotifySubscription
-from intake_core.call import CallKind
+from intake_core.call import CHAT_CHANNEL, CallKind
 from intake_core.phones import InvalidPhone, normalize_phone
 from intake_core.schedule import ScheduleError, parse_schedule
 from intake_core.status import Action, CallStatus
@@ -73,6 +74,41 @@ def _patient_phone(row: tables.CallRow) -> str | None:
     return row.phone or row.caller_phone
 
 
+def in_chat(session: Session, refs: list[str]) -> bool:
+    """True when one of these chat refs is a chat the messenger bots still reach.
+
+    The bots (bots/notifier.py) tell each status to the chats of the call's own
+    `telegram_chat` channels, Telegram's and MAX's alike: such a patient hears it there, and
+    an SMS would say it twice. A ref that is no chat id (an API intake with the source
+    «Telegram» but no chat) or a chat that blocked the bot reaches nobody: the SMS stays.
+    """
+    chats = [int(ref) for ref in refs if ref.lstrip("-").isdigit()]
+    if not chats:
+        return False
+    found = session.scalar(
+        select(TelegramUser.chat_id)
+        .where(TelegramUser.chat_id.in_(chats), TelegramUser.active.is_(True))
+        .limit(1)
+    )
+    return found is not None
+
+
+def call_in_chat(session: Session, call_id: int) -> bool:
+    """True when the call came through a messenger chat that still hears the bot.
+
+    Only the channels the call itself came through count: a call made by phone, on the
+    portal or at the desk keeps its SMS even when the patient has linked a chat with the same
+    number, and a chat request merged into a phone call moves that call's messages to the
+    chat. The call's `source` is not asked: it names the first request only.
+    """
+    refs = session.scalars(
+        select(tables.CallChannel.value).where(
+            tables.CallChannel.call_id == call_id, tables.CallChannel.kind == CHAT_CHANNEL
+        )
+    ).all()
+    return in_chat(session, list(refs))
+
+
 def _sms(
     session: Session,
     event_id: int,
@@ -82,10 +118,16 @@ def _sms(
     template: Template,
     text: str,
     urgent: bool,
+    chat: bool = False,
 ) -> list[Planned]:
+    """The patient's SMS, planned as skipped (with why) when it must not go out."""
     if not phone:
         return []
-    opted_out = not preferences.sms_wanted(session, phone)
+    skip_reason = None
+    if chat:
+        skip_reason = IN_MESSENGER
+    elif not preferences.sms_wanted(session, phone):
+        skip_reason = OPTED_OUT
     return [
         Planned(
             event_id=event_id,
@@ -96,7 +138,7 @@ def _sms(
             template=template.value,
             body=text,
             urgent=urgent,
-            skip_reason=OPTED_OUT if opted_out else None,
+            skip_reason=skip_reason,
         )
     ]
 
@@ -178,7 +220,11 @@ def _subscribers(session: Session, mo_code: str | None) -> list[NotifySubscripti
 
 
 def plan_status(session: Session, event_id: int, event: dict[str, Any]) -> list[Planned]:
-    """A call's status event: the patient's SMS and a webhook per subscribed client system."""
+    """A call's status event: the patient's SMS and a webhook per subscribed client system.
+
+    The SMS is planned as skipped when the call came through a messenger chat (`call_in_chat`):
+    the bot tells that chat the same status.
+    """
     row = session.get(tables.CallRow, event.get("call_id") or 0)
     if row is None:
         return []
@@ -196,6 +242,7 @@ def plan_status(session: Session, event_id: int, event: dict[str, Any]) -> list[
             template,
             render(template, facts),
             urgent,
+            chat=call_in_chat(session, row.id),
         )
     target = event.get("to")
     related = [row.id] + ([row.origin_call_id] if row.origin_call_id else [])
@@ -221,7 +268,11 @@ def plan_status(session: Session, event_id: int, event: dict[str, Any]) -> list[
 
 
 def plan_emergency(session: Session, event_id: int, event: dict[str, Any]) -> list[Planned]:
-    """An intake redirected to 103/112: the advice by SMS, and its sender's webhook."""
+    """An intake redirected to 103/112: the advice by SMS, and its sender's webhook.
+
+    An intake from a messenger chat was answered in that chat (the dialog or the bot's
+    notifier): its SMS is planned as skipped.
+    """
     intake = session.get(tables.Intake, event.get("intake_id") or "")
     if intake is None:
         return []
@@ -244,6 +295,8 @@ def plan_emergency(session: Session, event_id: int, event: dict[str, Any]) -> li
         Template.EMERGENCY,
         render(Template.EMERGENCY, MessageFacts()),
         urgent=True,
+        chat=payload.get("channel_kind") == CHAT_CHANNEL
+        and in_chat(session, [str(payload.get("channel_ref") or "")]),
     )
     body = json.dumps(
         {

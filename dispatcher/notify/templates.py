@@ -83,6 +83,7 @@ DELIVERY_STATE_LABELS = {
     "undelivered": "Не доставлено",
 }
 OPTED_OUT = "Пациент отказался от SMS-уведомлений"
+IN_MESSENGER = "Пациенту сообщено в мессенджере"  # the bot told the chat the call came from
 INTERRUPTED = "Отправка прервана: неизвестно, ушло ли сообщение. Проверьте и нажмите «повторить»"
 RETRY_UNCERTAIN = (
     "SMS могло уже дойти до пациента: отправка прервалась, когда SMS-центр, возможно, уже "

@@ -22,7 +22,7 @@ from dispatcher.storage.calls import lock_patient, next_call_number, reserve_cal
 from dispatcher.storage.database import Database
 from dispatcher.storage.references import MoContext, MoDirectory
 from intake_core.analysis import TextAnalyzer
-from intake_core.call import Complaints, RedFlag, Source, VisitAddress
+from intake_core.call import CHAT_CHANNEL, Complaints, RedFlag, Source, VisitAddress
 from intake_core.districts import DistrictStreet
 from intake_core.duplicates import Verdict
 from intake_core.errors import ValidationFailed
@@ -411,8 +411,8 @@ def _channel(valid: ValidIntake, intake: tables.Intake) -> tuple[str, str]:
     default_kind = {
         Source.PORTAL: "portal_request",
         Source.AMBULANCE: "smp_card",
-        Source.TELEGRAM: "telegram_chat",
-        Source.MAX: "telegram_chat",  # the bot's chat kind, whichever messenger (ids tell)
+        Source.TELEGRAM: CHAT_CHANNEL,
+        Source.MAX: CHAT_CHANNEL,  # the bot's chat kind, whichever messenger (ids tell)
     }.get(valid.source, "intake")
     return default_kind, intake.id
 

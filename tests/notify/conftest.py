@@ -25,6 +25,7 @@ from dispatcher.services.events import OutboxRelay, emit
 from dispatcher.services.lifecycle import status_event
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
+from dispatcher.storage.bot_tables import TelegramUser
 from dispatcher.storage.calls import add_channel, add_history, next_call_number
 from dispatcher.storage.database import Database
 from dispatcher.storage.notify_tables import NotifyDelivery, NotifyPreference
@@ -52,6 +53,31 @@ def _no_preferences(db: Database) -> None:
     """Preferences are keyed by phone, not by MO: clear them between tests."""
     with db.session() as session:
         session.execute(delete(NotifyPreference))
+
+
+@pytest.fixture
+def bot_chats(db: Database) -> Iterator[Callable[..., None]]:
+    """Adds the messenger bots' users (chat id = user id, as in a private chat); removed after."""
+    added: list[int] = []
+
+    def add(chat_id: int, phone: str | None = PHONE, active: bool = True) -> None:
+        with db.session() as session:
+            session.add(
+                TelegramUser(
+                    id=chat_id,
+                    chat_id=chat_id,
+                    phone=phone,
+                    active=active,
+                    created_at=WORKDAY,
+                    updated_at=WORKDAY,
+                    blocked_at=None if active else WORKDAY,
+                )
+            )
+        added.append(chat_id)
+
+    yield add
+    with db.session() as session:
+        session.execute(delete(TelegramUser).where(TelegramUser.id.in_(added)))
 
 
 @pytest.fixture
@@ -111,8 +137,10 @@ def make_call(
     source: str = "portal",
     status: CallStatus = CallStatus.NEW,
     now: datetime = WORKDAY,
+    channel: tuple[str, str] | None = None,
 ) -> int:
-    """A stored call and its call.created event, as the intake makes them (no NLP needed)."""
+    """A stored call and its call.created event, as the intake makes them (no NLP needed);
+    it came through `channel` (kind, value), a portal request unless told."""
     with db.session() as session:
         mo = session.scalar(
             select(tables.MedicalOrganization).where(tables.MedicalOrganization.code == DEMO_MO)
@@ -140,7 +168,8 @@ def make_call(
         session.add(row)
         session.flush()
         add_history(session, row.id, now, "test", "create", None, status, None)
-        add_channel(session, row.id, "portal_request", f"req-{row.number}", now)
+        kind_value = channel or ("portal_request", f"req-{row.number}")
+        add_channel(session, row.id, *kind_value, now)
         emit(session, "call.created", status_event(row, DEMO_MO, "create", None, "test", None, now))
         return row.id
 

@@ -4,13 +4,16 @@ SMS center and webhook receiver), its menu count, and the delivery state on the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import cast
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from dispatcher.notify.templates import IN_MESSENGER
 from dispatcher.storage import tables
 from dispatcher.storage.database import Database
+from intake_core.call import CHAT_CHANNEL
 from tests.desk.conftest import http_login, make_user
 from tests.notify.conftest import PHONE, Pipeline, make_call, subscribe
 from tests.notify.receiver import Receiver
@@ -215,3 +218,20 @@ def test_desk_menu_renders_on_a_page_drawn_inside_its_transaction(
     http_login(client, "menu-registry", landing="/desk")
     card = client.get(f"/desk/patients/{patient_id}")
     assert card.status_code == 200 and 'id="nav-dead-letters"' in card.text
+
+
+def test_call_card_shows_the_sms_of_a_telegram_call_as_not_sent_on_purpose(
+    client: TestClient, db: Database, pipeline: Pipeline, bot_chats: Callable[..., None]
+) -> None:
+    client.app.state.services.settings = pipeline.settings  # type: ignore[attr-defined]
+    bot_chats(7_770_001)
+    call_id = make_call(db, source="telegram", channel=(CHAT_CHANNEL, "7770001"))
+    pipeline.run()
+    make_user(db, "card-chat", "registry")
+    http_login(client, "card-chat", landing="/desk")
+
+    card = client.get(f"/desk/calls/{call_id}").text
+    (row,) = _rows(card.split('id="deliveries"', 1)[1].split("</section>", 1)[0]).values()
+    assert 'data-state="skipped"' in row and "Не отправлялось" in row
+    assert IN_MESSENGER in row and "card-retry-" not in row
+    assert _menu_count(client) == 0  # not a failure: nothing waits in the dead letters

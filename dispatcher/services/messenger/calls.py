@@ -17,11 +17,11 @@ from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import SentNotification
 from dispatcher.storage.calls import channels_of
 from dispatcher.storage.database import Database
+from intake_core.call import CHAT_CHANNEL
 from intake_core.errors import NotFound
 from intake_core.status import Action, CallStatus
 
 LIST_LIMIT = 10
-CHAT_CHANNEL = "telegram_chat"  # a messenger chat's channel kind, either messenger: ids tell
 
 
 @dataclass(frozen=True, slots=True)

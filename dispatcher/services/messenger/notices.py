@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from dispatcher.services.messenger.calls import CHAT_CHANNEL
 from dispatcher.storage import tables
 from dispatcher.storage.bot_tables import SentNotification, TelegramUser
 from dispatcher.storage.calls import doctor_name
 from dispatcher.storage.database import Database
+from intake_core.call import CHAT_CHANNEL
 from intake_core.schedule import ScheduleError, parse_schedule
 
 log = logging.getLogger(__name__)
