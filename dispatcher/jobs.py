@@ -146,10 +146,11 @@ def process_pending() -> int:
                 # wait for an arrival, not the database: an idle linger costs one command
                 try:
                     arrived = queue.await_arrival(wait)
+                    if arrived and _context.gather > 0:
+                        # another job woken by the same arrivals may be gathering them already
+                        arrived = queue.gather(_context.gather)
                 except redis.RedisError:
                     return total  # lingering only saves; queued intakes wait for a new job
-            if arrived and _context.gather > 0:
-                time.sleep(_context.gather)
     finally:
         if relay_due is not None:
             _relay()

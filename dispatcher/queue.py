@@ -47,6 +47,11 @@ def nudge_key(queue_name: str) -> str:
     return f"intake-queue:nudged:{queue_name}"
 
 
+def gathering_key(queue_name: str) -> str:
+    """Set while one lingering drain job lets announced intakes gather into its next batch."""
+    return f"intake-queue:gathering:{queue_name}"
+
+
 def arrival_key(queue_name: str) -> str:
     """A list of at most one token, pushed at every new intake: a drain job that lingers for
     more intakes blocks on it instead of asking the database again and again."""
@@ -91,6 +96,17 @@ class IntakeQueue:
         if timeout <= 0:
             return False
         return self.connection.blpop([self.arrival_key], timeout=timeout) is not None
+
+    def gather(self, seconds: float) -> bool:
+        """Let announced intakes gather for `seconds` into one batch; False at once when another
+        job gathers them (the same arrivals woke both): one batch, not two half ones. The
+        tokens of the gathered intakes are dropped, so they wake no other job."""
+        key = gathering_key(self.queue.name)
+        if not self.connection.set(key, "1", nx=True, px=int(seconds * 1000) + 1000):
+            return False
+        time.sleep(seconds)
+        self.connection.delete(self.arrival_key, key)
+        return True
 
     def enqueue(self, intake_id: str) -> None:
         """`intake_id` is stored as queued: the next drain job takes it (and any other)."""

@@ -290,3 +290,27 @@ def test_a_lingering_drain_job_publishes_its_calls_without_waiting_to_end(
         redis_client.delete(queue.nudge_key, queue.arrival_key, stream)
     assert time.monotonic() - started > 2.0  # the job was still lingering at the look
     assert published == [["call.created"]]
+
+
+def test_one_job_gathers_the_announced_intakes_and_another_woken_by_them_steps_aside(
+    settings: Settings, redis_client: redis.Redis
+) -> None:
+    queue = IntakeQueue(redis_client, settings.queue_name)
+    gathered: list[bool] = []
+    try:
+        first = threading.Thread(target=lambda: gathered.append(queue.gather(0.3)))
+        first.start()
+        time.sleep(0.1)
+        queue.nudge()  # an intake announced while the first job gathers
+        started = time.monotonic()
+        assert not queue.gather(0.3)  # a second job steps aside at once
+        assert time.monotonic() - started < 0.2
+        first.join()
+        assert gathered == [True]
+        # the gathered intakes' tokens are gone: they wake no job for an empty look
+        assert not queue.await_arrival(0.05)
+        assert queue.gather(0.01)  # the next arrivals are anybody's to gather
+    finally:
+        redis_client.delete(queue.nudge_key, queue.arrival_key)
+        for key in redis_client.scan_iter(f"rq:*{settings.queue_name}*"):
+            redis_client.delete(key)
