@@ -12,9 +12,10 @@ import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dispatcher.app import create_app
+from dispatcher.services import intake_store
 from dispatcher.services.intake_store import Backlog, IntakeStore
 from dispatcher.settings import Settings
 from dispatcher.storage import tables
@@ -136,3 +137,20 @@ async def test_a_burst_of_intakes_shares_the_web_process_connections(
         await store.close()
     assert all(p is not None for p in found)
     assert len(opened) == 4
+
+
+async def test_a_token_is_read_once_per_interval_and_a_revoked_one_refused_after_it(
+    db: Database, intake_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake_store, "PRINCIPAL_TTL", 0.3)
+    store = IntakeStore(db)
+    try:
+        assert await store.principal(intake_token) is not None
+        with db.session() as session:
+            session.execute(update(tables.ApiClient).values(revoked=True))
+        assert await store.principal(intake_token) is not None  # its check is still fresh
+        await asyncio.sleep(0.4)
+        assert await store.principal(intake_token) is None
+        assert await store.principal("не-токен") is None
+    finally:
+        await store.close()

@@ -85,7 +85,8 @@ async def create_intake(
         except redis.RedisError:
             # stored as queued: the stale sweep wakes a worker when Redis is back
             log.warning("intake %s stored, queue unavailable", submitted.intake_id)
-    status_url = str(request.url_for("intake_status", intake_id=submitted.intake_id))
+    # the status route's address, spelled out: `url_for` searches every route of the app
+    status_url = f"{str(request.base_url).rstrip('/')}{router.prefix}/{submitted.intake_id}"
     return JSONResponse(
         {"intake_id": submitted.intake_id, "status_url": status_url, "state": "queued"},
         status_code=status.HTTP_202_ACCEPTED,

@@ -9,6 +9,7 @@ what an intake costs the web process."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -209,6 +210,12 @@ class _Connections:
             self.idle.pop().pgconn.finish()
 
 
+# seconds a web process reuses a token's check: a revoked or expired token is refused that
+# much later, and a client's burst costs one read of its token
+PRINCIPAL_TTL = 5.0
+_PRINCIPALS_KEPT = 1024  # distinct tokens remembered at most (then forgotten all at once)
+
+
 class IntakeStore:
     """Intake storage as the async endpoint awaits it."""
 
@@ -218,6 +225,7 @@ class IntakeStore:
         self.keep = keep
         self._pool: _Connections | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._principals: dict[str, tuple[float, Principal]] = {}  # token hash → until, who
 
     def _connections(self) -> _Connections:
         """One pool per event loop: connections belong to the loop that opened them (a test
@@ -258,6 +266,12 @@ class IntakeStore:
         return await anyio.to_thread.run_sync(work)
 
     async def principal(self, token: str) -> Principal | None:
+        """The token's client, read at most every `PRINCIPAL_TTL` seconds per valid token; an
+        unknown or refused token is read every time."""
+        key = hash_token(token)
+        kept = self._principals.get(key)
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
         now = datetime.now(UTC)
         if not self.postgres:
 
@@ -265,9 +279,14 @@ class IntakeStore:
                 with self.db.session() as session:
                     return authenticate(session, token, now)
 
-            return await self._in_thread(check)
-        row = await self._first(_SQL_PRINCIPAL, {"token_hash": hash_token(token)})
-        return _principal_of(row, now)
+            found = await self._in_thread(check)
+        else:
+            found = _principal_of(await self._first(_SQL_PRINCIPAL, {"token_hash": key}), now)
+        if found is not None:
+            if len(self._principals) >= _PRINCIPALS_KEPT:
+                self._principals.clear()
+            self._principals[key] = (time.monotonic() + PRINCIPAL_TTL, found)
+        return found
 
     async def submit(
         self,
