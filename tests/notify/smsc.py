@@ -56,6 +56,7 @@ class Smsc:
         self._counter = 0
         self._received = 0
         self._tasks: set[asyncio.Future[None]] = set()
+        self._timers: list[asyncio.TimerHandle] = []  # receipts not yet due
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._server = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(5)
@@ -138,13 +139,15 @@ class Smsc:
                     )
                     if message.registered_delivery & 1:
                         sequence += 1
-                        self._loop.call_later(
-                            self.receipt_delay,
-                            self._schedule_receipt,
-                            message,
-                            message_id,
-                            sequence,
-                            writer,
+                        self._timers.append(
+                            self._loop.call_later(
+                                self.receipt_delay,
+                                self._schedule_receipt,
+                                message,
+                                message_id,
+                                sequence,
+                                writer,
+                            )
                         )
                 elif pdu.command == Command.ENQUIRE_LINK:
                     self.enquire_links += 1
@@ -169,7 +172,9 @@ class Smsc:
     def _schedule_receipt(
         self, message: ShortMessage, message_id: str, sequence: int, writer: asyncio.StreamWriter
     ) -> None:
-        self._tasks.add(asyncio.ensure_future(self._receipt(message, message_id, sequence, writer)))
+        task = asyncio.ensure_future(self._receipt(message, message_id, sequence, writer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _receipt(
         self, message: ShortMessage, message_id: str, sequence: int, writer: asyncio.StreamWriter
@@ -193,6 +198,12 @@ class Smsc:
     def close(self) -> None:
         async def stop() -> None:
             self._server.close()
+            # receipts still due or on their way go with the center: none outlives its loop
+            for timer in self._timers:
+                timer.cancel()
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
             for writer in list(self._sessions):
                 writer.close()
 
