@@ -21,13 +21,26 @@ from tests.bots.dialogs import (
     safety_all_no,
     up_to_complaints,
 )
-from tests.bots.harness import BotHarness
+from tests.bots.harness import BotHarness, ChatDriver
 from tests.conftest import WorkerRunner
 
 
 def _calls(bot: BotHarness) -> list[tables.CallRow]:
     with bot.db.session() as session:
         return list(session.scalars(select(tables.CallRow).order_by(tables.CallRow.id)))
+
+
+async def _accepted_call(
+    bot: BotHarness, worker: WorkerRunner, user_id: int
+) -> tuple[ChatDriver, tables.CallRow]:
+    """A new patient's chat and the one call it made, accepted and told to the chat."""
+    chat = bot.chat(user_id)
+    await onboard(chat)
+    await make_call(chat)
+    worker.drain()
+    await chat.expect("Вызов принят")
+    [call] = _calls(bot)
+    return chat, call
 
 
 async def test_bot_tells_the_existing_number_when_the_second_call_is_a_duplicate(
@@ -92,12 +105,7 @@ async def test_bot_submission_is_idempotent_per_dialog_key(bot: BotHarness) -> N
 async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
     bot: BotHarness, worker: WorkerRunner
 ) -> None:
-    chat = bot.chat(7003)
-    await onboard(chat)
-    await make_call(chat)
-    worker.drain()
-    await chat.expect("Вызов принят")
-    [call] = _calls(bot)
+    chat, call = await _accepted_call(bot, worker, 7003)
     await chat.send("/my")
     listing = await chat.expect("Ваши вызовы:")
     assert f"№ {call.number}" in listing.text and "принят" in listing.text
@@ -124,12 +132,7 @@ async def test_bot_cancels_a_call_from_my_calls_through_the_lifecycle(
 async def test_bot_keeps_the_call_when_cancelling_is_taken_back(
     bot: BotHarness, worker: WorkerRunner
 ) -> None:
-    chat = bot.chat(7010)
-    await onboard(chat)
-    await make_call(chat)
-    worker.drain()
-    await chat.expect("Вызов принят")
-    [call] = _calls(bot)
+    chat, call = await _accepted_call(bot, worker, 7010)
     await chat.send("/my")
     await chat.press(f"Отменить № {call.number}", await chat.expect("Ваши вызовы:"))
     await chat.expect("Почему отменяете")
@@ -145,12 +148,7 @@ async def test_bot_keeps_the_call_when_cancelling_is_taken_back(
 async def test_bot_cancel_withdraws_only_its_request_when_the_portal_asked_too(
     bot: BotHarness, worker: WorkerRunner
 ) -> None:
-    chat = bot.chat(7008)
-    await onboard(chat)
-    await make_call(chat)
-    worker.drain()
-    await chat.expect("Вызов принят")
-    [call] = _calls(bot)
+    chat, call = await _accepted_call(bot, worker, 7008)
     with bot.db.session() as session:  # the same patient's portal request merged into it
         add_channel(session, call.id, "portal_request", "portal-77", call.created_at)
     await chat.send("/my")
