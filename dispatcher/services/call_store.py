@@ -323,7 +323,11 @@ class NewCalls:
         """Insert what was added (after what the session holds); each intake's call id."""
         if not self._calls:
             return {}
-        session.flush()  # events the session holds were emitted before these
+        # the events the session holds were emitted before these: they go first. The rest it
+        # holds (the batch's intakes) is written once, with their call ids, at the commit
+        held = [o for o in session.new if isinstance(o, tables.OutboxEvent)]
+        if held:  # (an empty list would flush everything)
+            session.flush(held)
         # Core statements on the session's connection: the rows are not wanted as objects, and
         # the ORM's bulk path costs more than the inserts themselves
         connection = session.connection()
