@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from dispatcher.services.events import emit
@@ -331,10 +331,33 @@ class NewCalls:
         # Core statements on the session's connection: the rows are not wanted as objects, and
         # the ORM's bulk path costs more than the inserts themselves
         connection = session.connection()
-        ids = connection.execute(
-            insert(tables.CallRow).returning(tables.CallRow.id, sort_by_parameter_order=True),
-            [{"number": number, **new.values} for new, number, _ in self._calls],
-        ).scalars()
+        rows = [{"number": number, **new.values} for new, number, _ in self._calls]
+        if connection.dialect.name == "postgresql":
+            # ids taken first, then one short INSERT run for every row: a multi-row INSERT …
+            # RETURNING is a new long statement for each batch size, which the driver parses
+            # again every time (it caches short statements only)
+            ids = list(
+                connection.execute(
+                    text(
+                        "SELECT nextval(pg_get_serial_sequence('calls', 'id')) "
+                        "FROM generate_series(1, :count)"
+                    ),
+                    {"count": len(rows)},
+                ).scalars()
+            )
+            connection.execute(
+                insert(tables.CallRow),
+                [{"id": call_id, **row} for call_id, row in zip(ids, rows, strict=True)],
+            )
+        else:
+            ids = list(
+                connection.execute(
+                    insert(tables.CallRow).returning(
+                        tables.CallRow.id, sort_by_parameter_order=True
+                    ),
+                    rows,
+                ).scalars()
+            )
         written = list(zip(self._calls, ids, strict=True))
         connection.execute(
             insert(tables.CallHistory),
