@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from dispatcher.storage import tables
@@ -172,6 +172,38 @@ def open_same_home(
 Wanted = tuple[int, Identity, datetime]
 
 
+# the batch lookups, built once: only their lists and moment change from batch to batch
+_OPEN_VALUES = [s.value for s in OPEN_STATUSES]
+_SAME_PERSON_MANY = (
+    select(*_IDENTITY, tables.CallRow.status, tables.CallRow.mo_id, tables.CallRow.served_at)
+    .where(
+        tables.CallRow.mo_id.in_(bindparam("mo_ids", expanding=True)),
+        or_(
+            tables.CallRow.policy_number.in_(bindparam("policies", expanding=True)),
+            tables.CallRow.birth_date.in_(bindparam("born", expanding=True)),
+        ),
+        or_(
+            tables.CallRow.status.in_(_OPEN_VALUES),
+            and_(
+                tables.CallRow.status == CallStatus.SERVED.value,
+                tables.CallRow.served_at >= bindparam("served_since"),
+            ),
+        ),
+    )
+    .order_by(tables.CallRow.id)
+)
+_SAME_HOME_MANY = (
+    select(*_IDENTITY, tables.CallRow.mo_id, tables.CallRow.phone, tables.CallRow.address_key)
+    .where(
+        tables.CallRow.mo_id.in_(bindparam("mo_ids", expanding=True)),
+        tables.CallRow.status.in_(_OPEN_VALUES),
+        tables.CallRow.phone.in_(bindparam("phones", expanding=True)),
+        tables.CallRow.address_key.in_(bindparam("keys", expanding=True)),
+    )
+    .order_by(tables.CallRow.id)
+)
+
+
 def same_person_calls_many(
     session: Session, wanted: Sequence[Wanted]
 ) -> list[tuple[list[tuple[int, Identity]], bool]]:
@@ -181,24 +213,14 @@ def same_person_calls_many(
     born = {i.birth_date for _, i, _ in wanted if i.birth_date is not None}
     if not policies and not born:
         return [([], False) for _ in wanted]
-    open_values = [s.value for s in OPEN_STATUSES]
     rows = session.execute(
-        select(*_IDENTITY, tables.CallRow.status, tables.CallRow.mo_id, tables.CallRow.served_at)
-        .where(
-            tables.CallRow.mo_id.in_({mo_id for mo_id, _, _ in wanted}),
-            or_(
-                tables.CallRow.policy_number.in_(policies),
-                tables.CallRow.birth_date.in_(born),
-            ),
-            or_(
-                tables.CallRow.status.in_(open_values),
-                and_(
-                    tables.CallRow.status == CallStatus.SERVED.value,
-                    tables.CallRow.served_at >= min(since for _, _, since in wanted),
-                ),
-            ),
-        )
-        .order_by(tables.CallRow.id)
+        _SAME_PERSON_MANY,
+        {
+            "mo_ids": sorted({mo_id for mo_id, _, _ in wanted}),
+            "policies": sorted(policies),
+            "born": sorted(born),
+            "served_since": min(since for _, _, since in wanted),
+        },
     ).all()
     found: list[tuple[list[tuple[int, Identity]], bool]] = []
     for mo_id, identity, served_since in wanted:
@@ -211,7 +233,7 @@ def same_person_calls_many(
             ):
                 continue
             other = Identity(*row[1:6])
-            if row[6] in open_values:
+            if row[6] in _OPEN_VALUES:
                 open_calls.append((row[0], other))
             elif row[8] is not None and row[8] >= served_since:
                 served = served or identity.same_person(other)
@@ -227,14 +249,12 @@ def open_same_home_many(
     if not known:
         return [[] for _ in homes]
     rows = session.execute(
-        select(*_IDENTITY, tables.CallRow.mo_id, tables.CallRow.phone, tables.CallRow.address_key)
-        .where(
-            tables.CallRow.mo_id.in_({h[0] for h in known}),
-            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
-            tables.CallRow.phone.in_({h[1] for h in known}),
-            tables.CallRow.address_key.in_({h[2] for h in known}),
-        )
-        .order_by(tables.CallRow.id)
+        _SAME_HOME_MANY,
+        {
+            "mo_ids": sorted({h[0] for h in known}),
+            "phones": sorted({h[1] for h in known if h[1]}),
+            "keys": sorted({h[2] for h in known if h[2]}),
+        },
     ).all()
     return [
         [(row[0], Identity(*row[1:6])) for row in rows if tuple(row[6:9]) == home]
