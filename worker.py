@@ -36,7 +36,7 @@ log = logging.getLogger("worker")
 
 WORKER_TTL = 60  # seconds: RQ's heartbeat horizon; the blocking dequeue waits 45 s at most
 LINGER = 0.5  # seconds a drain job waits for more intakes once none is left
-GATHER = 0.03  # seconds it lets them gather once one arrives (part of the round trip)
+GATHER = 0.04  # seconds it lets them gather once one arrives (part of the round trip)
 
 
 class IntakeWorker(ResilientForkWorker):

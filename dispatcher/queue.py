@@ -15,6 +15,7 @@ from typing import Any
 
 import redis
 import redis.asyncio
+from redis.commands.core import AsyncScript
 from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError, StopRequested
 from rq.job import Job, JobStatus
@@ -66,6 +67,7 @@ class IntakeQueue:
     def __init__(self, connection: redis.Redis, name: str, retries: int = 3) -> None:
         self.queue = Queue(name, connection=connection)
         self.retries = retries
+        self._announce = connection.register_script(ANNOUNCE)
 
     @property
     def connection(self) -> redis.Redis:
@@ -82,10 +84,7 @@ class IntakeQueue:
     def nudge(self) -> bool:
         """Make sure a drain job waits and tell a lingering one; True when this call enqueued
         a job."""
-        with self.connection.pipeline(transaction=False) as pipe:
-            _announce(pipe, self.nudge_key, self.arrival_key)
-            nudged = pipe.execute()[0]
-        if not nudged:
+        if not self._announce(keys=[self.nudge_key, self.arrival_key], args=[NUDGE_TTL]):
             return False
         self.enqueue_drain()
         return True
@@ -433,13 +432,15 @@ class Housekeeper:
             pass
 
 
-def _announce(pipe: Any, nudge: str, arrival: str) -> None:
-    """A new intake's commands, sync or async pipeline alike: the nudge (SET NX, whose answer
-    says whether to enqueue a drain job) and one arrival token for a lingering job."""
-    pipe.set(nudge, "1", nx=True, ex=NUDGE_TTL)
-    pipe.lpush(arrival, "1")
-    pipe.ltrim(arrival, 0, 0)
-    pipe.expire(arrival, NUDGE_TTL)
+# a new intake's announcement, one command: one arrival token for a lingering job (a list of
+# at most one) and the nudge, whose answer (1: set now) says whether to enqueue a drain job
+ANNOUNCE = """
+redis.call('LPUSH', KEYS[2], '1')
+redis.call('LTRIM', KEYS[2], 0, 0)
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 end
+return 0
+"""
 
 
 class AsyncNudge:
@@ -449,6 +450,7 @@ class AsyncNudge:
     def __init__(self, queue: IntakeQueue) -> None:
         self.queue = queue
         self._client: redis.asyncio.Redis | None = None
+        self._script: AsyncScript | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _async_client(self) -> redis.asyncio.Redis:
@@ -468,13 +470,18 @@ class AsyncNudge:
             self._loop = loop
         return self._client
 
+    def _async_announce(self) -> AsyncScript:
+        """The announcement script on this loop's client (loaded again should Redis lose it)."""
+        client = self._async_client()
+        if self._script is None or self._script.registered_client is not client:
+            self._script = client.register_script(ANNOUNCE)
+        return self._script
+
     async def __call__(self) -> bool:
         """Make sure a drain job waits and tell a lingering one (one round trip); True when
         this call enqueued a job."""
-        async with self._async_client().pipeline(transaction=False) as pipe:
-            _announce(pipe, self.queue.nudge_key, self.queue.arrival_key)
-            nudged = (await pipe.execute())[0]
-        if not nudged:
+        keys = [self.queue.nudge_key, self.queue.arrival_key]
+        if not await self._async_announce()(keys=keys, args=[NUDGE_TTL]):
             return False
         self.queue.enqueue_drain()
         return True
