@@ -85,7 +85,8 @@ def test_one_batch_merges_a_repeat_of_a_patient_it_just_stored(
     first = submit(db, client_id, "DEMO-KHIMKI", "m-1", _body(*PATIENTS[0]), now)
     again = _body(*PATIENTS[0])
     again["complaints"] = "Кашель усилился к вечеру"
-    second = submit(db, client_id, "DEMO-KHIMKI", "m-2", again, now)
+    # the repeat arrives later (intakes received at one instant have no order)
+    second = submit(db, client_id, "DEMO-KHIMKI", "m-2", again, now + timedelta(seconds=1))
     outcomes = processor.process_pending(16)
     assert set(outcomes.values()) == {"accepted"}
     with db.session() as session:
