@@ -59,10 +59,21 @@ def arrival_key(queue_name: str) -> str:
     return f"intake-queue:arrived:{queue_name}"
 
 
+# a new intake's announcement, one command: one arrival token for a lingering job (a list of
+# at most one) and the nudge, whose answer (1: set now) says whether to enqueue a drain job
+ANNOUNCE = """
+redis.call('LPUSH', KEYS[2], '1')
+redis.call('LTRIM', KEYS[2], 0, 0)
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 end
+return 0
+"""
+
+
 class IntakeQueue:
     """Wakes the workers for intakes stored as queued: a job drains every queued intake in
     batches (by the database), so one job waits at a time, whatever the intake rate. An intake
-    costs Redis a single SET NX while a drain job waits; RQ's ~20 commands are paid per job."""
+    costs Redis one command (`ANNOUNCE`); RQ's ~20 commands are paid per job."""
 
     def __init__(self, connection: redis.Redis, name: str, retries: int = 3) -> None:
         self.queue = Queue(name, connection=connection)
@@ -432,19 +443,8 @@ class Housekeeper:
             pass
 
 
-# a new intake's announcement, one command: one arrival token for a lingering job (a list of
-# at most one) and the nudge, whose answer (1: set now) says whether to enqueue a drain job
-ANNOUNCE = """
-redis.call('LPUSH', KEYS[2], '1')
-redis.call('LTRIM', KEYS[2], 0, 0)
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 1 end
-return 0
-"""
-
-
 class AsyncNudge:
-    """`IntakeQueue.nudge` for the async intake endpoint: the SET NX is awaited (a slow Redis
+    """`IntakeQueue.nudge` for the async intake endpoint: the announcement is awaited (a slow Redis
     never stalls the event loop); the rare enqueue of a drain job, once per job, is RQ's."""
 
     def __init__(self, queue: IntakeQueue) -> None:

@@ -22,9 +22,7 @@ from dispatcher.storage.calls import (
     lock_patient,
     next_call_number,
     numbers_of,
-    open_same_home,
     open_same_home_many,
-    same_person_calls,
     same_person_calls_many,
 )
 from dispatcher.storage.references import MoContext
@@ -68,12 +66,8 @@ def store_call(
     one — a second call for another person of the household, «Ожидает обработки» when the
     patient cannot be told apart from an open call at the same phone and address. `number`
     gives the new call's number (default: the counter, in this transaction)."""
-    valid = formalized.intake
-    identity = identity_of(formalized)
-    addr_key = address_key(formalized.address)
     lock_patient(session, *lock_keys(formalized, mo))
-    same_person, served = same_person_calls(session, mo.id, identity, now - mo.repeat_window)
-    match = judge(identity, same_person, open_same_home(session, mo.id, valid.phone, addr_key))
+    [(match, served)] = judge_many(session, [(formalized, mo, now)])
     if match.verdict is Verdict.MERGE:
         duplicate = session.scalar(
             select(tables.CallRow).where(tables.CallRow.id == match.call_ids[0]).with_for_update()
@@ -293,9 +287,9 @@ def judge_many(
 
 
 class NewCalls:
-    """New calls of a batch of intakes, written together: one INSERT … RETURNING for the calls
-    and one multi-row INSERT each for their history, channels and events, in the batch's
-    order."""
+    """New calls of a batch of intakes, written together, in the batch's order: one INSERT
+    for the calls (on PostgreSQL run per row, its ids taken from the sequence first) and one
+    each for their history, channels and events."""
 
     def __init__(self) -> None:
         self._calls: list[tuple[_NewCall, int, str]] = []

@@ -178,7 +178,6 @@ class _Connections:
 
     def __init__(self, conninfo: str, keep: int) -> None:
         self.conninfo = conninfo
-        self.keep = keep
         self.idle: list[psycopg.AsyncConnection[TupleRow]] = []
         self.slots = asyncio.Semaphore(keep)
         self.closed = False

@@ -101,72 +101,6 @@ _IDENTITY = (
 )
 
 
-def _by_identity(identity: Identity) -> list[object]:
-    """SQL conditions that narrow to the candidates; names are compared in Python (SQLite lowers
-    ASCII only), by `Identity.same_person`."""
-    same: list[object] = []
-    if identity.policy_number:
-        same.append(tables.CallRow.policy_number == identity.policy_number)
-    if identity.birth_date is not None:
-        same.append(tables.CallRow.birth_date == identity.birth_date)
-    return same
-
-
-def same_person_calls(
-    session: Session, mo_id: int, identity: Identity, served_since: datetime
-) -> tuple[list[tuple[int, Identity]], bool]:
-    """One query for what the patient's other calls say: the open calls that may be theirs
-    (same policy or birth date), oldest first, and whether theirs was served since
-    `served_since` (the new one is «Повторный»)."""
-    same = _by_identity(identity)
-    if not same:
-        return [], False
-    open_values = [s.value for s in OPEN_STATUSES]
-    found = session.execute(
-        select(*_IDENTITY, tables.CallRow.status)
-        .where(
-            tables.CallRow.mo_id == mo_id,
-            or_(*same),  # type: ignore[arg-type]
-            or_(
-                tables.CallRow.status.in_(open_values),
-                and_(
-                    tables.CallRow.status == CallStatus.SERVED.value,
-                    tables.CallRow.served_at >= served_since,
-                ),
-            ),
-        )
-        .order_by(tables.CallRow.id)
-    )
-    open_calls: list[tuple[int, Identity]] = []
-    served = False
-    for row in found:
-        other = Identity(*row[1:6])
-        if row[6] in open_values:
-            open_calls.append((row[0], other))
-        else:
-            served = served or identity.same_person(other)
-    return open_calls, served
-
-
-def open_same_home(
-    session: Session, mo_id: int, phone: str | None, addr_key: str | None
-) -> list[tuple[int, Identity]]:
-    """Open calls at the same phone and address (a household), oldest first."""
-    if not phone or not addr_key:
-        return []
-    found = session.execute(
-        select(*_IDENTITY)
-        .where(
-            tables.CallRow.mo_id == mo_id,
-            tables.CallRow.status.in_([s.value for s in OPEN_STATUSES]),
-            tables.CallRow.phone == phone,
-            tables.CallRow.address_key == addr_key,
-        )
-        .order_by(tables.CallRow.id)
-    )
-    return [(row[0], Identity(*row[1:])) for row in found]
-
-
 # a patient (or a home) a batch looks for: its MO, who it is and since when a served call of
 # theirs makes the new one «Повторный»
 Wanted = tuple[int, Identity, datetime]
@@ -207,8 +141,10 @@ _SAME_HOME_MANY = (
 def same_person_calls_many(
     session: Session, wanted: Sequence[Wanted]
 ) -> list[tuple[list[tuple[int, Identity]], bool]]:
-    """`same_person_calls` for many patients in one query: each gets what its own query would
-    have found (the same conditions, checked again here per patient)."""
+    """For each patient, in one query: the open calls that may be theirs (same policy or birth
+    date, in their MO), oldest first, and whether theirs was served since their moment (the
+    new one is «Повторный»). Names are compared later, by `Identity.same_person` (SQLite
+    lowers ASCII only)."""
     policies = {i.policy_number for _, i, _ in wanted if i.policy_number}
     born = {i.birth_date for _, i, _ in wanted if i.birth_date is not None}
     if not policies and not born:
@@ -244,7 +180,8 @@ def same_person_calls_many(
 def open_same_home_many(
     session: Session, homes: Sequence[tuple[int, str | None, str | None]]
 ) -> list[list[tuple[int, Identity]]]:
-    """`open_same_home` for many (MO, phone, address key) in one query."""
+    """For each (MO, phone, address key), in one query: the open calls at that phone and
+    address (a household), oldest first."""
     known = {home for home in homes if home[1] and home[2]}
     if not known:
         return [[] for _ in homes]
