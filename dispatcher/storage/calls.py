@@ -106,12 +106,14 @@ _IDENTITY = (
 Wanted = tuple[int, Identity, datetime]
 
 
-# the batch lookups, built once: only their lists and moment change from batch to batch
+# the batch lookups, built once: only their lists and moment change from batch to batch. They
+# ask by the patient's own keys (policy or birth date; phone), whose indexes find a handful of
+# rows whatever the planner's statistics say; the MO and the address are matched on those rows
+# (asked in SQL, a fresh table's planner scans every open call of the MO instead)
 _OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 _SAME_PERSON_MANY = (
     select(*_IDENTITY, tables.CallRow.status, tables.CallRow.mo_id, tables.CallRow.served_at)
     .where(
-        tables.CallRow.mo_id.in_(bindparam("mo_ids", expanding=True)),
         or_(
             tables.CallRow.policy_number.in_(bindparam("policies", expanding=True)),
             tables.CallRow.birth_date.in_(bindparam("born", expanding=True)),
@@ -129,10 +131,8 @@ _SAME_PERSON_MANY = (
 _SAME_HOME_MANY = (
     select(*_IDENTITY, tables.CallRow.mo_id, tables.CallRow.phone, tables.CallRow.address_key)
     .where(
-        tables.CallRow.mo_id.in_(bindparam("mo_ids", expanding=True)),
-        tables.CallRow.status.in_(_OPEN_VALUES),
         tables.CallRow.phone.in_(bindparam("phones", expanding=True)),
-        tables.CallRow.address_key.in_(bindparam("keys", expanding=True)),
+        tables.CallRow.status.in_(_OPEN_VALUES),
     )
     .order_by(tables.CallRow.id)
 )
@@ -152,7 +152,6 @@ def same_person_calls_many(
     rows = session.execute(
         _SAME_PERSON_MANY,
         {
-            "mo_ids": sorted({mo_id for mo_id, _, _ in wanted}),
             "policies": sorted(policies),
             "born": sorted(born),
             "served_since": min(since for _, _, since in wanted),
@@ -187,11 +186,7 @@ def open_same_home_many(
         return [[] for _ in homes]
     rows = session.execute(
         _SAME_HOME_MANY,
-        {
-            "mo_ids": sorted({h[0] for h in known}),
-            "phones": sorted({h[1] for h in known if h[1]}),
-            "keys": sorted({h[2] for h in known if h[2]}),
-        },
+        {"phones": sorted({h[1] for h in known if h[1]})},
     ).all()
     return [
         [(row[0], Identity(*row[1:6])) for row in rows if tuple(row[6:9]) == home]

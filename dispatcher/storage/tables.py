@@ -192,6 +192,7 @@ class CallRow(Base):
         Index("ix_calls_mo_status", "mo_id", "status"),
         Index("ix_calls_phone", "phone"),
         Index("ix_calls_policy", "policy_number"),
+        Index("ix_calls_birth_date", "birth_date"),  # the same patient's calls
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
