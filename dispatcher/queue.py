@@ -108,11 +108,13 @@ class IntakeQueue:
         return self.connection.blpop([self.arrival_key], timeout=timeout) is not None
 
     def gather(self, seconds: float) -> bool:
-        """Let announced intakes gather for `seconds` into one batch; False at once when another
-        job gathers them (the same arrivals woke both): one batch, not two half ones. The
+        """Let announced intakes gather for `seconds` into one batch; False when another job
+        gathers them (the same arrivals woke both): one batch, not two half ones, and this job
+        steps aside for a gathering's length instead of waking at each arrival meanwhile. The
         tokens of the gathered intakes are dropped, so they wake no other job."""
         key = gathering_key(self.queue.name)
         if not self.connection.set(key, "1", nx=True, px=int(seconds * 1000) + 1000):
+            time.sleep(seconds)
             return False
         time.sleep(seconds)
         self.connection.delete(self.arrival_key, key)
