@@ -263,6 +263,12 @@ class _Matcher:
             ]
         # Longer phrases first: their words are then not read again as single-word symptoms.
         self.patterns = sorted(patterns, key=lambda item: -len(item.groups))
+        # Term of a pattern's first group -> indices of the patterns, so that a document is
+        # tried only against the patterns whose first word it has.
+        self._by_first_term: dict[str, list[int]] = {}
+        for index, pattern in enumerate(self.patterns):
+            for term in pattern.groups[0]:
+                self._by_first_term.setdefault(term, []).append(index)
 
     def head_terms(self) -> set[str]:
         """Terms that name a code by themselves («температура», «кашель»)."""
@@ -283,8 +289,8 @@ class _Matcher:
         available = frozenset().union(*doc.terms) if doc.terms else frozenset()
         claimed: dict[int, str] = {}
         hits: list[Hit] = []
-        for pattern in self.patterns:
-            if not all(group & available for group in pattern.groups):
+        for pattern in self._candidates(available):
+            if not all(not group.isdisjoint(available) for group in pattern.groups[1:]):
                 continue
             for index, clause in enumerate(doc.clauses):
                 if index in doc.negated_clauses:
@@ -307,6 +313,16 @@ class _Matcher:
                 hits.append(Hit(code, found.start(), found.end()))
         hits.sort(key=lambda hit: (hit.start, hit.end))
         return hits
+
+    def _candidates(self, available: frozenset[str]) -> list[_Pattern]:
+        """Patterns whose first word the document has, in catalog order."""
+        by_first_term = self._by_first_term
+        indices: set[int] = set()
+        for term in available:
+            found = by_first_term.get(term)
+            if found is not None:
+                indices.update(found)
+        return [self.patterns[index] for index in sorted(indices)]
 
     def _cancelled(self, doc: _Document, clause: range, code: str) -> bool:
         return any(
