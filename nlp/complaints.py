@@ -457,8 +457,7 @@ class ComplaintParser:
         folded = _fold(cleaned)
         # Symptoms read a phrase across commas («боли умеренные, в области сердца»); red flags
         # keep strict clauses, so that «одышка при ходьбе, в покое задыхается» is not cancelled.
-        phrases = self._document(folded, phrases=True)
-        doc = self._document(folded, phrases=False)
+        phrases, doc = self._documents(folded)
 
         symptom_hits: dict[str, list[Hit]] = {}
         for hit in self._symptoms.find(phrases, folded):
@@ -506,47 +505,66 @@ class ComplaintParser:
             spans=tuple(sorted(spans, key=lambda item: (item[1], item[2]))),
         )
 
-    def _document(self, folded: str, *, phrases: bool) -> _Document:
-        tokens: list[_Token] = []
-        clause = 0
+    def _documents(self, folded: str) -> tuple[_Document, _Document]:
+        """The text read as phrases (across some commas) and as strict clauses, tokenized once."""
+        forms: list[str] = []
+        spans: list[tuple[int, int]] = []
+        # Per token: None, or (gap before it, reads as an attribute, opens a sentence) where a
+        # clause may close before it.
+        boundaries: list[tuple[str, bool, bool] | None] = []
         previous_end = 0
-        openings = {0}  # clauses that open a sentence (after «.», «;», «:» or a new line)
         for found in _TOKEN.finditer(folded):
             form = found.group()
-            gap = folded[previous_end : found.start()]
-            if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
-                abbreviation = _SOFT_BREAK.match(gap) and tokens[-1].form in _ABBREVIATIONS
-                attribute = self._vocabulary.is_attribute(form)
-                goes_on = phrases and _phrase_goes_on(gap, form, attribute, tokens, clause)
-                if not abbreviation and not goes_on:
-                    clause += 1
-                    if _SENTENCE_BREAK.search(gap):
-                        openings.add(clause)
-            tokens.append(_Token(form, found.start(), found.end(), clause))
-            previous_end = found.end()
-        clauses: list[range] = []
-        for _, group in itertools.groupby(range(len(tokens)), key=lambda i: tokens[i].clause):
-            members = list(group)
-            clauses.append(range(members[0], members[-1] + 1))
-        terms = tuple(self._vocabulary.terms_of(token.form) for token in tokens)
-        cases = [self._vocabulary.cases_of(token.form) for token in tokens]
+            start, end = found.span()
+            gap = folded[previous_end:start]
+            boundary = None
+            if forms and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
+                abbreviation = _SOFT_BREAK.match(gap) and forms[-1] in _ABBREVIATIONS
+                if not abbreviation:
+                    attribute = self._vocabulary.is_attribute(form)
+                    boundary = (gap, attribute, _SENTENCE_BREAK.search(gap) is not None)
+            forms.append(form)
+            spans.append((start, end))
+            boundaries.append(boundary)
+            previous_end = end
+        terms = tuple(self._vocabulary.terms_of(form) for form in forms)
+        cases = [self._vocabulary.cases_of(form) for form in forms]
         genitive = tuple(reads for _, reads in cases)
-        negated = _list_negations(tokens, clauses, cases, openings)
         heads = tuple(bool(found & self._heads) for found in terms)
-        return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive, heads)
+
+        def read(phrases: bool) -> _Document:
+            tokens: list[_Token] = []
+            clauses: list[range] = []
+            openings = {0}  # clauses that open a sentence (after «.», «;», «:» or a new line)
+            opened = 0  # the first token of the current clause
+            for index, boundary in enumerate(boundaries):
+                if boundary is not None:
+                    gap, attribute, sentence = boundary
+                    words = forms[opened:index] if phrases else []
+                    if not (phrases and _phrase_goes_on(gap, forms[index], attribute, words)):
+                        clauses.append(range(opened, index))
+                        opened = index
+                        if sentence:
+                            openings.add(len(clauses))
+                start, end = spans[index]
+                tokens.append(_Token(forms[index], start, end, len(clauses)))
+            if forms:
+                clauses.append(range(opened, len(forms)))
+            negated = _list_negations(tokens, clauses, cases, openings)
+            return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive, heads)
+
+        return read(phrases=True), read(phrases=False)
 
 
-def _phrase_goes_on(
-    gap: str, form: str, attribute: bool, tokens: Sequence[_Token], clause: int
-) -> bool:
+def _phrase_goes_on(gap: str, form: str, attribute: bool, words: Sequence[str]) -> bool:
     """«боли умеренные, приступообразные, в области сердца»: one phrase across commas.
 
-    A comma followed by a site («в ...») or by one more attribute of a short phrase keeps the
-    phrase going; never after a negation, so «температуры нет, в горле першит» stays two.
+    `words` are the words of the phrase so far. A comma followed by a site («в ...») or by
+    one more attribute of a short phrase keeps the phrase going; never after a negation, so
+    «температуры нет, в горле першит» stays two.
     """
     if gap.strip() != ",":
         return False
-    words = [token.form for token in tokens if token.clause == clause]
     if not (form in _SITE_PREPOSITIONS or (attribute and len(words) <= ATTRIBUTE_PHRASE)):
         return False
     return not any(
