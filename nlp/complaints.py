@@ -140,6 +140,8 @@ class _Document:
     genitive: tuple[bool, ...] = ()
     # Tokens that name a symptom by themselves: «температуры», «насморка».
     heads: tuple[bool, ...] = ()
+    # Every term of each clause's tokens.
+    clause_terms: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +288,7 @@ class _Matcher:
         return found
 
     def find(self, doc: _Document, text: str) -> list[Hit]:
-        available = frozenset().union(*doc.terms) if doc.terms else frozenset()
+        available = frozenset().union(*doc.clause_terms)
         claimed: dict[int, str] = {}
         hits: list[Hit] = []
         for pattern in self._candidates(available):
@@ -295,6 +297,9 @@ class _Matcher:
             for index, clause in enumerate(doc.clauses):
                 if index in doc.negated_clauses:
                     continue
+                clause_terms = doc.clause_terms[index]
+                if not all(not group.isdisjoint(clause_terms) for group in pattern.groups):
+                    continue  # no occurrence can lie in this clause
                 for positions in _occurrences(doc, clause, pattern):
                     single = len(pattern.groups) == 1
                     if single and claimed.get(positions[0], pattern.code) != pattern.code:
@@ -551,7 +556,10 @@ class ComplaintParser:
             if forms:
                 clauses.append(range(opened, len(forms)))
             negated = _list_negations(tokens, clauses, cases, openings)
-            return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive, heads)
+            clause_terms = tuple(frozenset().union(*terms[c.start : c.stop]) for c in clauses)
+            return _Document(
+                tuple(tokens), tuple(clauses), terms, negated, genitive, heads, clause_terms
+            )
 
         return read(phrases=True), read(phrases=False)
 
