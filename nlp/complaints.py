@@ -292,14 +292,16 @@ class _Matcher:
         claimed: dict[int, str] = {}
         hits: list[Hit] = []
         for pattern in self._candidates(available):
-            if not all(not group.isdisjoint(available) for group in pattern.groups[1:]):
+            first_group, rest = pattern.groups[0], pattern.groups[1:]
+            if rest and any(group.isdisjoint(available) for group in rest):
                 continue
             for index, clause in enumerate(doc.clauses):
-                if index in doc.negated_clauses:
-                    continue
+                # A clause that lacks one of the pattern's words holds no occurrence of it.
                 clause_terms = doc.clause_terms[index]
-                if not all(not group.isdisjoint(clause_terms) for group in pattern.groups):
-                    continue  # no occurrence can lie in this clause
+                if first_group.isdisjoint(clause_terms) or index in doc.negated_clauses:
+                    continue
+                if rest and any(group.isdisjoint(clause_terms) for group in rest):
+                    continue
                 for positions in _occurrences(doc, clause, pattern):
                     single = len(pattern.groups) == 1
                     if single and claimed.get(positions[0], pattern.code) != pattern.code:
@@ -523,7 +525,9 @@ class ComplaintParser:
             start, end = found.span()
             gap = folded[previous_end:start]
             boundary = None
-            if forms and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
+            # A single space, the commonest gap, never breaks a clause.
+            breaks = gap != " " and _CLAUSE_BREAK.search(gap) is not None
+            if forms and (breaks or form in _CLAUSE_WORDS):
                 abbreviation = _SOFT_BREAK.match(gap) and forms[-1] in _ABBREVIATIONS
                 if not abbreviation:
                     attribute = self._vocabulary.is_attribute(form)
