@@ -23,8 +23,15 @@ class NlpAnalyzer:
         self.complaint_parser = ComplaintParser(self.morph)
         self._parsers: OrderedDict[tuple[DistrictStreet, ...], AddressParser] = OrderedDict()
         self._parsers[()] = AddressParser(self.morph, StreetReference(()))
+        self._last: tuple[tuple[DistrictStreet, ...], AddressParser] = ((), self._parsers[()])
 
     def _address_parser(self, streets: list[DistrictStreet]) -> AddressParser:
+        last_key, last_parser = self._last
+        if len(last_key) == len(streets) and all(
+            a is b for a, b in zip(last_key, streets, strict=True)
+        ):
+            # The same street objects as the last call: no need to hash the whole catalog.
+            return last_parser
         key = tuple(streets)
         parser = self._parsers.get(key)
         if parser is None:
@@ -37,6 +44,7 @@ class NlpAnalyzer:
                 self._parsers.popitem(last=False)
         else:
             self._parsers.move_to_end(key)
+        self._last = (key, parser)
         return parser
 
     def address(self, text: str, streets: list[DistrictStreet]) -> VisitAddress:

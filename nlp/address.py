@@ -444,4 +444,4 @@ def _numbered_territory(elements: list[Element], tokens: list[Token], i: int) ->
 def _shouting(tokens: list[Token]) -> bool:
     """A text typed in capitals: its words are recapitalised; otherwise «ВЛКСМ» stays as written."""
     letters = "".join(t.text for t in tokens if t.kind is Kind.WORD)
-    return sum(c.isupper() for c in letters) > 0.6 * max(len(letters), 1)
+    return sum(map(str.isupper, letters)) > 0.6 * max(len(letters), 1)

@@ -64,6 +64,7 @@ class NameNormalizer:
         self.adjective_genders = lru_cache(maxsize=8192)(self._adjective_genders)
         self.is_filler = lru_cache(maxsize=8192)(self._is_filler)
         self.is_plain_word = lru_cache(maxsize=8192)(self._is_plain_word)
+        self._city = lru_cache(maxsize=8192)(self._city_uncached)
 
     def nominative_adjective_genders(self, key: str) -> frozenset[str]:
         """Genders in which `key` is a nominative singular adjective («парковая» -> femn)."""
@@ -205,6 +206,9 @@ class NameNormalizer:
 
     def city(self, words: list[str]) -> str:
         """The settlement name: gazetteer spelling, nominative, typos corrected."""
+        return self._city(tuple(words))
+
+    def _city_uncached(self, words: tuple[str, ...]) -> str:
         joined = " ".join(words)
         known = self._reference.city(joined)
         if known is None and len(words) > 1:

@@ -83,6 +83,12 @@ _MUNICIPALITY = re.compile(
 )
 
 _MARKER_WORDS = frozenset(NUMBERED_MARKERS) | frozenset(STREET_TYPE_WORDS)
+_KINDS: dict[str | None, Kind] = {
+    "abbr": Kind.WORD,
+    "word": Kind.WORD,
+    "num": Kind.NUM,
+    "punct": Kind.PUNCT,
+}
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -127,19 +133,22 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     previous_end = 0
     for match in _TOKEN.finditer(text):
-        kind = Kind.NUM if match.lastgroup == "num" else Kind.PUNCT
-        if match.lastgroup in ("word", "abbr"):
-            kind = Kind.WORD
+        group = match.lastgroup
         raw = match.group()
+        start, end = match.span()
         key = raw.lower().replace("ё", "е")
-        if match.lastgroup == "abbr":
+        if group == "abbr":
             key = "г.о" if key.startswith("городск") else key.replace(" ", "")
-        spaced = match.start() == 0 or match.start() > previous_end
-        tokens.append(Token(kind, raw, key, match.start(), match.end(), spaced))
-        previous_end = match.end()
-    _ordinals_to_numbers(tokens)
-    _cardinals_to_numbers(tokens)
-    _spoken_fractions(tokens)
+        spaced = start == 0 or start > previous_end
+        tokens.append(Token(_KINDS[group], raw, key, start, end, spaced))
+        previous_end = end
+    keys = {token.key for token in tokens}
+    if not keys.isdisjoint(ORDINALS):
+        _ordinals_to_numbers(tokens)
+    if not keys.isdisjoint(CARDINALS):
+        _cardinals_to_numbers(tokens)
+    if "дробь" in keys:
+        _spoken_fractions(tokens)
     return tokens
 
 

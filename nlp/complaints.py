@@ -140,6 +140,8 @@ class _Document:
     genitive: tuple[bool, ...] = ()
     # Tokens that name a symptom by themselves: «температуры», «насморка».
     heads: tuple[bool, ...] = ()
+    # Every term of each clause's tokens.
+    clause_terms: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +265,12 @@ class _Matcher:
             ]
         # Longer phrases first: their words are then not read again as single-word symptoms.
         self.patterns = sorted(patterns, key=lambda item: -len(item.groups))
+        # Term of a pattern's first group -> indices of the patterns, so that a document is
+        # tried only against the patterns whose first word it has.
+        self._by_first_term: dict[str, list[int]] = {}
+        for index, pattern in enumerate(self.patterns):
+            for term in pattern.groups[0]:
+                self._by_first_term.setdefault(term, []).append(index)
 
     def head_terms(self) -> set[str]:
         """Terms that name a code by themselves («температура», «кашель»)."""
@@ -280,14 +288,19 @@ class _Matcher:
         return found
 
     def find(self, doc: _Document, text: str) -> list[Hit]:
-        available = frozenset().union(*doc.terms) if doc.terms else frozenset()
+        available = frozenset().union(*doc.clause_terms)
         claimed: dict[int, str] = {}
         hits: list[Hit] = []
-        for pattern in self.patterns:
-            if not all(group & available for group in pattern.groups):
+        for pattern in self._candidates(available):
+            first_group, rest = pattern.groups[0], pattern.groups[1:]
+            if rest and any(group.isdisjoint(available) for group in rest):
                 continue
             for index, clause in enumerate(doc.clauses):
-                if index in doc.negated_clauses:
+                # A clause that lacks one of the pattern's words holds no occurrence of it.
+                clause_terms = doc.clause_terms[index]
+                if first_group.isdisjoint(clause_terms) or index in doc.negated_clauses:
+                    continue
+                if rest and any(group.isdisjoint(clause_terms) for group in rest):
                     continue
                 for positions in _occurrences(doc, clause, pattern):
                     single = len(pattern.groups) == 1
@@ -307,6 +320,16 @@ class _Matcher:
                 hits.append(Hit(code, found.start(), found.end()))
         hits.sort(key=lambda hit: (hit.start, hit.end))
         return hits
+
+    def _candidates(self, available: frozenset[str]) -> list[_Pattern]:
+        """Patterns whose first word the document has, in catalog order."""
+        by_first_term = self._by_first_term
+        indices: set[int] = set()
+        for term in available:
+            found = by_first_term.get(term)
+            if found is not None:
+                indices.update(found)
+        return [self.patterns[index] for index in sorted(indices)]
 
     def _cancelled(self, doc: _Document, clause: range, code: str) -> bool:
         return any(
@@ -441,8 +464,7 @@ class ComplaintParser:
         folded = _fold(cleaned)
         # Symptoms read a phrase across commas («боли умеренные, в области сердца»); red flags
         # keep strict clauses, so that «одышка при ходьбе, в покое задыхается» is not cancelled.
-        phrases = self._document(folded, phrases=True)
-        doc = self._document(folded, phrases=False)
+        phrases, doc = self._documents(folded)
 
         symptom_hits: dict[str, list[Hit]] = {}
         for hit in self._symptoms.find(phrases, folded):
@@ -490,47 +512,71 @@ class ComplaintParser:
             spans=tuple(sorted(spans, key=lambda item: (item[1], item[2]))),
         )
 
-    def _document(self, folded: str, *, phrases: bool) -> _Document:
-        tokens: list[_Token] = []
-        clause = 0
+    def _documents(self, folded: str) -> tuple[_Document, _Document]:
+        """The text read as phrases (across some commas) and as strict clauses, tokenized once."""
+        forms: list[str] = []
+        spans: list[tuple[int, int]] = []
+        # Per token: None, or (gap before it, reads as an attribute, opens a sentence) where a
+        # clause may close before it.
+        boundaries: list[tuple[str, bool, bool] | None] = []
         previous_end = 0
-        openings = {0}  # clauses that open a sentence (after «.», «;», «:» or a new line)
         for found in _TOKEN.finditer(folded):
             form = found.group()
-            gap = folded[previous_end : found.start()]
-            if tokens and (_CLAUSE_BREAK.search(gap) or form in _CLAUSE_WORDS):
-                abbreviation = _SOFT_BREAK.match(gap) and tokens[-1].form in _ABBREVIATIONS
-                attribute = self._vocabulary.is_attribute(form)
-                goes_on = phrases and _phrase_goes_on(gap, form, attribute, tokens, clause)
-                if not abbreviation and not goes_on:
-                    clause += 1
-                    if _SENTENCE_BREAK.search(gap):
-                        openings.add(clause)
-            tokens.append(_Token(form, found.start(), found.end(), clause))
-            previous_end = found.end()
-        clauses: list[range] = []
-        for _, group in itertools.groupby(range(len(tokens)), key=lambda i: tokens[i].clause):
-            members = list(group)
-            clauses.append(range(members[0], members[-1] + 1))
-        terms = tuple(self._vocabulary.terms_of(token.form) for token in tokens)
-        cases = [self._vocabulary.cases_of(token.form) for token in tokens]
+            start, end = found.span()
+            gap = folded[previous_end:start]
+            boundary = None
+            # A single space, the commonest gap, never breaks a clause.
+            breaks = gap != " " and _CLAUSE_BREAK.search(gap) is not None
+            if forms and (breaks or form in _CLAUSE_WORDS):
+                abbreviation = _SOFT_BREAK.match(gap) and forms[-1] in _ABBREVIATIONS
+                if not abbreviation:
+                    attribute = self._vocabulary.is_attribute(form)
+                    boundary = (gap, attribute, _SENTENCE_BREAK.search(gap) is not None)
+            forms.append(form)
+            spans.append((start, end))
+            boundaries.append(boundary)
+            previous_end = end
+        terms = tuple(self._vocabulary.terms_of(form) for form in forms)
+        cases = [self._vocabulary.cases_of(form) for form in forms]
         genitive = tuple(reads for _, reads in cases)
-        negated = _list_negations(tokens, clauses, cases, openings)
         heads = tuple(bool(found & self._heads) for found in terms)
-        return _Document(tuple(tokens), tuple(clauses), terms, negated, genitive, heads)
+
+        def read(phrases: bool) -> _Document:
+            tokens: list[_Token] = []
+            clauses: list[range] = []
+            openings = {0}  # clauses that open a sentence (after «.», «;», «:» or a new line)
+            opened = 0  # the first token of the current clause
+            for index, boundary in enumerate(boundaries):
+                if boundary is not None:
+                    gap, attribute, sentence = boundary
+                    words = forms[opened:index] if phrases else []
+                    if not (phrases and _phrase_goes_on(gap, forms[index], attribute, words)):
+                        clauses.append(range(opened, index))
+                        opened = index
+                        if sentence:
+                            openings.add(len(clauses))
+                start, end = spans[index]
+                tokens.append(_Token(forms[index], start, end, len(clauses)))
+            if forms:
+                clauses.append(range(opened, len(forms)))
+            negated = _list_negations(tokens, clauses, cases, openings)
+            clause_terms = tuple(frozenset().union(*terms[c.start : c.stop]) for c in clauses)
+            return _Document(
+                tuple(tokens), tuple(clauses), terms, negated, genitive, heads, clause_terms
+            )
+
+        return read(phrases=True), read(phrases=False)
 
 
-def _phrase_goes_on(
-    gap: str, form: str, attribute: bool, tokens: Sequence[_Token], clause: int
-) -> bool:
+def _phrase_goes_on(gap: str, form: str, attribute: bool, words: Sequence[str]) -> bool:
     """«боли умеренные, приступообразные, в области сердца»: one phrase across commas.
 
-    A comma followed by a site («в ...») or by one more attribute of a short phrase keeps the
-    phrase going; never after a negation, so «температуры нет, в горле першит» stays two.
+    `words` are the words of the phrase so far. A comma followed by a site («в ...») or by
+    one more attribute of a short phrase keeps the phrase going; never after a negation, so
+    «температуры нет, в горле першит» stays two.
     """
     if gap.strip() != ",":
         return False
-    words = [token.form for token in tokens if token.clause == clause]
     if not (form in _SITE_PREPOSITIONS or (attribute and len(words) <= ATTRIBUTE_PHRASE)):
         return False
     return not any(

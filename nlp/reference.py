@@ -24,6 +24,7 @@ _SPACES = re.compile(r"\s+")
 _STRIP = re.compile(r"[«»\"'.]")
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Comparison key of a name: casefolded, ё as е, no quotes or dots, single spaces."""
     text = _STRIP.sub(" ", text.casefold().replace("ё", "е"))
