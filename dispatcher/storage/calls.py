@@ -107,9 +107,10 @@ Wanted = tuple[int, Identity, datetime]
 
 
 # the batch lookups, built once: only their lists and moment change from batch to batch. They
-# ask by the patient's own keys (policy or birth date; phone), whose indexes find a handful of
-# rows whatever the planner's statistics say; the MO and the address are matched on those rows
-# (asked in SQL, a fresh table's planner scans every open call of the MO instead)
+# ask by the patient's own keys (policy or birth date; phone) and the status, which one index
+# each holds: a handful of rows whatever the planner's statistics say. The MO and the address
+# are matched on those rows (asked in SQL, a fresh table's planner read every open call of the
+# MO instead)
 _OPEN_VALUES = [s.value for s in OPEN_STATUSES]
 _SAME_PERSON_MANY = (
     select(*_IDENTITY, tables.CallRow.status, tables.CallRow.mo_id, tables.CallRow.served_at)
@@ -118,12 +119,10 @@ _SAME_PERSON_MANY = (
             tables.CallRow.policy_number.in_(bindparam("policies", expanding=True)),
             tables.CallRow.birth_date.in_(bindparam("born", expanding=True)),
         ),
+        tables.CallRow.status.in_([*_OPEN_VALUES, CallStatus.SERVED.value]),
         or_(
-            tables.CallRow.status.in_(_OPEN_VALUES),
-            and_(
-                tables.CallRow.status == CallStatus.SERVED.value,
-                tables.CallRow.served_at >= bindparam("served_since"),
-            ),
+            tables.CallRow.status != CallStatus.SERVED.value,
+            tables.CallRow.served_at >= bindparam("served_since"),
         ),
     )
     .order_by(tables.CallRow.id)

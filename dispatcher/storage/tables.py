@@ -190,9 +190,11 @@ class CallRow(Base):
     __tablename__ = "calls"
     __table_args__ = (
         Index("ix_calls_mo_status", "mo_id", "status"),
-        Index("ix_calls_phone", "phone"),
-        Index("ix_calls_policy", "policy_number"),
-        Index("ix_calls_birth_date", "birth_date"),  # the same patient's calls
+        # the patient's own keys with the status: the duplicate lookups find a handful of
+        # rows by one index whatever the planner's statistics say (a fresh table has none)
+        Index("ix_calls_phone_status", "phone", "status"),
+        Index("ix_calls_policy_status", "policy_number", "status"),
+        Index("ix_calls_birth_date_status", "birth_date", "status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
