@@ -16,6 +16,7 @@ from rq import Queue
 from rq.job import Job
 
 from dispatcher import jobs
+from dispatcher.heap import freeze_startup_objects
 from dispatcher.logs import configure_logging
 from dispatcher.nlp_analyzer import NlpAnalyzer
 from dispatcher.outages import REDIS_OUTAGE_ERRORS, Outage, is_redis_outage
@@ -90,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     global _database
     _database = Database(settings.database_url)
     jobs.install(build_context(settings, _database))
+    freeze_startup_objects()  # the models live as long as the worker
     worker_class = IntakeWorker if args.fork else InProcessWorker
     # housekeeping has its own connection: RQ stretches its worker's socket timeout
     queue = IntakeQueue(connect(settings.redis_url), settings.queue_name, settings.job_retries)
