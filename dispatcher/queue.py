@@ -48,6 +48,9 @@ def nudge_key(queue_name: str) -> str:
     return f"intake-queue:nudged:{queue_name}"
 
 
+GATHER_SPARE_MS = 1000  # a gathering key's life beyond its gathering
+
+
 def gathering_key(queue_name: str) -> str:
     """Set while one lingering drain job lets announced intakes gather into its next batch."""
     return f"intake-queue:gathering:{queue_name}"
@@ -110,11 +113,14 @@ class IntakeQueue:
     def gather(self, seconds: float) -> bool:
         """Let announced intakes gather for `seconds` into one batch; False when another job
         gathers them (the same arrivals woke both): one batch, not two half ones, and this job
-        steps aside for a gathering's length instead of waking at each arrival meanwhile. The
+        steps aside until that gathering ends instead of waking at each arrival meanwhile. The
         tokens of the gathered intakes are dropped, so they wake no other job."""
         key = gathering_key(self.queue.name)
-        if not self.connection.set(key, "1", nx=True, px=int(seconds * 1000) + 1000):
-            time.sleep(seconds)
+        if not self.connection.set(key, "1", nx=True, px=int(seconds * 1000) + GATHER_SPARE_MS):
+            # the key outlives its gathering by the spare (a gatherer that died frees it)
+            left_ms = int(self.connection.pttl(key)) - GATHER_SPARE_MS
+            if left_ms > 0:
+                time.sleep(left_ms / 1000)
             return False
         time.sleep(seconds)
         self.connection.delete(self.arrival_key, key)
